@@ -1,0 +1,99 @@
+// The one definition of how the ingest Lambda is built. `npm run build` and the CDK construct both call
+// bundleIngest(), so the bytes the tests exercise are the bytes that ship.
+import { build, type BuildOptions } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** CPU architectures the bundle can be built for (Lambda's `arm64` and `x86_64`). */
+export type BundleCpu = 'arm64' | 'x64';
+
+export interface BundleIngestOptions {
+  /** Folder that receives `index.mjs`, its source map and `node_modules/` with the snappy binary. */
+  readonly outDir: string;
+  /** CPU of the machine that will run the bundle. @default the build host's CPU */
+  readonly cpu?: BundleCpu;
+}
+
+/** Node.js version the bundle's syntax targets: the oldest Lambda runtime the stack may select. */
+export const INGEST_NODE_TARGET = 'node22';
+
+export function ingestEsbuildOptions(outDir: string): BuildOptions {
+  return {
+    entryPoints: [join(projectRoot, 'functions/ingest/index.ts')],
+    outfile: join(outDir, 'index.mjs'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: INGEST_NODE_TARGET,
+    minify: true,
+    sourcemap: true,
+    sourcesContent: false,
+    legalComments: 'none',
+    // snappy loads a per-platform native binary with require(); it cannot be bundled and is copied beside.
+    external: ['snappy', '@napi-rs/*'],
+    // Bundled CommonJS dependencies call require() for Node built-ins; ESM output has no require of its own.
+    banner: {
+      js: "import { createRequire as __bridgeCreateRequire } from 'node:module'; const require = __bridgeCreateRequire(import.meta.url);",
+    },
+    mainFields: ['module', 'main'],
+    logLevel: 'warning',
+  };
+}
+
+function hostCpu(): BundleCpu {
+  if (process.arch === 'arm64' || process.arch === 'x64') return process.arch;
+  throw new Error(`unsupported build host CPU ${process.arch}`);
+}
+
+function snappyVersion(): string {
+  const pkg = JSON.parse(readFileSync(join(projectRoot, 'node_modules/snappy/package.json'), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+/** Folder holding `snappy` and `@napi-rs/snappy-linux-<cpu>-gnu` for the given CPU. */
+function snappyModules(cpu: BundleCpu): string {
+  if (cpu === hostCpu() && process.platform === 'linux') return join(projectRoot, 'node_modules');
+  const version = snappyVersion();
+  const cache = join(projectRoot, '.tmp', `snappy-${version}-linux-${cpu}-gnu`);
+  const marker = join(cache, 'node_modules', '@napi-rs', `snappy-linux-${cpu}-gnu`);
+  if (!existsSync(marker)) {
+    mkdirSync(cache, { recursive: true });
+    // --prefix keeps npm from walking up to the project and rewriting its node_modules.
+    execFileSync(
+      'npm',
+      [
+        'install',
+        '--prefix',
+        cache,
+        '--no-save',
+        '--no-package-lock',
+        '--no-audit',
+        '--no-fund',
+        '--os=linux',
+        `--cpu=${cpu}`,
+        '--libc=glibc',
+        `snappy@${version}`,
+      ],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+  }
+  return join(cache, 'node_modules');
+}
+
+export async function bundleIngest(options: BundleIngestOptions): Promise<void> {
+  const cpu = options.cpu ?? hostCpu();
+  rmSync(options.outDir, { recursive: true, force: true });
+  mkdirSync(options.outDir, { recursive: true });
+  await build(ingestEsbuildOptions(options.outDir));
+  const from = snappyModules(cpu);
+  const to = join(options.outDir, 'node_modules');
+  cpSync(join(from, 'snappy'), join(to, 'snappy'), { recursive: true });
+  const binary = `snappy-linux-${cpu}-gnu`;
+  cpSync(join(from, '@napi-rs', binary), join(to, '@napi-rs', binary), { recursive: true });
+}
