@@ -68,7 +68,10 @@ export interface Series {
 /** The content of one remote-write request, before encoding. */
 export interface WriteBatch {
   /** Each entry's samples are strictly ascending; a series appears at most once per batch. */
-  readonly series: ReadonlyArray<{ readonly labels: readonly Label[]; readonly samples: readonly SeriesSample[] }>;
+  readonly series: ReadonlyArray<{
+    readonly labels: readonly Label[];
+    readonly samples: readonly SeriesSample[];
+  }>;
   readonly sampleCount: number;
   /** Indexes of every message with a sample in this batch (sorted ascending, no repeats). */
   readonly messages: readonly number[];
