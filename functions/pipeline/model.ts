@@ -21,6 +21,11 @@ export interface DecodedSample {
   readonly timestampMs: number;
   /** A Prometheus staleness marker: encoded with the exact bits 0x7ff0000000000002, `value` is ignored. */
   readonly stale?: boolean;
+  /**
+   * JSON path of the record that produced the sample ('' for the body itself, `[3]` for an array element), so
+   * that normalisation errors can name the field, e.g. `[3].labels.site`.
+   */
+  readonly path?: string;
 }
 
 /** What a decoder returns for one message. */
