@@ -42,6 +42,8 @@ export interface Label {
 
 /** A sample whose label set is complete (with `__name__`), valid, and sorted by byte order of the name. */
 export interface NormalisedSample {
+  /** Canonical identity of the label set (see Series.key). */
+  readonly key: string;
   readonly labels: readonly Label[];
   readonly value: number;
   readonly timestampMs: number;

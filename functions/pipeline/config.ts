@@ -1,0 +1,44 @@
+// Limits and settings of the pure pipeline. The Lambda reads them from its environment; tests and the CLI pass
+// them directly.
+
+export interface PipelineLimits {
+  /** Labels per series, `__name__` included. AMP's default quota is 70 (`series has too many labels`). */
+  readonly maxLabelsPerSeries: number;
+  /** Characters in a label name. Cortex' default `max_label_name_length` is 1024. */
+  readonly maxLabelNameLength: number;
+  /** Characters in a label value. Cortex' default `max_label_value_length` is 2048. */
+  readonly maxLabelValueLength: number;
+}
+
+export interface RequestLimits {
+  /** Samples in one remote-write request. */
+  readonly maxSamplesPerRequest: number;
+  /** Uncompressed protobuf bytes in one remote-write request (AMP's request-size quota is about 1 MB). */
+  readonly maxBytesPerRequest: number;
+}
+
+export interface PipelineConfig {
+  /** Labels added to every series (`EXTRA_LABELS`); a label the message sets wins. */
+  readonly extraLabels: Readonly<Record<string, string>>;
+  readonly limits: PipelineLimits;
+  readonly request: RequestLimits;
+}
+
+export const DEFAULT_PIPELINE_LIMITS: PipelineLimits = {
+  maxLabelsPerSeries: 70,
+  maxLabelNameLength: 1024,
+  maxLabelValueLength: 2048,
+};
+
+export const DEFAULT_REQUEST_LIMITS: RequestLimits = {
+  // Prometheus sends 2,000 samples per request since 2.44; a Lambda batch is bursty and short-lived, so fewer,
+  // larger requests cost less time per sample. 1 MiB uncompressed stays inside every receiver's limit.
+  maxSamplesPerRequest: 5000,
+  maxBytesPerRequest: 1024 * 1024,
+};
+
+export const DEFAULT_PIPELINE_CONFIG: PipelineConfig = {
+  extraLabels: {},
+  limits: DEFAULT_PIPELINE_LIMITS,
+  request: DEFAULT_REQUEST_LIMITS,
+};

@@ -1,0 +1,164 @@
+// Normalisation turns a decoded sample into a complete, valid label set: sanitised names, no reserved `__` labels
+// from input, empty values dropped, EXTRA_LABELS merged (the message wins), limits enforced, and the labels
+// sorted by the byte order of their names as remote-write requires (`Zone` < `__name__` < `app`).
+import { DEFAULT_PIPELINE_CONFIG, type PipelineConfig, type PipelineLimits } from './config.js';
+import { InvalidMessageError } from './errors.js';
+import type { DecodedSample, Label, NormalisedSample } from './model.js';
+import { isValidLabelName, sanitiseLabelName, sanitiseMetricName } from './names.js';
+
+const METRIC_NAME_LABEL = '__name__';
+
+/**
+ * Byte order of two label names. Names are ASCII once sanitised, where UTF-16 code-unit order (JS `<`) equals
+ * UTF-8 byte order; `localeCompare` would not (it puts `_` and case elsewhere).
+ */
+export function compareLabelNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+// Separators of the canonical series key: label names cannot contain control characters, and every value is
+// length-prefixed, so no two different label sets share a key.
+const FIELD = '\u0001';
+const LABEL = '\u0002';
+
+function keyOf(labels: readonly Label[]): string {
+  let key = '';
+  for (const label of labels) key += label.name + FIELD + label.value.length + FIELD + label.value + LABEL;
+  return key;
+}
+
+/** Validates EXTRA_LABELS once (at cold start): a bad configuration is the operator's error, not a message's. */
+export function prepareExtraLabels(
+  extra: Readonly<Record<string, string>>,
+  limits: PipelineLimits = DEFAULT_PIPELINE_CONFIG.limits,
+): Label[] {
+  const labels: Label[] = [];
+  for (const [name, value] of Object.entries(extra)) {
+    if (typeof value !== 'string') throw new Error(`extra label ${name}: value must be a string`);
+    if (!isValidLabelName(name)) throw new Error(`extra label ${JSON.stringify(name)}: not a valid label name`);
+    if (name.startsWith('__')) throw new Error(`extra label ${name}: names starting with __ are reserved`);
+    if (name.length > limits.maxLabelNameLength) throw new Error(`extra label ${name}: name too long`);
+    if (value.length > limits.maxLabelValueLength) throw new Error(`extra label ${name}: value too long`);
+    if (value !== '') labels.push({ name, value });
+  }
+  return labels.sort((a, b) => compareLabelNames(a.name, b.name));
+}
+
+function quote(text: string): string {
+  return JSON.stringify(text.length > 64 ? `${text.slice(0, 64)}…` : text);
+}
+
+function fieldPath(sample: DecodedSample, field: string): string {
+  return sample.path ? `${sample.path}.${field}` : field;
+}
+
+interface BaseLabels {
+  readonly labels: Label[];
+  readonly key: string;
+}
+
+/**
+ * Normalises the samples of one batch. It remembers the last label object it saw: a report's samples share one,
+ * so their common labels are checked and sorted once rather than once per metric.
+ */
+export class SampleNormaliser {
+  private readonly limits: PipelineLimits;
+  private readonly extra: Label[];
+  private lastInput: object | undefined;
+  private lastBase: BaseLabels | undefined;
+
+  constructor(config: PipelineConfig = DEFAULT_PIPELINE_CONFIG) {
+    this.limits = config.limits;
+    this.extra = prepareExtraLabels(config.extraLabels, config.limits);
+  }
+
+  /** @throws InvalidMessageError naming the message and the field. */
+  normalise(sample: DecodedSample, message: number, messageId: string): NormalisedSample {
+    const name = sanitiseMetricName(sample.name);
+    if (name === '') throw new InvalidMessageError(messageId, fieldPath(sample, 'name'), 'metric name is empty');
+    if (name.length > this.limits.maxLabelValueLength) {
+      throw new InvalidMessageError(
+        messageId,
+        fieldPath(sample, 'name'),
+        `metric name is ${name.length} characters, the limit is ${this.limits.maxLabelValueLength}`,
+      );
+    }
+    let base = this.lastBase;
+    if (base === undefined || this.lastInput !== sample.labels) {
+      base = this.baseLabels(sample, messageId);
+      this.lastInput = sample.labels;
+      this.lastBase = base;
+    }
+    if (base.labels.length + 1 > this.limits.maxLabelsPerSeries) {
+      throw new InvalidMessageError(
+        messageId,
+        fieldPath(sample, 'labels'),
+        `series ${name} has ${base.labels.length + 1} labels (with __name__ and extra labels), the limit is ${this.limits.maxLabelsPerSeries}`,
+      );
+    }
+    const labels: Label[] = [];
+    let inserted = false;
+    for (const label of base.labels) {
+      if (!inserted && label.name > METRIC_NAME_LABEL) {
+        labels.push({ name: METRIC_NAME_LABEL, value: name });
+        inserted = true;
+      }
+      labels.push(label);
+    }
+    if (!inserted) labels.push({ name: METRIC_NAME_LABEL, value: name });
+    return {
+      key: name + LABEL + base.key,
+      labels,
+      value: sample.value,
+      timestampMs: sample.timestampMs,
+      stale: sample.stale === true,
+      message,
+    };
+  }
+
+  private baseLabels(sample: DecodedSample, messageId: string): BaseLabels {
+    const labels: Label[] = [];
+    const origin = new Map<string, string>();
+    const input = sample.labels;
+    for (const raw in input) {
+      const value = input[raw];
+      if (typeof value !== 'string') {
+        throw new InvalidMessageError(messageId, fieldPath(sample, `labels.${raw}`), 'expected a string value');
+      }
+      if (value === '') continue; // an empty value means the label is absent
+      const name = sanitiseLabelName(raw);
+      const field = fieldPath(sample, `labels.${raw}`);
+      if (name === '') throw new InvalidMessageError(messageId, field, 'label name is empty');
+      if (name.startsWith('__')) {
+        throw new InvalidMessageError(messageId, field, 'label names starting with __ are reserved for Prometheus');
+      }
+      if (name.length > this.limits.maxLabelNameLength) {
+        throw new InvalidMessageError(
+          messageId,
+          field,
+          `label name is ${name.length} characters, the limit is ${this.limits.maxLabelNameLength}`,
+        );
+      }
+      if (value.length > this.limits.maxLabelValueLength) {
+        throw new InvalidMessageError(
+          messageId,
+          field,
+          `label value is ${value.length} characters, the limit is ${this.limits.maxLabelValueLength}`,
+        );
+      }
+      const clash = origin.get(name);
+      if (clash !== undefined) {
+        throw new InvalidMessageError(
+          messageId,
+          field,
+          `labels ${quote(clash)} and ${quote(raw)} both become ${quote(name)} once sanitised`,
+        );
+      }
+      origin.set(name, raw);
+      labels.push({ name, value });
+    }
+    for (const label of this.extra) if (!origin.has(label.name)) labels.push(label);
+    labels.sort((a, b) => compareLabelNames(a.name, b.name));
+    return { labels, key: keyOf(labels) };
+  }
+}

@@ -1,0 +1,138 @@
+// Splitting series into remote-write requests bounded by samples and by bytes. A series too large for one
+// request continues in the next; the later request then records the earlier one as a prerequisite, because
+// per-series order must hold across requests (Remote-Write 1.0 §Ordering).
+import type { RequestLimits } from './config.js';
+import type { Label, Series, SeriesSample, WriteBatch } from './model.js';
+
+function varintLength(value: number): number {
+  let length = 1;
+  while (value >= 128) {
+    value = Math.floor(value / 128);
+    length++;
+  }
+  return length;
+}
+
+function fieldLength(payload: number): number {
+  return 1 + varintLength(payload) + payload;
+}
+
+/** Encoded bytes of a series' labels inside a TimeSeries message. */
+export function encodedLabelsSize(labels: readonly Label[]): number {
+  let size = 0;
+  for (const label of labels) {
+    const name = Buffer.byteLength(label.name, 'utf8');
+    const value = Buffer.byteLength(label.value, 'utf8');
+    size += fieldLength(fieldLength(name) + fieldLength(value));
+  }
+  return size;
+}
+
+/** Encoded bytes of one Sample inside a TimeSeries message (double value, varint timestamp). */
+export function encodedSampleSize(timestampMs: number): number {
+  // Negative timestamps are int64 varints of 10 bytes.
+  return fieldLength(1 + 8 + 1 + (timestampMs < 0 ? 10 : varintLength(timestampMs)));
+}
+
+// Tag and an upper bound of the length varint of a TimeSeries entry (requests stay far below 2^28 bytes).
+const SERIES_HEADER_BYTES = 1 + 4;
+
+interface Chunk {
+  readonly labels: readonly Label[];
+  readonly samples: readonly SeriesSample[];
+}
+
+function toBatch(chunks: readonly Chunk[]): WriteBatch {
+  const messages = new Set<number>();
+  let sampleCount = 0;
+  for (const chunk of chunks) {
+    sampleCount += chunk.samples.length;
+    for (const sample of chunk.samples) for (const message of sample.messages) messages.add(message);
+  }
+  return { series: chunks, sampleCount, messages: [...messages].sort((a, b) => a - b) };
+}
+
+export interface SplitResult {
+  readonly batches: WriteBatch[];
+  /** For each batch, the earlier batches that must be written before it. */
+  readonly after: number[][];
+}
+
+/** Packs series into requests in order; never more than `maxSamplesPerRequest` samples or (but for a single
+ * sample that alone exceeds it) `maxBytesPerRequest` encoded bytes per request. */
+export function splitIntoBatches(series: readonly Series[], limits: RequestLimits): SplitResult {
+  const maxSamples = Math.max(1, limits.maxSamplesPerRequest);
+  const maxBytes = limits.maxBytesPerRequest;
+  const batches: WriteBatch[] = [];
+  const after: number[][] = [];
+  let chunks: Chunk[] = [];
+  let count = 0;
+  let bytes = 0;
+  let prerequisites = new Set<number>();
+
+  const flush = (): void => {
+    if (chunks.length === 0) return;
+    batches.push(toBatch(chunks));
+    after.push([...prerequisites].sort((a, b) => a - b));
+    chunks = [];
+    count = 0;
+    bytes = 0;
+    prerequisites = new Set();
+  };
+
+  for (const s of series) {
+    const header = SERIES_HEADER_BYTES + encodedLabelsSize(s.labels);
+    let start = 0;
+    let open = false; // whether a chunk of this series is open in the current batch
+    let lastBatch = -1; // the batch that holds this series' previous chunk
+    for (let i = 0; i < s.samples.length; i++) {
+      const size = encodedSampleSize((s.samples[i] as SeriesSample).timestampMs);
+      const extra = open ? size : header + size;
+      if (count > 0 && (count + 1 > maxSamples || bytes + extra > maxBytes)) {
+        if (open) {
+          chunks.push({ labels: s.labels, samples: s.samples.slice(start, i) });
+          start = i;
+          lastBatch = batches.length;
+        }
+        flush();
+        open = false;
+      }
+      if (!open) {
+        bytes += header;
+        if (lastBatch >= 0) prerequisites.add(lastBatch);
+        open = true;
+      }
+      bytes += size;
+      count++;
+    }
+    if (open) chunks.push({ labels: s.labels, samples: start === 0 ? s.samples : s.samples.slice(start) });
+  }
+  flush();
+  return { batches, after };
+}
+
+/**
+ * Splits a batch in two halves by time, to isolate the samples a receiver rejects: every series' samples in the
+ * left half are older than its samples in the right half, so sending left, then right, keeps per-series order.
+ * Returns undefined for a batch of one sample, which cannot be split.
+ */
+export function bisectBatch(batch: WriteBatch): [WriteBatch, WriteBatch] | undefined {
+  if (batch.sampleCount < 2) return undefined;
+  const order: Array<{ series: number; timestampMs: number }> = [];
+  batch.series.forEach((s, series) => {
+    for (const sample of s.samples) order.push({ series, timestampMs: sample.timestampMs });
+  });
+  order.sort((a, b) => a.timestampMs - b.timestampMs || a.series - b.series);
+  // Samples of one series have distinct timestamps, so the left half holds a prefix of each series.
+  const leftCounts = new Array<number>(batch.series.length).fill(0);
+  const half = Math.floor(order.length / 2);
+  for (let i = 0; i < half; i++) leftCounts[(order[i] as { series: number }).series]!++;
+  const left: Chunk[] = [];
+  const right: Chunk[] = [];
+  batch.series.forEach((s, index) => {
+    const n = leftCounts[index] as number;
+    if (n > 0) left.push({ labels: s.labels, samples: s.samples.slice(0, n) });
+    if (n < s.samples.length) right.push({ labels: s.labels, samples: s.samples.slice(n) });
+  });
+  return [toBatch(left), toBatch(right)];
+}
