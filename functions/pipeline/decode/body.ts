@@ -1,0 +1,110 @@
+// The SQS body → one parsed JSON value. A body is UTF-8 JSON, or the base64 of UTF-8 JSON (the IoT rule SQS
+// action with useBase64). The first non-blank character decides: '{' or '[' is JSON, anything else base64; JSON
+// bodies are always objects or arrays, and neither character is in the base64 alphabet, so this never guesses wrong.
+
+import { TextDecoder } from 'node:util';
+import { InvalidMessageError } from '../errors.js';
+import { quote } from './diagnostics.js';
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+const REASON_LIMIT = 200;
+
+function isBlank(c: number): boolean {
+  // JSON's four whitespace characters, plus a byte-order mark some tools put first.
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09 || c === 0xfeff;
+}
+
+function firstContent(text: string): number {
+  let i = 0;
+  while (i < text.length && isBlank(text.charCodeAt(i))) i++;
+  return i;
+}
+
+function parseJson(messageId: string, text: string, problem: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    const cut = detail.length > REASON_LIMIT ? `${detail.slice(0, REASON_LIMIT)}…` : detail;
+    throw new InvalidMessageError(messageId, '', `${problem}: ${cut}`);
+  }
+}
+
+/**
+ * Strict base64 (standard or URL-safe alphabet, padding optional but only at the end) to bytes, or undefined.
+ * Buffer.from(…, 'base64') alone skips characters it does not know, which would turn junk into bytes.
+ */
+function decodeBase64(text: string): Buffer | undefined {
+  let end = text.length;
+  while (end > 0 && isBlank(text.charCodeAt(end - 1))) end--;
+  let padding = 0;
+  while (end > 0 && text.charCodeAt(end - 1) === 0x3d /* = */ && padding < 2) {
+    end--;
+    padding++;
+  }
+  const start = firstContent(text);
+  if (end <= start) return undefined;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    const ok =
+      (c >= 0x41 && c <= 0x5a) ||
+      (c >= 0x61 && c <= 0x7a) ||
+      (c >= 0x30 && c <= 0x39) ||
+      c === 0x2b ||
+      c === 0x2f ||
+      c === 0x2d ||
+      c === 0x5f;
+    if (!ok) return undefined;
+  }
+  const dataLength = end - start;
+  if (dataLength % 4 === 1) return undefined;
+  if (padding > 0 && (dataLength + padding) % 4 !== 0) return undefined;
+  return Buffer.from(text.slice(start, end), 'base64');
+}
+
+/** A body that is not an object or array but still valid JSON (42, "x", null) gets a message saying so. */
+function scalarJsonProblem(text: string): string | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return `expected a JSON object or array (or its base64), got ${quote(value)}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The body's JSON value (an object or array). Throws InvalidMessageError for anything else. */
+export function parseBody(messageId: string, body: string): unknown {
+  const start = firstContent(body);
+  if (start === body.length) {
+    throw new InvalidMessageError(messageId, '', 'empty body; expected JSON or base64 of JSON');
+  }
+  const first = body.charCodeAt(start);
+  if (first === 0x7b /* { */ || first === 0x5b /* [ */) {
+    // JSON.parse skips JSON whitespace itself but not a byte-order mark.
+    return parseJson(messageId, start === 0 ? body : body.slice(start), 'invalid JSON');
+  }
+
+  const bytes = decodeBase64(body);
+  if (bytes === undefined) {
+    const reason =
+      scalarJsonProblem(body) ??
+      `neither JSON (which starts with "{" or "[") nor base64 of JSON; it starts with ${quote(body.slice(start, start + 16))}`;
+    throw new InvalidMessageError(messageId, '', reason);
+  }
+  let text: string;
+  try {
+    text = STRICT_UTF8.decode(bytes);
+  } catch {
+    const reason = scalarJsonProblem(body) ?? 'base64 that does not decode to UTF-8 text';
+    throw new InvalidMessageError(messageId, '', reason);
+  }
+  const inner = firstContent(text);
+  const innerFirst = text.charCodeAt(inner);
+  if (innerFirst !== 0x7b && innerFirst !== 0x5b) {
+    const reason =
+      scalarJsonProblem(body) ??
+      `base64 of text that is not a JSON object or array; it starts with ${quote(text.slice(inner, inner + 16))}`;
+    throw new InvalidMessageError(messageId, '', reason);
+  }
+  return parseJson(messageId, inner === 0 ? text : text.slice(inner), 'invalid JSON inside base64');
+}
