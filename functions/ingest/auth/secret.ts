@@ -1,0 +1,71 @@
+// `bearer` and `basic` auth: the credentials live in Secrets Manager (REMOTE_WRITE_SECRET_ARN). They are cached
+// for the life of the execution environment and fetched again once the receiver answers 401/403, which is how
+// a rotated secret is picked up without a redeploy.
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { AuthError, type Authenticator } from './authenticator.js';
+
+/** Returns the secret's string value. */
+export type SecretFetcher = (secretArn: string) => Promise<string>;
+
+export function secretsManagerFetcher(
+  client: SecretsManagerClient = new SecretsManagerClient({}),
+): SecretFetcher {
+  return async (secretArn) => {
+    const result = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));
+    if (result.SecretString === undefined) {
+      throw new AuthError(`secret ${secretArn} has no SecretString (binary secrets are not supported)`);
+    }
+    return result.SecretString;
+  };
+}
+
+/** The Authorization header value for a secret in the given mode. */
+export function authorizationFromSecret(mode: 'bearer' | 'basic', secret: string, secretArn: string): string {
+  if (mode === 'bearer') {
+    const token = secret.trim();
+    if (token === '') throw new AuthError(`secret ${secretArn} is empty`);
+    return `Bearer ${token}`;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(secret);
+  } catch {
+    throw new AuthError(`secret ${secretArn} must be JSON {"username","password"} for basic auth`);
+  }
+  const record = parsed as { username?: unknown; password?: unknown } | null;
+  if (record === null || typeof record.username !== 'string' || typeof record.password !== 'string') {
+    throw new AuthError(`secret ${secretArn} must be JSON {"username","password"} with string values`);
+  }
+  if (record.username.includes(':'))
+    throw new AuthError(`secret ${secretArn}: username must not contain ':'`);
+  return `Basic ${Buffer.from(`${record.username}:${record.password}`, 'utf8').toString('base64')}`;
+}
+
+export function secretAuthenticator(
+  mode: 'bearer' | 'basic',
+  secretArn: string,
+  fetchSecret: SecretFetcher = secretsManagerFetcher(),
+): Authenticator {
+  // One fetch in flight at a time: concurrent requests of a cold start share it.
+  let cached: Promise<string> | undefined;
+  const header = (): Promise<string> => {
+    cached ??= fetchSecret(secretArn).then(
+      (secret) => authorizationFromSecret(mode, secret, secretArn),
+      (error: unknown) => {
+        cached = undefined;
+        if (error instanceof AuthError) throw error;
+        throw new AuthError(`cannot read secret ${secretArn}: ${(error as Error).message}`, { cause: error });
+      },
+    );
+    return cached;
+  };
+  return {
+    async authorize() {
+      return { authorization: await header() };
+    },
+    invalidate() {
+      cached = undefined;
+      return true;
+    },
+  };
+}

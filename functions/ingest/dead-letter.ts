@@ -1,0 +1,182 @@
+// Moves messages that can never succeed to DEAD_LETTER_QUEUE_URL with their original body and attributes
+// plus the reason (CONTRACT.md section 4). A message only counts as handled once SQS confirmed its copy;
+// everything else is reported back so the handler returns it as a batch item failure.
+import {
+  SendMessageBatchCommand,
+  type MessageAttributeValue,
+  type SendMessageBatchRequestEntry,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { SQSMessageAttributes, SQSRecord } from 'aws-lambda';
+
+export type DeadLetterKind = 'invalid-message' | 'rejected-by-receiver';
+
+export interface DeadLetter {
+  readonly record: SQSRecord;
+  readonly kind: DeadLetterKind;
+  readonly reason: string;
+}
+
+export interface DeadLetterResult {
+  /** Message ids SQS confirmed. */
+  readonly sent: string[];
+  /** Message ids not confirmed, with why. */
+  readonly failed: Array<{ readonly messageId: string; readonly error: string }>;
+}
+
+/** SQS allows 10 message attributes; the bridge needs three of them. */
+export const MAX_MESSAGE_ATTRIBUTES = 10;
+export const BRIDGE_ATTRIBUTES = ['bridge-error-kind', 'bridge-error', 'bridge-source-message-id'] as const;
+/** Longest `bridge-error`, in UTF-8 bytes. */
+export const MAX_REASON_BYTES = 1024;
+/** SendMessageBatch limits: 10 entries and (conservatively, the pre-2025 limit) 256 KiB of payload per call. */
+const MAX_ENTRIES_PER_CALL = 10;
+const MAX_BYTES_PER_CALL = 256 * 1024;
+
+/** Cut a string to at most `maxBytes` UTF-8 bytes without splitting a character, marking the cut. */
+export function truncateUtf8(text: string, maxBytes: number): string {
+  if (Buffer.byteLength(text, 'utf8') <= maxBytes) return text;
+  const marker = '…';
+  let budget = maxBytes - Buffer.byteLength(marker, 'utf8');
+  let out = '';
+  for (const char of text) {
+    const size = Buffer.byteLength(char, 'utf8');
+    if (size > budget) break;
+    out += char;
+    budget -= size;
+  }
+  return out + marker;
+}
+
+/**
+ * Lambda's attribute shape (camelCase, binary as base64) in the SDK's shape. Attributes beyond what fits next
+ * to the bridge's three are dropped, in name order so the choice is stable, and named in the result.
+ */
+export function convertAttributes(attributes: SQSMessageAttributes | undefined): {
+  kept: Record<string, MessageAttributeValue>;
+  dropped: string[];
+} {
+  const kept: Record<string, MessageAttributeValue> = {};
+  const dropped: string[] = [];
+  const room = MAX_MESSAGE_ATTRIBUTES - BRIDGE_ATTRIBUTES.length;
+  const names = Object.keys(attributes ?? {})
+    .filter((name) => !(BRIDGE_ATTRIBUTES as readonly string[]).includes(name))
+    .sort();
+  for (const name of names) {
+    const attribute = attributes?.[name];
+    if (attribute === undefined) continue;
+    if (Object.keys(kept).length >= room) {
+      dropped.push(name);
+      continue;
+    }
+    const value: MessageAttributeValue = { DataType: attribute.dataType };
+    if (attribute.stringValue !== undefined && attribute.stringValue !== null) {
+      value.StringValue = attribute.stringValue;
+    } else if (attribute.binaryValue !== undefined && attribute.binaryValue !== null) {
+      value.BinaryValue = Buffer.from(attribute.binaryValue, 'base64');
+    } else {
+      dropped.push(name);
+      continue;
+    }
+    kept[name] = value;
+  }
+  return { kept, dropped };
+}
+
+export function deadLetterEntry(letter: DeadLetter, id: string): SendMessageBatchRequestEntry {
+  const { kept, dropped } = convertAttributes(letter.record.messageAttributes);
+  const note =
+    dropped.length === 0 ? '' : ` [attributes dropped to fit SQS's limit of 10: ${dropped.join(', ')}]`;
+  const reason = truncateUtf8(letter.reason, MAX_REASON_BYTES - Buffer.byteLength(note, 'utf8')) + note;
+  return {
+    Id: id,
+    MessageBody: letter.record.body,
+    MessageAttributes: {
+      ...kept,
+      'bridge-error-kind': { DataType: 'String', StringValue: letter.kind },
+      'bridge-error': { DataType: 'String', StringValue: truncateUtf8(reason, MAX_REASON_BYTES) },
+      'bridge-source-message-id': { DataType: 'String', StringValue: letter.record.messageId },
+    },
+  };
+}
+
+function entrySize(entry: SendMessageBatchRequestEntry): number {
+  let size = Buffer.byteLength(entry.MessageBody ?? '', 'utf8');
+  for (const [name, value] of Object.entries(entry.MessageAttributes ?? {})) {
+    size += Buffer.byteLength(name, 'utf8') + Buffer.byteLength(value.DataType ?? '', 'utf8');
+    size += value.StringValue !== undefined ? Buffer.byteLength(value.StringValue, 'utf8') : 0;
+    size += value.BinaryValue !== undefined ? value.BinaryValue.byteLength : 0;
+  }
+  return size;
+}
+
+export class DeadLetterQueue {
+  constructor(
+    private readonly sqs: SQSClient,
+    readonly queueUrl: string,
+  ) {}
+
+  async send(letters: readonly DeadLetter[]): Promise<DeadLetterResult> {
+    const fifo = this.queueUrl.endsWith('.fifo');
+    const entries = letters.map((letter, index) => {
+      const entry = deadLetterEntry(letter, `m${index}`);
+      // A FIFO dead-letter queue needs a group; the source id makes a redelivered copy a no-op duplicate.
+      if (fifo) {
+        entry.MessageGroupId = 'bridge-dead-letter';
+        entry.MessageDeduplicationId = letter.record.messageId.slice(0, 128);
+      }
+      return entry;
+    });
+    const calls: SendMessageBatchRequestEntry[][] = [];
+    let current: SendMessageBatchRequestEntry[] = [];
+    let currentBytes = 0;
+    for (const entry of entries) {
+      const size = entrySize(entry);
+      if (
+        current.length > 0 &&
+        (current.length === MAX_ENTRIES_PER_CALL || currentBytes + size > MAX_BYTES_PER_CALL)
+      ) {
+        calls.push(current);
+        current = [];
+        currentBytes = 0;
+      }
+      current.push(entry);
+      currentBytes += size;
+    }
+    if (current.length > 0) calls.push(current);
+
+    const messageIdOf = (id: string | undefined): string =>
+      letters[Number((id ?? '').slice(1))]?.record.messageId ?? String(id);
+    const sent: string[] = [];
+    const failed: Array<{ messageId: string; error: string }> = [];
+    await Promise.all(
+      calls.map(async (call) => {
+        try {
+          const result = await this.sqs.send(
+            new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: call }),
+          );
+          const confirmed = new Set<string>();
+          for (const ok of result.Successful ?? []) {
+            if (ok.Id !== undefined) confirmed.add(ok.Id);
+          }
+          for (const failure of result.Failed ?? []) {
+            failed.push({
+              messageId: messageIdOf(failure.Id),
+              error: `${failure.Code ?? 'error'}: ${failure.Message ?? 'no message'}`,
+            });
+          }
+          for (const entry of call) {
+            if (confirmed.has(entry.Id ?? '')) sent.push(messageIdOf(entry.Id));
+            else if (!(result.Failed ?? []).some((failure) => failure.Id === entry.Id)) {
+              failed.push({ messageId: messageIdOf(entry.Id), error: 'not confirmed by SendMessageBatch' });
+            }
+          }
+        } catch (error) {
+          const text = `${(error as Error).name}: ${(error as Error).message}`;
+          for (const entry of call) failed.push({ messageId: messageIdOf(entry.Id), error: text });
+        }
+      }),
+    );
+    return { sent, failed };
+  }
+}

@@ -1,0 +1,212 @@
+// One SQS batch in, one SQSBatchResponse out. Every message ends in exactly one place: written to the
+// receiver, dead-lettered with a reason, or returned in batchItemFailures for SQS to redeliver. Bad input never
+// throws; an unexpected bug returns the whole batch to SQS rather than acknowledging anything unwritten.
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import {
+  bisectBatch,
+  compressBlock,
+  DEFAULT_PIPELINE_CONFIG,
+  encodeWriteRequest,
+  planBatch,
+  type PipelineConfig,
+  type SourceMessage,
+} from '../pipeline/index.js';
+import type { Authenticator } from './auth/authenticator.js';
+import type { IngestConfig } from './config.js';
+import type { DeadLetter, DeadLetterQueue } from './dead-letter.js';
+import { deliver } from './delivery.js';
+import {
+  clip,
+  countMetric,
+  deliveryObserver,
+  recordDeadLettered,
+  type Observability,
+} from './observability.js';
+import type { RemoteWriteClient } from './remote-write-client.js';
+
+/** Dead letters logged one by one per invocation; the rest are summarised. */
+const MAX_LOGGED_DEAD_LETTERS = 20;
+/** Budget when the context cannot tell the remaining time (local runs). */
+const DEFAULT_BUDGET_MS = 60_000;
+
+export interface HandlerDependencies {
+  readonly config: IngestConfig;
+  readonly client: RemoteWriteClient;
+  readonly authenticator: Authenticator;
+  /** Absent when DEAD_LETTER_QUEUE_URL is not set. */
+  readonly deadLetterQueue?: DeadLetterQueue;
+  readonly observability: Observability;
+  readonly now?: () => number;
+  readonly random?: () => number;
+}
+
+export type IngestHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+export function pipelineConfigFrom(config: IngestConfig): PipelineConfig {
+  const defaults = DEFAULT_PIPELINE_CONFIG;
+  return {
+    extraLabels: config.extraLabels,
+    limits: {
+      maxLabelsPerSeries: config.maxLabelsPerSeries ?? defaults.limits.maxLabelsPerSeries,
+      maxLabelNameLength: config.maxLabelNameLength ?? defaults.limits.maxLabelNameLength,
+      maxLabelValueLength: config.maxLabelValueLength ?? defaults.limits.maxLabelValueLength,
+    },
+    request: {
+      maxSamplesPerRequest: config.maxSamplesPerRequest ?? defaults.request.maxSamplesPerRequest,
+      maxBytesPerRequest: config.maxBytesPerRequest ?? defaults.request.maxBytesPerRequest,
+    },
+  };
+}
+
+function sourceMessage(record: SQSRecord, fallbackMs: number): SourceMessage {
+  const sent = Number(record.attributes?.SentTimestamp);
+  return {
+    messageId: record.messageId,
+    body: typeof record.body === 'string' ? record.body : '',
+    sentTimestampMs: Number.isFinite(sent) && sent > 0 ? sent : fallbackMs,
+  };
+}
+
+function remainingMs(context: Context | undefined): number {
+  const remaining = context?.getRemainingTimeInMillis?.();
+  return typeof remaining === 'number' && Number.isFinite(remaining) ? remaining : DEFAULT_BUDGET_MS;
+}
+
+export function createHandler(deps: HandlerDependencies): IngestHandler {
+  const { config, observability } = deps;
+  const { logger, metrics } = observability;
+  const now = deps.now ?? Date.now;
+  const pipelineConfig = pipelineConfigFrom(config);
+  const observer = deliveryObserver(observability);
+  let coldStart = true;
+
+  async function handle(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+    const started = now();
+    const deadlineMs = started + remainingMs(context) - config.deadlineSafetyMarginMs;
+    const records = Array.isArray(event?.Records) ? event.Records : [];
+    logger.appendKeys({ batchSize: records.length, coldStart });
+    coldStart = false;
+    countMetric(metrics, 'MessagesReceived', records.length);
+    if (records.length === 0) return { batchItemFailures: [] };
+
+    const plan = planBatch(
+      records.map((record) => sourceMessage(record, started)),
+      pipelineConfig,
+    );
+    countMetric(metrics, 'SamplesDeduplicated', plan.stats.duplicatesDropped);
+
+    const result = await deliver(plan.batches, plan.after, {
+      client: deps.client,
+      authenticator: deps.authenticator,
+      encode: (batch) => compressBlock(encodeWriteRequest(batch)),
+      bisect: bisectBatch,
+      concurrency: config.concurrency,
+      deadlineMs,
+      timeoutMs: config.timeoutMs,
+      retryBaseDelayMs: config.retryBaseDelayMs,
+      retryMaxDelayMs: config.retryMaxDelayMs,
+      observer,
+      now,
+      ...(deps.random === undefined ? {} : { random: deps.random }),
+    });
+
+    const failures = new Set<string>();
+    const letters: DeadLetter[] = [];
+    const invalid = new Map(plan.invalid.map((failure) => [failure.index, failure.error.message]));
+    records.forEach((record, index) => {
+      const invalidReason = invalid.get(index);
+      const rejectedReason = result.rejected.get(index);
+      if (invalidReason !== undefined)
+        letters.push({ record, kind: 'invalid-message', reason: invalidReason });
+      else if (rejectedReason !== undefined) {
+        letters.push({ record, kind: 'rejected-by-receiver', reason: rejectedReason });
+      } else if (result.unwritten.has(index)) failures.add(record.messageId);
+    });
+
+    const deadLettered = letters.length === 0 ? [] : await deadLetter(letters);
+
+    const batchItemFailures = [...failures].map((itemIdentifier) => ({ itemIdentifier }));
+    countMetric(metrics, 'SamplesWritten', result.samplesWritten);
+    countMetric(metrics, 'SeriesWritten', result.seriesWritten);
+    countMetric(metrics, 'BatchItemFailures', batchItemFailures.length);
+    if (result.oldestWrittenMs !== undefined) {
+      metrics.addMetric('IngestLag', MetricUnit.Milliseconds, Math.max(0, now() - result.oldestWrittenMs));
+    }
+    logger.info('batch done', {
+      messages: records.length,
+      samplesPlanned: plan.stats.samples,
+      samplesWritten: result.samplesWritten,
+      seriesWritten: result.seriesWritten,
+      duplicatesDropped: plan.stats.duplicatesDropped,
+      conflictsDropped: plan.stats.conflictsDropped,
+      skippedRecords: plan.stats.skippedRecords,
+      requests: result.requests,
+      retries: result.retries,
+      deadLettered: deadLettered.length,
+      batchItemFailures: batchItemFailures.length,
+      durationMs: now() - started,
+      ...(result.abortedBecause === undefined ? {} : { abortedBecause: clip(result.abortedBecause) }),
+    });
+    return { batchItemFailures };
+
+    /** Sends the letters; whatever is not confirmed becomes a batch item failure. Returns the confirmed ones. */
+    async function deadLetter(all: DeadLetter[]): Promise<DeadLetter[]> {
+      all.slice(0, MAX_LOGGED_DEAD_LETTERS).forEach((letter) =>
+        logger.warn('message can never succeed', {
+          messageId: letter.record.messageId,
+          errorKind: letter.kind,
+          reason: clip(letter.reason),
+        }),
+      );
+      if (all.length > MAX_LOGGED_DEAD_LETTERS) {
+        logger.warn('more messages can never succeed', { notLogged: all.length - MAX_LOGGED_DEAD_LETTERS });
+      }
+      if (deps.deadLetterQueue === undefined) {
+        logger.warn('DEAD_LETTER_QUEUE_URL is not set: messages that can never succeed return to the queue', {
+          count: all.length,
+        });
+        for (const letter of all) failures.add(letter.record.messageId);
+        return [];
+      }
+      const outcome = await deps.deadLetterQueue.send(all);
+      if (outcome.failed.length > 0) {
+        logger.error('dead-lettering failed; those messages return to the queue', {
+          count: outcome.failed.length,
+          firstError: clip(outcome.failed[0]?.error ?? ''),
+        });
+        for (const failure of outcome.failed) failures.add(failure.messageId);
+      }
+      const sent = new Set(outcome.sent);
+      const confirmed = all.filter((letter) => sent.has(letter.record.messageId));
+      recordDeadLettered(
+        metrics,
+        'invalid-message',
+        confirmed.filter((l) => l.kind === 'invalid-message').length,
+      );
+      recordDeadLettered(
+        metrics,
+        'rejected-by-receiver',
+        confirmed.filter((l) => l.kind === 'rejected-by-receiver').length,
+      );
+      return confirmed;
+    }
+  }
+
+  return async (event, context) => {
+    if (context !== undefined) logger.addContext(context);
+    try {
+      return await handle(event, context);
+    } catch (error) {
+      // A bug, not bad input: acknowledging nothing is the only answer that cannot lose data.
+      logger.error('unexpected failure; the whole batch returns to the queue', error as Error);
+      const ids = new Set(
+        (Array.isArray(event?.Records) ? event.Records : []).map((record) => record.messageId),
+      );
+      return { batchItemFailures: [...ids].map((itemIdentifier) => ({ itemIdentifier })) };
+    } finally {
+      metrics.publishStoredMetrics();
+      logger.resetKeys();
+    }
+  };
+}

@@ -1,0 +1,95 @@
+// Structured logs and CloudWatch EMF metrics through Powertools. Dimensions stay low-cardinality on purpose
+// (service and, for dead letters, the error kind): a device id as a dimension would create a metric per device.
+import { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
+import type { DeadLetterKind } from './dead-letter.js';
+import type { DeliveryObserver } from './delivery.js';
+
+export const DEFAULT_SERVICE_NAME = 'iot-prometheus-bridge';
+export const DEFAULT_METRICS_NAMESPACE = 'IotPrometheusBridge';
+/** Receiver answers and reasons are logged verbatim up to this many characters. */
+export const MAX_LOGGED_TEXT = 1024;
+
+export interface Observability {
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
+export function createObservability(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Observability {
+  const serviceName = env['POWERTOOLS_SERVICE_NAME'] ?? DEFAULT_SERVICE_NAME;
+  // Powertools reads POWERTOOLS_LOG_LEVEL / LOG_LEVEL (and AWS_LAMBDA_LOG_LEVEL) itself.
+  const logger = new Logger({ serviceName });
+  const metrics = new Metrics({
+    serviceName,
+    namespace: env['POWERTOOLS_METRICS_NAMESPACE'] ?? DEFAULT_METRICS_NAMESPACE,
+  });
+  return { logger, metrics };
+}
+
+export function clip(text: string, max = MAX_LOGGED_TEXT): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more characters)`;
+}
+
+export function countMetric(metrics: Metrics, name: string, value: number): void {
+  metrics.addMetric(name, MetricUnit.Count, value);
+}
+
+export function recordDeadLettered(metrics: Metrics, kind: DeadLetterKind, count: number): void {
+  if (count === 0) return;
+  const single = metrics.singleMetric();
+  single.addDimension('ErrorKind', kind);
+  single.addMetric('MessagesDeadLettered', MetricUnit.Count, count);
+}
+
+/** Logs and metrics for every remote-write attempt, retry and refusal. */
+export function deliveryObserver({ logger, metrics }: Observability): DeliveryObserver {
+  return {
+    attempt({ result, verdict, latencyMs, samples, retry }) {
+      metrics.addMetric('RemoteWriteRequests', MetricUnit.Count, 1);
+      metrics.addMetric('RemoteWriteLatency', MetricUnit.Milliseconds, latencyMs);
+      if (verdict === 'accepted') {
+        logger.debug('remote write accepted', {
+          status: result.kind === 'response' ? result.status : 0,
+          samples,
+          latencyMs,
+          retry,
+        });
+        return;
+      }
+      const detail =
+        result.kind === 'response'
+          ? { receiverStatus: result.status, receiverError: clip(result.text) }
+          : result.kind === 'timeout'
+            ? { receiverStatus: 'timeout', timeoutMs: result.timeoutMs }
+            : { receiverStatus: 'network-error', receiverError: clip(result.message) };
+      logger.warn('remote write failed', { ...detail, verdict, samples, latencyMs, retry });
+    },
+    retryScheduled({ delayMs, retry, reason }) {
+      metrics.addMetric('RemoteWriteRetries', MetricUnit.Count, 1);
+      logger.debug('retrying remote write', { delayMs, retry, reason: clip(reason) });
+    },
+    gaveUp({ reason, samples }) {
+      logger.warn('remote write given up; its messages return to the queue', {
+        reason: clip(reason),
+        samples,
+      });
+    },
+    rejected({ status, text, samples }) {
+      logger.warn('receiver refused samples; their messages are dead-lettered', {
+        receiverStatus: status,
+        receiverError: clip(text),
+        samples,
+      });
+    },
+    aborted({ reason }) {
+      logger.error(
+        'remote write stopped: receiver or credentials misconfigured; unwritten messages return to the queue',
+        {
+          reason: clip(reason),
+        },
+      );
+    },
+  };
+}

@@ -1,0 +1,100 @@
+// One HTTP attempt against the remote-write receiver. The connection pool lives in the module, so a warm
+// Lambda reuses its TLS connections across invocations; retries and their timing belong to delivery.ts.
+import http from 'node:http';
+import https from 'node:https';
+import type { Authenticator } from './auth/authenticator.js';
+
+/** Longest receiver answer kept for logs and dead-letter reasons; the rest is drained unread. */
+export const MAX_RESPONSE_TEXT = 4096;
+
+export type AttemptResult =
+  | {
+      readonly kind: 'response';
+      readonly status: number;
+      /** The receiver's answer, verbatim but cut to MAX_RESPONSE_TEXT characters. */
+      readonly text: string;
+      readonly retryAfter?: string;
+    }
+  | { readonly kind: 'network-error'; readonly message: string }
+  | { readonly kind: 'timeout'; readonly timeoutMs: number };
+
+export interface RemoteWriteClientOptions {
+  readonly url: URL;
+  readonly authenticator: Authenticator;
+  /** The remote-write protocol headers (Content-Type, Content-Encoding, version, User-Agent). */
+  readonly protocolHeaders: Readonly<Record<string, string>>;
+  /** Operator headers; config.ts has already refused reserved names. */
+  readonly customHeaders?: Readonly<Record<string, string>>;
+  /** Upper bound of parallel connections. */
+  readonly maxSockets: number;
+}
+
+export interface RemoteWriteClient {
+  /** One POST of an already compressed body; never throws for network or HTTP failures. */
+  send(body: Uint8Array, timeoutMs: number): Promise<AttemptResult>;
+  /** Close idle pooled connections (tests and benches; Lambda simply freezes). */
+  close(): void;
+}
+
+export function createRemoteWriteClient(options: RemoteWriteClientOptions): RemoteWriteClient {
+  const secure = options.url.protocol === 'https:';
+  const agentOptions = { keepAlive: true, keepAliveMsecs: 30_000, maxSockets: options.maxSockets };
+  const agent = secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+  const transport = secure ? https : http;
+  const lowerCase = (headers: Readonly<Record<string, string>>): Record<string, string> =>
+    Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
+  // Custom first, so the protocol headers win even if a reserved name slipped past validation.
+  const baseHeaders: Record<string, string> = {
+    ...lowerCase(options.customHeaders ?? {}),
+    ...lowerCase(options.protocolHeaders),
+    host: options.url.host,
+  };
+
+  async function send(body: Uint8Array, timeoutMs: number): Promise<AttemptResult> {
+    const headers: Record<string, string> = { ...baseHeaders, 'content-length': String(body.byteLength) };
+    const auth = await options.authenticator.authorize({ url: options.url, headers, body });
+    Object.assign(headers, lowerCase(auth));
+    return new Promise<AttemptResult>((resolve) => {
+      let settled = false;
+      const finish = (result: AttemptResult): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(result);
+      };
+      const request = transport.request(options.url, { method: 'POST', agent, headers }, (response) => {
+        const chunks: Buffer[] = [];
+        let kept = 0;
+        response.on('data', (chunk: Buffer) => {
+          if (kept < MAX_RESPONSE_TEXT) {
+            chunks.push(chunk);
+            kept += chunk.length;
+          }
+        });
+        response.on('end', () => {
+          const retryAfter = response.headers['retry-after'];
+          finish({
+            kind: 'response',
+            status: response.statusCode ?? 0,
+            text: Buffer.concat(chunks).toString('utf8').slice(0, MAX_RESPONSE_TEXT),
+            ...(typeof retryAfter === 'string' ? { retryAfter } : {}),
+          });
+        });
+        response.on('error', (error) => finish({ kind: 'network-error', message: error.message }));
+      });
+      const timer = setTimeout(() => {
+        finish({ kind: 'timeout', timeoutMs });
+        request.destroy(new Error(`no answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+      request.on('error', (error: NodeJS.ErrnoException) =>
+        finish({
+          kind: 'network-error',
+          message: error.code ? `${error.code}: ${error.message}` : error.message,
+        }),
+      );
+      request.end(body);
+    });
+  }
+
+  return { send, close: () => agent.destroy() };
+}
