@@ -1,8 +1,9 @@
-// The one definition of how the ingest Lambda is built. `npm run build` and the CDK construct both call
-// bundleIngest(), so the bytes the tests exercise are the bytes that ship.
-import { build, type BuildOptions } from 'esbuild';
+// The one definition of how the ingest Lambda is built. `npm run build` and the CDK construct both use it
+// (bundleIngest() and bundleIngestSync() run the same steps with the same options), so the bytes the tests
+// exercise are the bytes that ship.
+import { build, buildSync, type BuildOptions } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -44,7 +45,16 @@ export function ingestEsbuildOptions(outDir: string): BuildOptions {
   };
 }
 
-function hostCpu(): BundleCpu {
+/**
+ * Everything that decides the bundle's bytes apart from the source files and the lock file, with machine-specific
+ * paths removed, so an asset hash built from it is the same on every checkout.
+ */
+export function ingestBuildDescriptor(cpu: BundleCpu): string {
+  const options = JSON.stringify(ingestEsbuildOptions('/asset-output')).split(projectRoot).join('.');
+  return JSON.stringify({ cpu, esbuild: JSON.parse(options) as unknown, snappy: snappyVersion() });
+}
+
+export function hostCpu(): BundleCpu {
   if (process.arch === 'arm64' || process.arch === 'x64') return process.arch;
   throw new Error(`unsupported build host CPU ${process.arch}`);
 }
@@ -63,14 +73,17 @@ function snappyModules(cpu: BundleCpu): string {
   const cache = join(projectRoot, '.tmp', `snappy-${version}-linux-${cpu}-gnu`);
   const marker = join(cache, 'node_modules', '@napi-rs', `snappy-linux-${cpu}-gnu`);
   if (!existsSync(marker)) {
-    mkdirSync(cache, { recursive: true });
+    // Installed aside and renamed into place: two synths running at once must never see a half-written cache.
+    const partial = `${cache}.partial-${process.pid}`;
+    rmSync(partial, { recursive: true, force: true });
+    mkdirSync(partial, { recursive: true });
     // --prefix keeps npm from walking up to the project and rewriting its node_modules.
     execFileSync(
       'npm',
       [
         'install',
         '--prefix',
-        cache,
+        partial,
         '--no-save',
         '--no-package-lock',
         '--no-audit',
@@ -82,18 +95,44 @@ function snappyModules(cpu: BundleCpu): string {
       ],
       { stdio: ['ignore', 'ignore', 'inherit'] },
     );
+    if (!existsSync(join(partial, 'node_modules', '@napi-rs', `snappy-linux-${cpu}-gnu`))) {
+      throw new Error(`npm did not install @napi-rs/snappy-linux-${cpu}-gnu@${version}`);
+    }
+    try {
+      renameSync(partial, cache);
+    } catch (error) {
+      // Another build won the race and its copy is as good as ours.
+      rmSync(partial, { recursive: true, force: true });
+      if (!existsSync(marker)) throw error;
+    }
   }
   return join(cache, 'node_modules');
 }
 
-export async function bundleIngest(options: BundleIngestOptions): Promise<void> {
-  const cpu = options.cpu ?? hostCpu();
-  rmSync(options.outDir, { recursive: true, force: true });
-  mkdirSync(options.outDir, { recursive: true });
-  await build(ingestEsbuildOptions(options.outDir));
+function prepareOutDir(outDir: string): void {
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+}
+
+function copySnappy(cpu: BundleCpu, outDir: string): void {
   const from = snappyModules(cpu);
-  const to = join(options.outDir, 'node_modules');
+  const to = join(outDir, 'node_modules');
   cpSync(join(from, 'snappy'), join(to, 'snappy'), { recursive: true });
   const binary = `snappy-linux-${cpu}-gnu`;
   cpSync(join(from, '@napi-rs', binary), join(to, '@napi-rs', binary), { recursive: true });
+}
+
+export async function bundleIngest(options: BundleIngestOptions): Promise<void> {
+  const cpu = options.cpu ?? hostCpu();
+  prepareOutDir(options.outDir);
+  await build(ingestEsbuildOptions(options.outDir));
+  copySnappy(cpu, options.outDir);
+}
+
+/** bundleIngest() for callers that cannot wait for a promise (CDK's local bundling hook is synchronous). */
+export function bundleIngestSync(options: BundleIngestOptions): void {
+  const cpu = options.cpu ?? hostCpu();
+  prepareOutDir(options.outDir);
+  buildSync(ingestEsbuildOptions(options.outDir));
+  copySnappy(cpu, options.outDir);
 }
