@@ -115,14 +115,15 @@ interface StoredSample {
   stale: boolean;
 }
 
-interface DecodedSample {
+/** A decoded sample with the raw bits of its value. */
+export interface DecodedSample {
   value: number;
   timestampMs: number;
   bits: bigint;
   stale: boolean;
 }
 
-interface DecodedSeries {
+export interface DecodedSeries {
   labels: ReceivedLabel[];
   samples: DecodedSample[];
 }
@@ -212,6 +213,20 @@ function decodeBody(body: Uint8Array, unknownFields: string[]): DecodedSeries[] 
       };
     }),
   }));
+}
+
+/**
+ * Decodes an uncompressed Remote-Write 1.0 protobuf body the way this receiver does (protobufjs from proto/, plus
+ * the raw bits of every sample value), for tests that check a body without sending it. Throws on a body that
+ * is not a valid prometheus.WriteRequest.
+ */
+export function decodeWriteRequest(body: Uint8Array): {
+  series: DecodedSeries[];
+  unknownFields: string[];
+} {
+  const unknownFields: string[] = [];
+  const series = decodeBody(body, unknownFields);
+  return { series, unknownFields };
 }
 
 /** The first reason this series' label set is invalid, in Cortex' words, or undefined. */
