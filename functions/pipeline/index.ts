@@ -1,0 +1,23 @@
+// The public face of the pure pipeline: everything the Lambda handler, the CLI and the benchmarks need.
+export { DEFAULT_PIPELINE_CONFIG, DEFAULT_PIPELINE_LIMITS, DEFAULT_REQUEST_LIMITS } from './config.js';
+export type { PipelineConfig, PipelineLimits, RequestLimits } from './config.js';
+export { InvalidMessageError } from './errors.js';
+export type {
+  DecodedMessage,
+  DecodedSample,
+  Label,
+  NormalisedSample,
+  Series,
+  SeriesSample,
+  SourceMessage,
+  WriteBatch,
+} from './model.js';
+export { decodeMessage } from './decode/index.js';
+export { SampleNormaliser, compareLabelNames, prepareExtraLabels } from './normalise.js';
+export { groupSeries } from './series.js';
+export { bisectBatch, splitIntoBatches } from './split.js';
+export { planBatch } from './plan.js';
+export type { BatchPlan, BatchStats, MessageFailure } from './plan.js';
+export { encodeWriteRequest } from './encode.js';
+export { compressBlock } from './compress.js';
+export { REMOTE_WRITE_HEADERS, RESERVED_HEADERS } from './headers.js';
