@@ -1,6 +1,7 @@
 // The ingest function's settings, read once per cold start from the environment (CONTRACT.md section 2).
 // Every problem is reported with the variable's name, so a misconfigured deployment fails its first
 // invocation with a message an operator can act on instead of dropping data.
+import { RESERVED_HEADERS } from '../pipeline/index.js';
 
 /** How requests to the receiver are authenticated. */
 export type AuthMode = 'sigv4' | 'none' | 'bearer' | 'basic';
@@ -39,31 +40,6 @@ export class ConfigError extends Error {
     super(`invalid configuration: ${variable}: ${reason}`);
   }
 }
-
-/**
- * Headers a user may not set: Prometheus' reserved list (config/config.go) plus Authorization, which the auth
- * mode owns, and the SigV4 headers.
- */
-export const RESERVED_HEADERS: ReadonlySet<string> = new Set([
-  'host',
-  'authorization',
-  'content-encoding',
-  'content-length',
-  'content-type',
-  'user-agent',
-  'connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'www-authenticate',
-  'accept-encoding',
-  'transfer-encoding',
-  'x-prometheus-remote-write-version',
-  'x-prometheus-remote-read-version',
-  'x-amz-date',
-  'x-amz-security-token',
-  'x-amz-content-sha256',
-]);
 
 const AUTH_MODES: readonly AuthMode[] = ['sigv4', 'none', 'bearer', 'basic'];
 
@@ -190,12 +166,10 @@ export function loadConfig(env: Env = process.env): IngestConfig {
   }
 
   const deadLetterQueueUrl = value(env, 'DEAD_LETTER_QUEUE_URL');
-  if (deadLetterQueueUrl !== undefined) {
-    try {
-      new URL(deadLetterQueueUrl);
-    } catch {
-      throw new ConfigError('DEAD_LETTER_QUEUE_URL', `not a URL: ${JSON.stringify(deadLetterQueueUrl)}`);
-    }
+  // Only the scheme is checked: SQS clients accept queue URLs that WHATWG URL parsing refuses (local
+  // servers name hosts like sqs.us-east-1.127.0.0.1).
+  if (deadLetterQueueUrl !== undefined && !/^https?:\/\/[^/\s]+\/\S+$/.test(deadLetterQueueUrl)) {
+    throw new ConfigError('DEAD_LETTER_QUEUE_URL', `not a queue URL: ${JSON.stringify(deadLetterQueueUrl)}`);
   }
 
   const retryBaseDelayMs = integer(env, 'RETRY_BASE_DELAY_MS', 100, 1, 60_000);

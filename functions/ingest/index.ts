@@ -41,10 +41,16 @@ function createIngestHandler(): IngestHandler {
     customHeaders: config.customHeaders,
     maxSockets: config.concurrency,
   });
+  // With an endpoint override (local runs) the SDK would otherwise send to the queue URL's own host, which
+  // for local SQS servers does not resolve; an explicit endpoint turns that redirection off.
+  const sqsEndpoint = process.env['AWS_ENDPOINT_URL_SQS'] ?? process.env['AWS_ENDPOINT_URL'];
   const deadLetterQueue =
     config.deadLetterQueueUrl === undefined
       ? undefined
-      : new DeadLetterQueue(new SQSClient({}), config.deadLetterQueueUrl);
+      : new DeadLetterQueue(
+          new SQSClient(sqsEndpoint === undefined || sqsEndpoint === '' ? {} : { endpoint: sqsEndpoint }),
+          config.deadLetterQueueUrl,
+        );
   observability.logger.info('ingest function configured', {
     remoteWriteUrl: `${config.remoteWriteUrl.origin}${config.remoteWriteUrl.pathname}`,
     auth: config.auth,

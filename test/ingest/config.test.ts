@@ -95,5 +95,9 @@ test('configuration errors name the variable', () => {
     'RETRY_MAX_DELAY_MS',
     /below/,
   );
-  rejects({ REMOTE_WRITE_URL: AMP, DEAD_LETTER_QUEUE_URL: 'queue' }, 'DEAD_LETTER_QUEUE_URL', /not a URL/);
+  rejects(
+    { REMOTE_WRITE_URL: AMP, DEAD_LETTER_QUEUE_URL: 'queue' },
+    'DEAD_LETTER_QUEUE_URL',
+    /not a queue URL/,
+  );
 });
