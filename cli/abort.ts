@@ -1,0 +1,30 @@
+// Ctrl-C handling shared by the commands: the first SIGINT/SIGTERM asks the work to stop cleanly (it
+// finishes the batch in hand, so nothing is left half-moved); a second one exits at once.
+
+/** A function, not `signal.aborted` inline, so TypeScript does not narrow it to a constant across awaits. */
+export function isAborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
+}
+
+export interface Interruption {
+  readonly signal: AbortSignal;
+  dispose(): void;
+}
+
+export function interruptOnSignals(onFirst?: () => void): Interruption {
+  const controller = new AbortController();
+  const handler = (): void => {
+    if (controller.signal.aborted) process.exit(130);
+    onFirst?.();
+    controller.abort();
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return {
+    signal: controller.signal,
+    dispose() {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    },
+  };
+}

@@ -1,0 +1,301 @@
+// The whole bridge on this machine: an in-process SQS (fauxqs) with a source and a dead-letter queue, the BUILT
+// handler (dist/ingest/index.mjs, the bytes that ship) invoked by the Lambda-like event source poller, a real
+// Prometheus as the receiver (or any remote-write URL), and the device simulator feeding the queue.
+import type { SQSBatchResponse } from 'aws-lambda';
+import { existsSync } from 'node:fs';
+import { Console } from 'node:console';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { CliError, ExitCode } from '../exit-codes.js';
+import { simulate, type SimulateSummary } from '../simulate/simulate.js';
+import type { MessageFormat } from '../simulate/telemetry.js';
+import { queueDepth } from '../sqs/messages.js';
+import { startEventSourcePoller, type EventSourcePoller, type SqsHandler } from './event-source-poller.js';
+import { startPrometheus, type PrometheusServer } from './prometheus-server.js';
+import { startSqsServer, type QueuePair, type SqsServer } from './sqs-server.js';
+
+export interface LocalBridgeOptions {
+  /** The built handler bundle. @default <project>/dist/ingest/index.mjs */
+  readonly handlerPath?: string;
+  /** Build the bundle first even when it exists. */
+  readonly rebuild?: boolean;
+  /** Send to this receiver instead of starting Prometheus. */
+  readonly remoteWriteUrl?: string;
+  readonly prometheusBinary?: string;
+  /** Prometheus' out-of-order window; AMP allows up to 10 minutes. @default '10m' */
+  readonly outOfOrderTimeWindow?: string;
+  readonly sqsPort?: number;
+  readonly region?: string;
+  readonly queueName?: string;
+  readonly batchSize?: number;
+  readonly maximumBatchingWindowSeconds?: number;
+  readonly functionTimeoutSeconds?: number;
+  readonly visibilityTimeoutSeconds?: number;
+  readonly maxReceiveCount?: number;
+  readonly concurrency?: number;
+  readonly devices?: number;
+  readonly ratePerSecond?: number;
+  readonly formats?: readonly MessageFormat[];
+  readonly malformedShare?: number;
+  /** Handler log level (POWERTOOLS_LOG_LEVEL). @default 'WARN' */
+  readonly handlerLogLevel?: string;
+  /** Extra environment for the handler (e.g. EXTRA_LABELS), set before it is imported. */
+  readonly handlerEnvironment?: Readonly<Record<string, string>>;
+  readonly onInvocationError?: (error: unknown) => void;
+}
+
+export interface LocalBridgeStatus {
+  readonly elapsedMs: number;
+  /** Messages the simulator had confirmed sent. */
+  readonly sent: number;
+  readonly malformedSent: number;
+  /** Messages the handler acknowledged (deleted from the source queue). */
+  readonly processed: number;
+  readonly invocations: number;
+  readonly failedRecords: number;
+  /** Messages processed per second over the last status interval. */
+  readonly throughput: number;
+  /** now − SentTimestamp of the oldest record of the latest invocation. */
+  readonly lagMs: number | undefined;
+  /** Messages waiting (visible + in flight) in the source queue. */
+  readonly backlog: number;
+  /** Messages in the dead-letter queue. */
+  readonly deadLettered: number;
+}
+
+export interface LocalBridge {
+  readonly sqsEndpoint: string;
+  readonly region: string;
+  readonly queues: QueuePair;
+  readonly remoteWriteUrl: string;
+  /** Undefined when an external receiver was given. */
+  readonly prometheusUrl: string | undefined;
+  readonly prometheus: PrometheusServer | undefined;
+  /** A PromQL query that shows the simulated data. */
+  readonly exampleQuery: string;
+  status(): Promise<LocalBridgeStatus>;
+  /** Stops the simulator (the rest keeps running so the backlog drains). */
+  stopSimulator(): Promise<SimulateSummary>;
+  /** Waits until the source queue is empty or the timeout passes; true when empty. */
+  drain(timeoutMs: number): Promise<boolean>;
+  /** Samples of the simulated metrics Prometheus holds (undefined with an external receiver). */
+  samplesInPrometheus(): Promise<number | undefined>;
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_HANDLER_PATH = join(
+  new URL('../..', import.meta.url).pathname,
+  'dist',
+  'ingest',
+  'index.mjs',
+);
+
+export const EXAMPLE_QUERY = 'avg by (site) (temperature_celsius)';
+const METRICS_SELECTOR = '{__name__=~"temperature_celsius|humidity_percent|battery_percent"}';
+
+async function ensureBundle(path: string, rebuild: boolean, log: (line: string) => void): Promise<void> {
+  if (existsSync(path) && !rebuild) return;
+  if (path !== DEFAULT_HANDLER_PATH) {
+    throw new CliError(`the handler bundle ${path} does not exist`, ExitCode.prerequisite);
+  }
+  log('building the handler bundle (npm run build)…');
+  try {
+    const { bundleIngest, projectRoot } = await import('../../scripts/ingest-bundle.js');
+    await bundleIngest({ outDir: join(projectRoot, 'dist', 'ingest') });
+  } catch (error) {
+    throw new CliError(
+      `cannot build the handler bundle (${(error as Error).message}); run \`npm ci && npm run build\` and retry`,
+      ExitCode.prerequisite,
+      { cause: error },
+    );
+  }
+}
+
+export async function startLocalBridge(
+  options: LocalBridgeOptions,
+  log: (line: string) => void = () => {},
+): Promise<LocalBridge> {
+  const handlerPath = options.handlerPath ?? DEFAULT_HANDLER_PATH;
+  await ensureBundle(handlerPath, options.rebuild === true, log);
+  const cleanups: Array<() => Promise<void>> = [];
+  const cleanup = async (): Promise<void> => {
+    for (const step of cleanups.reverse()) await step().catch(() => undefined);
+    cleanups.length = 0;
+  };
+  try {
+    let prometheus: PrometheusServer | undefined;
+    let remoteWriteUrl = options.remoteWriteUrl;
+    if (remoteWriteUrl === undefined) {
+      try {
+        prometheus = await startPrometheus({
+          binary: options.prometheusBinary ?? 'prometheus',
+          outOfOrderTimeWindow: options.outOfOrderTimeWindow ?? '10m',
+        });
+      } catch (error) {
+        const message = (error as Error).message;
+        if (/not found/.test(message)) {
+          throw new CliError(
+            `Prometheus is not installed (no \`${options.prometheusBinary ?? 'prometheus'}\` on PATH). Install it:\n` +
+              '  Debian/Ubuntu: sudo apt-get install prometheus   (then `sudo systemctl stop prometheus` if you do not want the service)\n' +
+              '  macOS:         brew install prometheus\n' +
+              '  any system:    download from https://prometheus.io/download/ and put `prometheus` on PATH\n' +
+              'or pass --prometheus <path>, or --remote-write-url <url> to use another receiver.',
+            ExitCode.prerequisite,
+            { cause: error },
+          );
+        }
+        throw new CliError(`cannot start Prometheus: ${message}`, ExitCode.prerequisite, { cause: error });
+      }
+      const started = prometheus;
+      cleanups.push(() => started.stop());
+      remoteWriteUrl = prometheus.remoteWriteUrl;
+    }
+
+    const sqsServer: SqsServer = await startSqsServer({
+      ...(options.sqsPort !== undefined ? { port: options.sqsPort } : {}),
+      region: options.region ?? 'us-east-1',
+    });
+    cleanups.push(() => sqsServer.stop());
+    const functionTimeoutSeconds = options.functionTimeoutSeconds ?? 10;
+    const queues = sqsServer.createQueuePair(options.queueName ?? 'iotprom-telemetry', {
+      maxReceiveCount: options.maxReceiveCount ?? 3,
+      // Lambda requires visibility ≥ function timeout; AWS advises 6×. Locally short, so retries show quickly.
+      visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? Math.max(functionTimeoutSeconds, 15),
+    });
+
+    // The handler reads its configuration when its module is first imported, as in a Lambda cold start.
+    Object.assign(process.env, {
+      REMOTE_WRITE_URL: remoteWriteUrl,
+      REMOTE_WRITE_AUTH: process.env.REMOTE_WRITE_AUTH ?? 'none',
+      DEAD_LETTER_QUEUE_URL: queues.deadLetterQueueUrl,
+      AWS_ENDPOINT_URL_SQS: sqsServer.endpoint,
+      AWS_REGION: sqsServer.region,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_LAMBDA_FUNCTION_NAME: 'iot-prometheus-bridge-ingest',
+      POWERTOOLS_LOG_LEVEL: options.handlerLogLevel ?? 'WARN',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      // The handler logs through the global console, which goes to stderr below: stdout stays ours.
+      POWERTOOLS_DEV: 'true',
+      ...options.handlerEnvironment,
+    });
+    delete process.env.AWS_SESSION_TOKEN;
+    delete process.env.AWS_PROFILE;
+    globalThis.console = new Console({ stdout: process.stderr, stderr: process.stderr });
+    let handlerModule: { handler?: unknown };
+    try {
+      handlerModule = (await import(pathToFileURL(handlerPath).href)) as { handler?: unknown };
+    } catch (error) {
+      throw new CliError(
+        `the handler bundle ${handlerPath} failed to load: ${(error as Error).message}`,
+        ExitCode.prerequisite,
+        { cause: error },
+      );
+    }
+    if (typeof handlerModule.handler !== 'function') {
+      throw new CliError(`${handlerPath} does not export a handler function`, ExitCode.prerequisite);
+    }
+    const handler = handlerModule.handler as SqsHandler;
+
+    const sqs = sqsServer.client();
+    const poller: EventSourcePoller = startEventSourcePoller({
+      sqs,
+      queueUrl: queues.queueUrl,
+      queueArn: queues.queueArn,
+      region: sqsServer.region,
+      handler: handler as (...args: Parameters<SqsHandler>) => Promise<SQSBatchResponse>,
+      batchSize: options.batchSize ?? 50,
+      maximumBatchingWindowSeconds: options.maximumBatchingWindowSeconds ?? 1,
+      functionTimeoutSeconds,
+      concurrency: options.concurrency ?? 1,
+      receiveWaitSeconds: 1,
+      onInvocation: (result) => {
+        if (result.error !== undefined) options.onInvocationError?.(result.error);
+      },
+    });
+    cleanups.push(() => poller.stop());
+
+    let simulated = { sent: 0, failed: 0 };
+    let malformedSent: number | undefined;
+    const simulatorAbort = new AbortController();
+    const simulation = simulate({
+      sqs,
+      queueUrl: queues.queueUrl,
+      devices: options.devices ?? 20,
+      ratePerSecond: options.ratePerSecond ?? 50,
+      durationSeconds: Number.POSITIVE_INFINITY,
+      formats: options.formats,
+      malformedShare: options.malformedShare ?? 0.05,
+      signal: simulatorAbort.signal,
+      onProgress: (p) => {
+        simulated = p;
+      },
+    });
+    cleanups.push(async () => {
+      simulatorAbort.abort();
+      await simulation;
+    });
+
+    const started = Date.now();
+    let lastProcessed = 0;
+    let lastAt = started;
+    const stopSimulator = async (): Promise<SimulateSummary> => {
+      simulatorAbort.abort();
+      const summary = await simulation;
+      malformedSent = summary.malformed;
+      return summary;
+    };
+
+    return {
+      sqsEndpoint: sqsServer.endpoint,
+      region: sqsServer.region,
+      queues,
+      remoteWriteUrl,
+      prometheusUrl: prometheus?.url,
+      prometheus,
+      exampleQuery: EXAMPLE_QUERY,
+      async status() {
+        const stats = poller.stats();
+        const [source, dead] = await Promise.all([
+          queueDepth(sqs, queues.queueUrl),
+          queueDepth(sqs, queues.deadLetterQueueUrl),
+        ]);
+        const now = Date.now();
+        const throughput = ((stats.deleted - lastProcessed) / Math.max(1, now - lastAt)) * 1000;
+        lastProcessed = stats.deleted;
+        lastAt = now;
+        return {
+          elapsedMs: now - started,
+          sent: simulated.sent,
+          malformedSent: malformedSent ?? 0,
+          processed: stats.deleted,
+          invocations: stats.invocations,
+          failedRecords: stats.failed,
+          throughput: Math.round(throughput * 10) / 10,
+          lagMs: stats.lastLagMs,
+          backlog: (source?.visible ?? 0) + (source?.inFlight ?? 0),
+          deadLettered: (dead?.visible ?? 0) + (dead?.inFlight ?? 0),
+        };
+      },
+      stopSimulator,
+      async drain(timeoutMs) {
+        const deadline = Date.now() + timeoutMs;
+        for (;;) {
+          const depth = await queueDepth(sqs, queues.queueUrl);
+          if (depth !== undefined && depth.visible + depth.inFlight === 0) return true;
+          if (Date.now() >= deadline) return false;
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+      },
+      async samplesInPrometheus() {
+        if (prometheus === undefined) return undefined;
+        const series = await prometheus.query(`sum(count_over_time(${METRICS_SELECTOR}[1h]))`);
+        return series[0]?.samples[0]?.value ?? 0;
+      },
+      stop: cleanup,
+    };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}

@@ -1,0 +1,391 @@
+// Moves dead-lettered messages back to a queue: send first, delete only what SQS confirmed sent. A crash
+// between the two leaves a message in both queues (a duplicate the bridge de-duplicates sample by sample),
+// never in neither.
+import {
+  DeleteMessageBatchCommand,
+  SendMessageBatchCommand,
+  type Message,
+  type SendMessageBatchRequestEntry,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { isAborted } from '../abort.js';
+import { createRateLimiter, sleep } from '../rate-limiter.js';
+import {
+  errorKind,
+  errorReason,
+  messageSize,
+  ownAttributes,
+  receiveBatch,
+  releaseMessages,
+  toSourceMessage,
+} from '../sqs/messages.js';
+import { DEFAULT_MAX_SAMPLE_AGE_MS, sampleAge, type MessageDecoder } from './sample-age.js';
+
+export interface ReplayFilter {
+  /** Accepted `bridge-error-kind` values (`none` for messages without one); empty accepts all. */
+  readonly kinds?: readonly string[];
+  /** Tested against `bridge-error`. */
+  readonly reason?: RegExp;
+}
+
+export interface ReplayOptions {
+  readonly sqs: SQSClient;
+  readonly from: string;
+  readonly to: string;
+  readonly dryRun?: boolean;
+  /** Most messages to move (or, with dryRun, to count as movable). */
+  readonly limit?: number;
+  readonly ratePerSecond?: number;
+  readonly filter?: ReplayFilter;
+  /** Samples older than this are counted and warned about. @default 1 hour (AMP's limit) */
+  readonly maxSampleAgeMs?: number;
+  /** How long a received message stays hidden while it is being moved. @default 60 */
+  readonly visibilityTimeoutSeconds?: number;
+  /** Long-poll wait of each receive. @default 1 */
+  readonly waitTimeSeconds?: number;
+  /** Consecutive receives that bring nothing new before the queue counts as scanned. @default 3 */
+  readonly idleReceives?: number;
+  /** Attempts per SendMessageBatch / DeleteMessageBatch entry on retryable failures. @default 3 */
+  readonly attempts?: number;
+  readonly decoder?: MessageDecoder;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: ReplayProgress) => void;
+  readonly onWarning?: (warning: string) => void;
+}
+
+export interface ReplayProgress {
+  readonly scanned: number;
+  readonly matched: number;
+  readonly moved: number;
+  readonly failed: number;
+}
+
+export interface ReplayFailure {
+  readonly messageId: string;
+  readonly stage: 'send' | 'delete';
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface ReplaySummary {
+  readonly dryRun: boolean;
+  readonly from: string;
+  readonly to: string;
+  /** Distinct messages received from the dead-letter queue. */
+  readonly scanned: number;
+  /** Of those, the ones the filter accepted (capped by the limit). */
+  readonly matched: number;
+  /** Left where they were because the filter refused them. */
+  readonly skipped: number;
+  /** Sent to the destination and deleted from the dead-letter queue. */
+  readonly moved: number;
+  /** Not sent: still in the dead-letter queue. */
+  readonly sendFailed: number;
+  /** Sent, but the delete failed: now in both queues (the bridge drops the duplicate samples). */
+  readonly sentNotDeleted: number;
+  /** Matched messages whose oldest sample is older than maxSampleAgeMs. */
+  readonly tooOld: number;
+  readonly maxSampleAgeMs: number;
+  /** Of tooOld, how many were judged by SentTimestamp because the body could not be decoded. */
+  readonly tooOldBySentTimestamp: number;
+  readonly interrupted: boolean;
+  readonly elapsedMs: number;
+  /** Messages per second moved (or, with dryRun, matched). */
+  readonly messagesPerSecond: number;
+  /** The first failures, for the operator to read. */
+  readonly failures: readonly ReplayFailure[];
+}
+
+const MAX_BATCH_BYTES = 1_048_576;
+const MAX_REPORTED_FAILURES = 20;
+
+export function matchesFilter(message: Message, filter: ReplayFilter | undefined): boolean {
+  if (filter === undefined) return true;
+  if (filter.kinds !== undefined && filter.kinds.length > 0 && !filter.kinds.includes(errorKind(message))) {
+    return false;
+  }
+  if (filter.reason !== undefined && !filter.reason.test(errorReason(message))) return false;
+  return true;
+}
+
+export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
+  const { sqs, from, to } = options;
+  const dryRun = options.dryRun ?? false;
+  const limit = options.limit ?? Number.POSITIVE_INFINITY;
+  const maxSampleAgeMs = options.maxSampleAgeMs ?? DEFAULT_MAX_SAMPLE_AGE_MS;
+  const idleReceives = options.idleReceives ?? 3;
+  const attempts = options.attempts ?? 3;
+  const limiter = createRateLimiter(options.ratePerSecond);
+  const started = Date.now();
+  const seen = new Set<string>();
+  const failures: ReplayFailure[] = [];
+  const counts = { scanned: 0, matched: 0, skipped: 0, moved: 0, sendFailed: 0, sentNotDeleted: 0 };
+  let tooOld = 0;
+  let tooOldBySentTimestamp = 0;
+  let idle = 0;
+
+  const recordFailure = (failure: ReplayFailure): void => {
+    if (failures.length < MAX_REPORTED_FAILURES) failures.push(failure);
+  };
+  const progress = (): void =>
+    options.onProgress?.({
+      scanned: counts.scanned,
+      matched: counts.matched,
+      moved: counts.moved,
+      failed: counts.sendFailed + counts.sentNotDeleted,
+    });
+
+  while (counts.matched < limit && !isAborted(options.signal)) {
+    let received: Message[];
+    try {
+      received = await receiveBatch(
+        sqs,
+        from,
+        {
+          max: Math.min(10, limit - counts.matched),
+          visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 60,
+          waitTimeSeconds: options.waitTimeSeconds ?? 1,
+        },
+        options.signal,
+      );
+    } catch (error) {
+      if (isAborted(options.signal)) break;
+      throw error;
+    }
+    const fresh = received.filter((m) => m.MessageId !== undefined && !seen.has(m.MessageId));
+    const repeats = received.filter((m) => m.MessageId === undefined || seen.has(m.MessageId));
+    // A repeat is a message this run already handled (skipped, failed, or sent but not deleted):
+    // sending it again would duplicate it, so it only goes back.
+    if (repeats.length > 0) await releaseMessages(sqs, from, repeats);
+    if (fresh.length === 0) {
+      idle += 1;
+      if (idle >= idleReceives) break;
+      continue;
+    }
+    idle = 0;
+    for (const m of fresh) seen.add(m.MessageId as string);
+    counts.scanned += fresh.length;
+
+    const accepted: Message[] = [];
+    const refused: Message[] = [];
+    for (const m of fresh) {
+      if (matchesFilter(m, options.filter) && counts.matched + accepted.length < limit) accepted.push(m);
+      else refused.push(m);
+    }
+    counts.skipped += refused.length;
+    counts.matched += accepted.length;
+    if (refused.length > 0) await releaseMessages(sqs, from, refused);
+
+    const now = Date.now();
+    let batchTooOld = 0;
+    for (const m of accepted) {
+      const age = sampleAge(toSourceMessage(m, now), options.decoder);
+      if (now - age.oldestSampleMs > maxSampleAgeMs) {
+        batchTooOld += 1;
+        if (age.source === 'sent-timestamp') tooOldBySentTimestamp += 1;
+      }
+    }
+    if (batchTooOld > 0) {
+      tooOld += batchTooOld;
+      options.onWarning?.(
+        `${batchTooOld} of ${accepted.length} messages ${dryRun ? 'that would be sent' : 'about to be sent'} carry samples older than ` +
+          `${formatDuration(maxSampleAgeMs)}; AMP discards such samples (${tooOld} so far)`,
+      );
+    }
+
+    if (dryRun) {
+      await releaseMessages(sqs, from, accepted);
+      progress();
+      continue;
+    }
+
+    if (accepted.length > 0) {
+      await limiter.take(accepted.length, options.signal);
+      const sent = await sendAll(sqs, to, accepted, attempts, recordFailure);
+      const unsent = accepted.filter((m) => !sent.has(m));
+      counts.sendFailed += unsent.length;
+      // Unsent messages go back at once so a later run (or the next receive of this one) finds them.
+      if (unsent.length > 0) await releaseMessages(sqs, from, unsent).catch(() => 0);
+      const deleted = await deleteAll(sqs, from, [...sent], attempts, recordFailure);
+      counts.moved += deleted;
+      counts.sentNotDeleted += sent.size - deleted;
+    }
+    progress();
+  }
+
+  const elapsedMs = Date.now() - started;
+  const done = dryRun ? counts.matched : counts.moved;
+  return {
+    dryRun,
+    from,
+    to,
+    ...counts,
+    tooOld,
+    tooOldBySentTimestamp,
+    maxSampleAgeMs,
+    interrupted: isAborted(options.signal),
+    elapsedMs,
+    messagesPerSecond: elapsedMs > 0 ? Math.round((done / elapsedMs) * 1000 * 10) / 10 : 0,
+    failures,
+  };
+}
+
+/** Sends every message, retrying retryable entry failures; returns the ones SQS confirmed. */
+async function sendAll(
+  sqs: SQSClient,
+  queueUrl: string,
+  messages: readonly Message[],
+  attempts: number,
+  recordFailure: (failure: ReplayFailure) => void,
+): Promise<Set<Message>> {
+  const confirmed = new Set<Message>();
+  const fifo = queueUrl.endsWith('.fifo');
+  const entryFor = (m: Message, id: string): SendMessageBatchRequestEntry => ({
+    Id: id,
+    MessageBody: m.Body ?? '',
+    MessageAttributes: ownAttributes(m),
+    ...(fifo
+      ? {
+          MessageGroupId: m.Attributes?.MessageGroupId ?? 'replay',
+          // Retries of this send must not enqueue the message twice.
+          MessageDeduplicationId: m.MessageId,
+        }
+      : {}),
+  });
+  let pending = [...messages];
+  for (let attempt = 1; attempt <= attempts && pending.length > 0; attempt += 1) {
+    const retry: Message[] = [];
+    for (const chunk of sizeBoundChunks(pending)) {
+      const byId = new Map(chunk.map((m, i) => [`m${i}`, m]));
+      try {
+        const answer = await sqs.send(
+          new SendMessageBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: [...byId].map(([id, m]) => entryFor(m, id)),
+          }),
+        );
+        for (const ok of answer.Successful ?? []) {
+          const m = ok.Id === undefined ? undefined : byId.get(ok.Id);
+          if (m !== undefined) confirmed.add(m);
+        }
+        for (const failed of answer.Failed ?? []) {
+          const m = failed.Id === undefined ? undefined : byId.get(failed.Id);
+          if (m === undefined) continue;
+          // SenderFault: the request itself is wrong (too large, bad characters); retrying cannot help.
+          if (failed.SenderFault !== true && attempt < attempts) retry.push(m);
+          else
+            recordFailure({
+              messageId: m.MessageId ?? '',
+              stage: 'send',
+              code: failed.Code ?? '',
+              message: failed.Message ?? '',
+            });
+        }
+        // An entry in neither list was not confirmed: treat it as not sent, without retrying blindly.
+      } catch (error) {
+        if (attempt < attempts) retry.push(...chunk);
+        else {
+          for (const m of chunk) {
+            recordFailure({
+              messageId: m.MessageId ?? '',
+              stage: 'send',
+              code: errorCode(error),
+              message: errorText(error),
+            });
+          }
+        }
+      }
+    }
+    pending = retry;
+    if (pending.length > 0) await sleep(200 * 2 ** (attempt - 1));
+  }
+  return confirmed;
+}
+
+/** Deletes the messages from the dead-letter queue; returns how many SQS confirmed deleted. */
+async function deleteAll(
+  sqs: SQSClient,
+  queueUrl: string,
+  messages: readonly Message[],
+  attempts: number,
+  recordFailure: (failure: ReplayFailure) => void,
+): Promise<number> {
+  let deleted = 0;
+  let pending = [...messages];
+  for (let attempt = 1; attempt <= attempts && pending.length > 0; attempt += 1) {
+    const retry: Message[] = [];
+    for (let start = 0; start < pending.length; start += 10) {
+      const chunk = pending.slice(start, start + 10);
+      const byId = new Map(chunk.map((m, i) => [`d${i}`, m]));
+      try {
+        const answer = await sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: [...byId].map(([id, m]) => ({ Id: id, ReceiptHandle: m.ReceiptHandle })),
+          }),
+        );
+        deleted += answer.Successful?.length ?? 0;
+        for (const failed of answer.Failed ?? []) {
+          const m = failed.Id === undefined ? undefined : byId.get(failed.Id);
+          if (m === undefined) continue;
+          if (failed.SenderFault !== true && attempt < attempts) retry.push(m);
+          else
+            recordFailure({
+              messageId: m.MessageId ?? '',
+              stage: 'delete',
+              code: failed.Code ?? '',
+              message: failed.Message ?? '',
+            });
+        }
+      } catch (error) {
+        if (attempt < attempts) retry.push(...chunk);
+        else {
+          for (const m of chunk) {
+            recordFailure({
+              messageId: m.MessageId ?? '',
+              stage: 'delete',
+              code: errorCode(error),
+              message: errorText(error),
+            });
+          }
+        }
+      }
+    }
+    pending = retry;
+    if (pending.length > 0) await sleep(200 * 2 ** (attempt - 1));
+  }
+  return deleted;
+}
+
+/** Batches of at most 10 entries and SQS's 1 MiB per request. */
+function sizeBoundChunks(messages: readonly Message[]): Message[][] {
+  const chunks: Message[][] = [];
+  let current: Message[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    const size = messageSize(m.Body ?? '', ownAttributes(m));
+    if (current.length > 0 && (current.length === 10 || bytes + size > MAX_BATCH_BYTES)) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(m);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+function errorCode(error: unknown): string {
+  return error instanceof Error ? error.name : 'Error';
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function formatDuration(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000} min`;
+  return `${Math.round(ms / 1000)} s`;
+}
