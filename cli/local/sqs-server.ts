@@ -35,7 +35,9 @@ export async function startSqsServer(options: { port?: number; region?: string }
   const fauxqs = await startFauxqs({
     port: options.port ?? 0,
     logger: false,
-    host: '127.0.0.1',
+    // `host` only names the host of queue URLs (fauxqs 1.9.2 binds 0.0.0.0 whatever it says). An IP here
+    // would give `sqs.<region>.127.0.0.1`, which URL parsers (and the SDK) reject as a malformed IPv4 address.
+    host: 'localhost',
     defaultRegion: region,
   });
   const endpoint = `http://127.0.0.1:${fauxqs.port}`;
