@@ -390,6 +390,32 @@ describe('body', () => {
     rejects(Buffer.from('[]').toString('base64'), '', /no numeric samples/);
   });
 
+  test('only the base64 alphabets are read as base64, whatever other code unit appears', () => {
+    const payload = Buffer.from('{"name":"x","value":1}').toString('base64');
+    const alphabet = /^[A-Za-z0-9+/_-]$/;
+    // Every code unit up to U+02FF, and high code units whose low byte is a base64 character (Node's own decoder
+    // reads U+012B as "+").
+    const codes: number[] = [];
+    for (let c = 0; c < 0x300; c++) codes.push(c);
+    for (let low = 0; low < 0x100; low++) {
+      if (alphabet.test(String.fromCharCode(low)))
+        for (const high of [0x01, 0x20, 0xd8, 0xdc, 0xff]) codes.push(high * 0x100 + low);
+    }
+    for (const c of codes) {
+      const ch = String.fromCharCode(c);
+      if ('{[ \t\n\r\ufeff'.includes(ch)) continue;
+      let reason = 'decoded';
+      try {
+        decode(ch.repeat(4) + payload);
+      } catch (error) {
+        assert.ok(error instanceof InvalidMessageError);
+        reason = error.reason;
+      }
+      const readAsBase64 = !/^neither JSON/.test(reason);
+      assert.equal(readAsBase64, alphabet.test(ch), `U+${c.toString(16)}: ${reason}`);
+    }
+  });
+
   test('every error message carries the message id', () => {
     const message = rejects('{"name":"x","value":"12abc"}', 'value');
     assert.equal(

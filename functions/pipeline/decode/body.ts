@@ -30,36 +30,26 @@ function parseJson(messageId: string, text: string, problem: string): unknown {
   }
 }
 
+// Once per message, not per sample: V8's compiled regex checks the alphabet about twice as fast as a char loop.
+const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
+
 /**
  * Strict base64 (standard or URL-safe alphabet, padding optional but only at the end) to bytes, or undefined.
- * Buffer.from(…, 'base64') alone skips characters it does not know, which would turn junk into bytes.
+ * Buffer.from(…, 'base64') alone skips characters it does not know (and reads U+012B as "+"), which would turn
+ * junk into bytes.
  */
 function decodeBase64(text: string): Buffer | undefined {
-  let end = text.length;
-  while (end > 0 && isBlank(text.charCodeAt(end - 1))) end--;
-  let padding = 0;
-  while (end > 0 && text.charCodeAt(end - 1) === 0x3d /* = */ && padding < 2) {
-    end--;
-    padding++;
-  }
   const start = firstContent(text);
-  if (end <= start) return undefined;
-  for (let i = start; i < end; i++) {
-    const c = text.charCodeAt(i);
-    const ok =
-      (c >= 0x41 && c <= 0x5a) ||
-      (c >= 0x61 && c <= 0x7a) ||
-      (c >= 0x30 && c <= 0x39) ||
-      c === 0x2b ||
-      c === 0x2f ||
-      c === 0x2d ||
-      c === 0x5f;
-    if (!ok) return undefined;
-  }
-  const dataLength = end - start;
+  let end = text.length;
+  while (end > start && isBlank(text.charCodeAt(end - 1))) end--;
+  const data = start === 0 && end === text.length ? text : text.slice(start, end);
+  if (!BASE64.test(data)) return undefined;
+  let padding = 0;
+  while (data.charCodeAt(data.length - 1 - padding) === 0x3d /* = */) padding++;
+  const dataLength = data.length - padding;
   if (dataLength % 4 === 1) return undefined;
-  if (padding > 0 && (dataLength + padding) % 4 !== 0) return undefined;
-  return Buffer.from(text.slice(start, end), 'base64');
+  if (padding > 0 && data.length % 4 !== 0) return undefined;
+  return Buffer.from(data, 'base64');
 }
 
 /** A body that is not an object or array but still valid JSON (42, "x", null) gets a message saying so. */
