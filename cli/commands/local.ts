@@ -161,7 +161,10 @@ export function localCommand(context: CommandContext): Command {
           say(`simulator stopped after ${simulation.sent} messages; letting the queue drain…`);
           const drained = interruption.signal.aborted ? false : await bridge.drain(flags.drainTimeout * 1000);
           const status = await bridge.status();
-          const samples = await bridge.samplesInPrometheus().catch(() => undefined);
+          const samples = await bridge.samplesInPrometheus().catch((error: unknown) => {
+            say(`cannot count the samples in Prometheus: ${(error as Error).message}`);
+            return undefined;
+          });
           const summary = {
             event: 'summary',
             durationMs: status.elapsedMs,

@@ -91,7 +91,10 @@ export const DEFAULT_HANDLER_PATH = join(
 );
 
 export const EXAMPLE_QUERY = 'avg by (site) (temperature_celsius)';
-const METRICS_SELECTOR = '{__name__=~"temperature_celsius|humidity_percent|battery_percent"}';
+// count_over_time drops __name__, so the three metrics are counted one by one and added up.
+const SAMPLE_COUNT_QUERY = ['temperature_celsius', 'humidity_percent', 'battery_percent']
+  .map((name) => `(sum(count_over_time(${name}[1h])) or vector(0))`)
+  .join(' + ');
 
 async function ensureBundle(path: string, rebuild: boolean, log: (line: string) => void): Promise<void> {
   if (existsSync(path) && !rebuild) return;
@@ -289,7 +292,7 @@ export async function startLocalBridge(
       },
       async samplesInPrometheus() {
         if (prometheus === undefined) return undefined;
-        const series = await prometheus.query(`sum(count_over_time(${METRICS_SELECTOR}[1h]))`);
+        const series = await prometheus.query(SAMPLE_COUNT_QUERY);
         return series[0]?.samples[0]?.value ?? 0;
       },
       stop: cleanup,
