@@ -20,6 +20,9 @@ function decodeChecked(body: string): DecodedSample[] | InvalidMessageError {
     for (const s of samples) {
       assert.equal(typeof s.name, 'string');
       assert.ok(s.name.length > 0);
+      const wellFormed = (text: string) => (text as unknown as { isWellFormed(): boolean }).isWellFormed();
+      assert.ok(wellFormed(s.name), s.name);
+      for (const [k, v] of Object.entries(s.labels)) assert.ok(wellFormed(k) && wellFormed(v), k);
       assert.equal(typeof s.value, 'number');
       assert.ok(
         Number.isSafeInteger(s.timestampMs) && s.timestampMs >= 0 && s.timestampMs <= MAX_TIMESTAMP_MS,

@@ -416,6 +416,27 @@ describe('body', () => {
     }
   });
 
+  test('lone surrogates (valid JSON escapes, but not UTF-8) in names and labels are errors; pairs are fine', () => {
+    rejects(String.raw`{"name":"x\ud800","value":1}`, 'name', /lone UTF-16 surrogate/);
+    rejects(
+      String.raw`{"metrics":{"ok":1,"a\udc00":1}}`,
+      String.raw`metrics["a\udc00"]`,
+      /lone UTF-16 surrogate/,
+    );
+    rejects(String.raw`{"name":"x","value":1,"labels":{"d":"\uD83D"}}`, 'labels.d', /lone UTF-16 surrogate/);
+    rejects(String.raw`[{"bn":"dev\ud800:","n":"t","v":1}]`, '[0].bn', /lone UTF-16 surrogate/);
+    rejects('{"name":"raw\ud800","value":1}', 'name', /lone UTF-16 surrogate/);
+    rejects(
+      Buffer.from(String.raw`{"name":"x\ud800","value":1}`).toString('base64'),
+      'name',
+      /lone UTF-16 surrogate/,
+    );
+    const [sample] = decode(
+      String.raw`{"name":"smile\ud83d\ude00","value":1,"topic":"\ud800 ignored"}`,
+    ).samples;
+    assert.equal(sample!.name, 'smile😀');
+  });
+
   test('every error message carries the message id', () => {
     const message = rejects('{"name":"x","value":"12abc"}', 'value');
     assert.equal(

@@ -64,6 +64,25 @@ function scalarJsonProblem(text: string): string | undefined {
 
 /** The body's JSON value (an object or array). Throws InvalidMessageError for anything else. */
 export function parseBody(messageId: string, body: string): unknown {
+  return parseBodyText(messageId, bodyText(messageId, body));
+}
+
+/** The JSON text of a body, and whether it came out of base64 (error messages say so). */
+export interface BodyText {
+  readonly text: string;
+  readonly base64: boolean;
+}
+
+/** Parses what `bodyText` returned. */
+export function parseBodyText(messageId: string, body: BodyText): unknown {
+  return parseJson(messageId, body.text, body.base64 ? 'invalid JSON inside base64' : 'invalid JSON');
+}
+
+/**
+ * The JSON text of a body: the body itself, or its base64 decoded as strict UTF-8. It starts with "{" or "[".
+ * Throws InvalidMessageError for anything else.
+ */
+export function bodyText(messageId: string, body: string): BodyText {
   const start = firstContent(body);
   if (start === body.length) {
     throw new InvalidMessageError(messageId, '', 'empty body; expected JSON or base64 of JSON');
@@ -71,7 +90,7 @@ export function parseBody(messageId: string, body: string): unknown {
   const first = body.charCodeAt(start);
   if (first === 0x7b /* { */ || first === 0x5b /* [ */) {
     // JSON.parse skips JSON whitespace itself but not a byte-order mark.
-    return parseJson(messageId, start === 0 ? body : body.slice(start), 'invalid JSON');
+    return { text: start === 0 ? body : body.slice(start), base64: false };
   }
 
   const bytes = decodeBase64(body);
@@ -96,5 +115,5 @@ export function parseBody(messageId: string, body: string): unknown {
       `base64 of text that is not a JSON object or array; it starts with ${quote(text.slice(inner, inner + 16))}`;
     throw new InvalidMessageError(messageId, '', reason);
   }
-  return parseJson(messageId, inner === 0 ? text : text.slice(inner), 'invalid JSON inside base64');
+  return { text: inner === 0 ? text : text.slice(inner), base64: true };
 }

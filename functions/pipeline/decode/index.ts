@@ -3,14 +3,16 @@
 // Every failure is an InvalidMessageError naming the message id and the JSON path of the field.
 //
 // Modules: body.ts (JSON vs base64, strict UTF-8), object-formats.ts (Sample/Report/array), senml.ts (RFC 8428),
-// value.ts (sample values), timestamp.ts (ms and RFC 3339), diagnostics.ts (paths and quotes for errors).
+// value.ts (sample values), timestamp.ts (ms and RFC 3339), unicode.ts (names/labels must be UTF-8 encodable),
+// diagnostics.ts (paths and quotes for errors).
 
 import { InvalidMessageError } from '../errors.js';
 import type { DecodedMessage, DecodedSample, SourceMessage } from '../model.js';
-import { parseBody } from './body.js';
+import { bodyText, parseBodyText } from './body.js';
 import { isPlainObject } from './diagnostics.js';
 import { decodeObjectArray, decodeSampleOrReport, isObjectFormat } from './object-formats.js';
 import { decodeSenmlPack, looksLikeSenml } from './senml.js';
+import { checkSampleText, mayHoldLoneSurrogate } from './unicode.js';
 
 export { parseBody } from './body.js';
 export { parseNumericString, parseValue, VALUE_EXPECTATION } from './value.js';
@@ -28,7 +30,8 @@ function isSenmlPack(items: readonly unknown[]): boolean {
 
 export function decodeMessage(message: SourceMessage): DecodedMessage {
   const { messageId, sentTimestampMs } = message;
-  const json = parseBody(messageId, message.body);
+  const text = bodyText(messageId, message.body);
+  const json = parseBodyText(messageId, text);
   const samples: DecodedSample[] = [];
   let skippedRecords = 0;
   if (Array.isArray(json)) {
@@ -47,5 +50,6 @@ export function decodeMessage(message: SourceMessage): DecodedMessage {
         : 'the body holds no samples (an empty array, or empty "metrics")';
     throw new InvalidMessageError(messageId, '', `no numeric samples: ${why}`);
   }
+  if (mayHoldLoneSurrogate(text.text)) checkSampleText(messageId, json, samples);
   return { samples, skippedRecords };
 }
