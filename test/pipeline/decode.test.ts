@@ -437,6 +437,17 @@ describe('body', () => {
     assert.equal(sample!.name, 'smile😀');
   });
 
+  test('deeply nested JSON gives an InvalidMessageError, never a stack overflow', () => {
+    // 30,000 levels overflow a recursive walk (and JSON.stringify) on Node's default stack.
+    const deep = '['.repeat(30_000) + ']'.repeat(30_000);
+    rejects(`{"x":${deep},"name":"a\\ud800","value":1}`, 'name', /lone UTF-16 surrogate/);
+    rejects(`{"name":"x","value":${deep}}`, 'value', /got \[…\]$/);
+    rejects(`{"metrics":{"a":${deep}}}`, 'metrics.a');
+    rejects(`[{"n":"x","v":${deep}}]`, '[0].v');
+    rejects(`{"name":"x","value":1,"labels":{"a":${deep}}}`, 'labels.a');
+    rejects(`[${deep}]`, '[0]');
+  });
+
   test('every error message carries the message id', () => {
     const message = rejects('{"name":"x","value":"12abc"}', 'value');
     assert.equal(

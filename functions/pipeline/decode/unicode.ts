@@ -19,21 +19,23 @@ export function mayHoldLoneSurrogate(jsonText: string): boolean {
   return jsonText.includes('\\ud') || jsonText.includes('\\uD') || !isWellFormed(jsonText);
 }
 
-/** The JSON path of the first key or string equal to `target` inside `json`, or '' (the whole body). */
-function pathOf(json: unknown, target: string, path: string): string | undefined {
-  if (typeof json === 'string') return json === target ? path : undefined;
-  if (Array.isArray(json)) {
-    for (let i = 0; i < json.length; i++) {
-      const found = pathOf(json[i], target, indexPath(path, i));
-      if (found !== undefined) return found;
-    }
-    return undefined;
-  }
-  if (typeof json === 'object' && json !== null) {
-    for (const [key, value] of Object.entries(json)) {
-      if (key === target) return keyPath(path, key);
-      const found = pathOf(value, target, keyPath(path, key));
-      if (found !== undefined) return found;
+/**
+ * The JSON path of the first key or string equal to `target` inside `json`, or undefined. Iterative, because a
+ * body may nest arrays far deeper than the call stack allows.
+ */
+function pathOf(json: unknown, target: string): string | undefined {
+  const stack: Array<[unknown, string]> = [[json, '']];
+  while (stack.length > 0) {
+    const [value, path] = stack.pop()!;
+    if (typeof value === 'string') {
+      if (value === target) return path;
+    } else if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) stack.push([value[i], indexPath(path, i)]);
+    } else if (typeof value === 'object' && value !== null) {
+      const entries = Object.entries(value);
+      for (const [key] of entries) if (key === target) return keyPath(path, key);
+      for (let i = entries.length - 1; i >= 0; i--)
+        stack.push([entries[i]![1], keyPath(path, entries[i]![0])]);
     }
   }
   return undefined;
@@ -55,7 +57,7 @@ export function checkSampleText(messageId: string, json: unknown, samples: reado
     if (bad !== undefined) {
       throw new InvalidMessageError(
         messageId,
-        pathOf(json, bad, '') ?? '',
+        pathOf(json, bad) ?? '',
         `expected text that is valid UTF-8, got a lone UTF-16 surrogate (from an escape such as "\\ud800") in ${quote(bad)}`,
       );
     }
