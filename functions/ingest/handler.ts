@@ -79,14 +79,12 @@ export function createHandler(deps: HandlerDependencies): IngestHandler {
   const now = deps.now ?? Date.now;
   const pipelineConfig = pipelineConfigFrom(config);
   const observer = deliveryObserver(observability);
-  let coldStart = true;
 
   async function handle(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
     const started = now();
     const deadlineMs = started + remainingMs(context) - config.deadlineSafetyMarginMs;
     const records = Array.isArray(event?.Records) ? event.Records : [];
-    logger.appendKeys({ batchSize: records.length, coldStart });
-    coldStart = false;
+    logger.appendKeys({ batchSize: records.length });
     countMetric(metrics, 'MessagesReceived', records.length);
     if (records.length === 0) return { batchItemFailures: [] };
 

@@ -22,6 +22,8 @@ export const bundlePath = join(
 export const QUIET_ENV: Record<string, string> = {
   POWERTOOLS_LOG_LEVEL: 'SILENT',
   POWERTOOLS_METRICS_DISABLED: 'true',
+  // Lambda sets this; Powertools derives cold_start from it.
+  AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'local',
   AWS_SECRET_ACCESS_KEY: 'local',
