@@ -1,6 +1,6 @@
 // The ingest function's code: the same bundleIngest steps as `npm run build`, run by CDK while it stages the asset,
 // with the snappy binary of the function's architecture whatever the host (no Docker needed).
-import { AssetHashType, DockerImage, type ILocalBundling } from 'aws-cdk-lib';
+import { AssetHashType, DockerImage, FileSystem, IgnoreMode, type ILocalBundling } from 'aws-cdk-lib';
 import { Architecture, Code } from 'aws-cdk-lib/aws-lambda';
 import {
   bundleIngestSync,
@@ -29,6 +29,14 @@ export const INGEST_ASSET_EXCLUDES: readonly string[] = [
   'cdk.json',
   'cdk.context.json',
 ];
+
+/** Fingerprint of the files the asset hash covers (the same walk CDK does for the asset). */
+export function ingestSourceFingerprint(): string {
+  return FileSystem.fingerprint(projectRoot, {
+    exclude: [...INGEST_ASSET_EXCLUDES],
+    ignoreMode: IgnoreMode.GLOB,
+  });
+}
 
 export function bundleCpuOf(architecture: Architecture): BundleCpu {
   if (architecture.name === Architecture.ARM_64.name) return 'arm64';
