@@ -359,6 +359,10 @@ describe('errors', () => {
     rejects([{ bu: [], n: 'a', v: 1 }], '[0].bu', /got \[\]/);
     rejects([{ bt: '1320078429', n: 'a', v: 1 }], '[0].bt', /finite JSON number/);
     rejects([{ n: 'a', v: 1, t: null }], '[0].t', /finite JSON number/);
+    assert.throws(
+      () => decodeMessage({ messageId: ID, body: '[{"n":"a","v":1,"bt":-1e400}]', sentTimestampMs: SENT }),
+      /field \[0\]\.bt: expected a finite JSON number, got -Infinity$/,
+    );
     rejects([{ n: 'a', v: 1, ut: 'soon' }], '[0].ut', /finite JSON number/);
     rejects([{ n: 'a', s: '5' }], '[0].s', /finite JSON number/);
     rejects([{ bs: {}, n: 'a', s: 5 }], '[0].bs', /finite JSON number/);

@@ -91,6 +91,7 @@ describe('Sample', () => {
     rejects('{"name":"x","value":1,"labels":[]}', 'labels', /an array/);
     rejects('{"name":"x","value":1,"labels":"a=b"}', 'labels');
     rejects('{"name":"x","value":1,"labels":{"a":null}}', 'labels.a', /got null/);
+    rejects('{"name":"x","value":1,"labels":{"a":1e400}}', 'labels.a', /got Infinity/);
     rejects('{"name":"x","value":1,"labels":{"a":{"b":1}}}', 'labels.a', /got \{"b":1\}/);
     rejects('{"name":"x","value":1,"labels":{"":"v"}}', 'labels[""]', /must not be empty/);
     rejects('{"name":"x","value":1,"labels":{"odd key":[1]}}', 'labels["odd key"]');

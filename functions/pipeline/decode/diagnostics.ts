@@ -16,6 +16,8 @@ export function indexPath(parent: string, index: number): string {
 
 /** A JSON rendering of a value, cut to 64 characters, for "got …" in error messages. */
 export function quote(value: unknown): string {
+  // JSON.stringify writes Infinity (a literal like 1e400 after JSON.parse) as "null".
+  if (typeof value === 'number') return String(value);
   let text: string;
   try {
     text = JSON.stringify(value) ?? String(value);

@@ -48,13 +48,7 @@ function typeError(messageId: string, index: number, field: string, expected: st
 /** A finite JSON number, or a thrown error naming the field. */
 function senmlNumber(messageId: string, index: number, field: string, raw: unknown): number {
   if (typeof raw === 'number' && raw - raw === 0) return raw;
-  return typeError(
-    messageId,
-    index,
-    field,
-    'a finite JSON number',
-    typeof raw === 'number' ? String(raw) : raw,
-  );
+  return typeError(messageId, index, field, 'a finite JSON number', raw);
 }
 
 function senmlString(messageId: string, index: number, field: string, raw: unknown): string {
