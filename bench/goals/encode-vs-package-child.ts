@@ -1,0 +1,115 @@
+// Goal 2, in a fresh process: encode + compress of 100,000 samples, the bridge against the npm package
+// prometheus-remote-write, from the same series, in alternating rounds.
+//   bridge:  labels validated and sorted by byte order (as the pipeline does), the request limits applied
+//            (splitIntoBatches), each request encoded (encode.ts) and compressed (native snappy);
+//   package: its request mapping (pushTimeseries' timeseries → WriteRequest object), its serialize (protobufjs
+//            verify + encode) and its own snappyjs, exactly the steps pushTimeseries takes before sending.
+import { createRequire } from 'node:module';
+import {
+  compareLabelNames,
+  compressBlock,
+  DEFAULT_REQUEST_LIMITS,
+  encodeWriteRequest,
+  splitIntoBatches,
+  type Label,
+  type Series,
+  type SeriesSample,
+} from '../../functions/pipeline/index.js';
+import { isValidLabelName, isValidMetricName } from '../../functions/pipeline/names.js';
+import { sendToParent } from '../lib/parent-channel.js';
+import { interleaved } from '../lib/stats.js';
+import { METRIC_NAMES, deviceName, sampleValue } from '../lib/workload.js';
+
+const require = createRequire(import.meta.url);
+const packageMain = require.resolve('prometheus-remote-write');
+const { serialize } = require('prometheus-remote-write') as {
+  serialize(payload: unknown): Promise<Uint8Array>;
+};
+// The package's own snappyjs (it pins a version of its own), resolved the way its index.js resolves it.
+const snappyjs = createRequire(packageMain)('snappyjs') as { compress(data: Uint8Array): Uint8Array };
+
+const SERIES = 10_000;
+const SAMPLES_PER_SERIES = 10;
+const SAMPLES = SERIES * SAMPLES_PER_SERIES;
+const startMs = Date.now() - 30 * 60_000;
+
+/** The input both start from: what a caller of pushTimeseries holds, labels as a record. */
+interface InputSeries {
+  labels: Record<string, string>;
+  samples: Array<{ value: number; timestamp: number }>;
+}
+
+const input: InputSeries[] = [];
+for (let s = 0; s < SERIES; s++) {
+  const device = Math.floor(s / METRIC_NAMES.length);
+  const metric = s % METRIC_NAMES.length;
+  const samples = [];
+  for (let i = 0; i < SAMPLES_PER_SERIES; i++)
+    samples.push({ value: sampleValue(device, i, metric), timestamp: startMs + i * 10_000 });
+  input.push({
+    labels: { __name__: METRIC_NAMES[metric]!, device: deviceName(device), site: 'north', firmware: '1.4.2' },
+    samples,
+  });
+}
+
+let requests = 0;
+
+function bridge(): number {
+  const series: Series[] = [];
+  for (const item of input) {
+    const labels: Label[] = [];
+    for (const name in item.labels) {
+      const value = item.labels[name]!;
+      const valid = name === '__name__' ? isValidMetricName(value) : isValidLabelName(name);
+      if (!valid || value === '') throw new Error(`invalid label ${name}`);
+      labels.push({ name, value });
+    }
+    labels.sort((a, b) => compareLabelNames(a.name, b.name));
+    const samples: SeriesSample[] = item.samples.map((x) => ({
+      timestampMs: x.timestamp,
+      value: x.value,
+      stale: false,
+      messages: [0],
+    }));
+    series.push({ key: '', labels, samples });
+  }
+  let bytes = 0;
+  const { batches } = splitIntoBatches(series, DEFAULT_REQUEST_LIMITS);
+  for (const batch of batches) bytes += compressBlock(encodeWriteRequest(batch)).length;
+  requests = batches.length;
+  return bytes;
+}
+
+async function pkg(): Promise<number> {
+  // pushTimeseries' mapping, verbatim in effect (labels via its kv(), samples copied).
+  const writeRequest = {
+    timeseries: input.map((t) => ({
+      labels: Object.entries(t.labels).map(([name, value]) => ({ name, value })),
+      samples: t.samples.map((s) => ({ value: s.value, timestamp: s.timestamp ? s.timestamp : Date.now() })),
+    })),
+  };
+  const buffer = await serialize(writeRequest);
+  return snappyjs.compress(buffer).length;
+}
+
+let bridgeBytes = 0;
+let packageBytes = 0;
+const times = await interleaved(
+  {
+    bridge: () => {
+      bridgeBytes = bridge();
+    },
+    'prometheus-remote-write': async () => {
+      packageBytes = await pkg();
+    },
+  },
+  { warmupRounds: 3, rounds: Number(process.env['BENCH_ROUNDS'] ?? '15'), maxMs: 60_000 },
+);
+sendToParent({
+  times,
+  samples: SAMPLES,
+  series: SERIES,
+  bridgeBytes,
+  packageBytes,
+  requests,
+});

@@ -1,0 +1,50 @@
+// Goal 1, in a fresh process: the BUILT handler (dist/ingest/index.mjs, configured by the environment the parent
+// set before this import) on a 10,000-message batch of 3-metric reports, against JSON.parse of the same bodies,
+// in alternating rounds. The receiver is the parent's 204 sink on loopback.
+import { pathToFileURL } from 'node:url';
+import { sendToParent } from '../lib/parent-channel.js';
+import { interleaved } from '../lib/stats.js';
+import { lambdaContext, reportBodies, sqsEvent } from '../lib/workload.js';
+
+type Handler = (
+  event: unknown,
+  context: unknown,
+) => Promise<{ batchItemFailures: Array<{ itemIdentifier: string }> }>;
+
+const bundle = process.env['BENCH_HANDLER_BUNDLE']!;
+const rounds = Number(process.env['BENCH_ROUNDS'] ?? '15');
+const { handler } = (await import(pathToFileURL(bundle).href)) as { handler: Handler };
+
+const MESSAGES = 10_000;
+const bodies = reportBodies({
+  messages: MESSAGES,
+  metricsPerMessage: 3,
+  devices: 1000,
+  startMs: Date.now() - 30 * 60_000,
+  intervalMs: 10_000,
+});
+const event = sqsEvent(bodies);
+let failures = 0;
+let sink = 0;
+
+const times = await interleaved(
+  {
+    handler: async () => {
+      const response = await handler(event, lambdaContext());
+      failures += response.batchItemFailures.length;
+    },
+    'JSON.parse': () => {
+      for (const body of bodies) sink += (JSON.parse(body) as { timestamp: number }).timestamp & 1;
+    },
+  },
+  { warmupRounds: 3, rounds },
+);
+
+sendToParent({
+  times,
+  failures,
+  messages: MESSAGES,
+  samples: MESSAGES * 3,
+  bodyBytes: bodies.reduce((n, b) => n + b.length, 0),
+  sink,
+});

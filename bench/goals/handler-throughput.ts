@@ -1,0 +1,58 @@
+// Goal 1: handler throughput on a 10,000-message batch of 3-metric reports vs JSON.parse of the same bodies.
+import { runChild, handlerBundle } from '../lib/child.js';
+import type { GoalResult } from '../lib/goal.js';
+import { startSink } from '../lib/sink.js';
+import { formatSpread, ratios, spread } from '../lib/stats.js';
+
+interface ChildResult {
+  times: Record<'handler' | 'JSON.parse', number[]>;
+  failures: number;
+  messages: number;
+  samples: number;
+  bodyBytes: number;
+}
+
+export const GOAL = 0.5;
+
+/** The handler's environment for the benchmarks: the stack's defaults, pointed at a loopback receiver. */
+export function benchHandlerEnv(remoteWriteUrl: string): Record<string, string> {
+  return {
+    BENCH_HANDLER_BUNDLE: handlerBundle,
+    REMOTE_WRITE_URL: remoteWriteUrl,
+    REMOTE_WRITE_AUTH: 'none',
+    POWERTOOLS_LOG_LEVEL: 'INFO',
+    POWERTOOLS_SERVICE_NAME: 'iot-prometheus-bridge',
+    AWS_REGION: 'us-east-1',
+  };
+}
+
+export async function handlerThroughput(rounds = 15): Promise<GoalResult> {
+  const sink = await startSink();
+  try {
+    const result = await runChild<ChildResult>('bench/goals/handler-throughput-child.ts', {
+      env: { ...benchHandlerEnv(sink.url), BENCH_ROUNDS: String(rounds) },
+    });
+    const handler = spread(result.times.handler);
+    const parse = spread(result.times['JSON.parse']);
+    // Throughput ratio = parse time / handler time, taken per round.
+    const ratio = ratios(result.times['JSON.parse'], result.times.handler);
+    const perSecond = (ms: number, n: number): string =>
+      `${Math.round((n / ms) * 1000).toLocaleString('en')}/s`;
+    return {
+      id: 1,
+      title: 'Handler throughput vs JSON.parse (10,000 messages × 3 metrics)',
+      figure: `${ratio.median.toFixed(2)}x JSON.parse speed`,
+      goal: `≥ ${GOAL}x`,
+      pass: ratio.median >= GOAL && result.failures === 0,
+      details: [
+        `throughput ratio (parse ms / handler ms, per round): ${formatSpread(ratio)}`,
+        `handler: ${formatSpread(handler, 1, ' ms')} per batch = ${perSecond(handler.median, result.messages)} messages, ${perSecond(handler.median, result.samples)} samples`,
+        `JSON.parse alone: ${formatSpread(parse, 1, ' ms')} per batch = ${perSecond(parse.median, result.messages)} messages`,
+        `batch: ${result.messages} messages, ${result.samples} samples, ${result.bodyBytes} bytes of bodies; receiver: 204 sink in the parent process on 127.0.0.1 (${sink.requests()} requests, ${sink.bytes()} bytes received)`,
+        `batch item failures over all rounds: ${result.failures}; handler logs at INFO and emits EMF metrics, as deployed`,
+      ],
+    };
+  } finally {
+    await sink.close();
+  }
+}

@@ -1,0 +1,54 @@
+// Goal 5: peak RSS while handling a 10,000-message batch (10 samples per message), each run in a fresh process,
+// alternating with baseline processes that build the same event but do not handle it.
+import { runChild } from '../lib/child.js';
+import { mb, type GoalResult } from '../lib/goal.js';
+import { startSink } from '../lib/sink.js';
+import { spread } from '../lib/stats.js';
+import { benchHandlerEnv } from './handler-throughput.js';
+
+interface ChildResult {
+  mode: 'baseline' | 'handle';
+  atStart: number;
+  afterImport: number;
+  afterEvent: number;
+  peak: number;
+  failures: number;
+}
+
+export const GOAL_BYTES = 128 * 1024 * 1024;
+
+export async function peakRss(rounds = 5): Promise<GoalResult> {
+  const sink = await startSink();
+  try {
+    const handled: ChildResult[] = [];
+    const baseline: ChildResult[] = [];
+    for (let round = 0; round < rounds; round++) {
+      for (const mode of round % 2 === 0 ? ['handle', 'baseline'] : ['baseline', 'handle']) {
+        const result = await runChild<ChildResult>('bench/goals/peak-rss-child.ts', {
+          env: { ...benchHandlerEnv(sink.url), BENCH_RSS_MODE: mode },
+        });
+        (mode === 'handle' ? handled : baseline).push(result);
+      }
+    }
+    const peak = spread(handled.map((r) => r.peak));
+    const base = spread(baseline.map((r) => r.peak));
+    const worst = peak.max;
+    const failures = handled.reduce((n, r) => n + r.failures, 0);
+    const first = handled[0]!;
+    return {
+      id: 5,
+      title: 'Peak RSS handling 10,000 messages × 10 samples',
+      figure: `${mb(peak.median)} peak (worst ${mb(worst)})`,
+      goal: `≤ ${mb(GOAL_BYTES)}`,
+      pass: worst <= GOAL_BYTES && failures === 0,
+      details: [
+        `peak maxRSS with handling: median ${mb(peak.median)}, min ${mb(peak.min)}, max ${mb(peak.max)} (n=${peak.n} fresh processes)`,
+        `baseline maxRSS (node + bundle imported + the event built, not handled): median ${mb(base.median)} (n=${base.n}); the handler adds ${mb(peak.median - base.median)}`,
+        `inside one handling process: ${mb(first.atStart)} at start, ${mb(first.afterImport)} after importing the bundle, ${mb(first.afterEvent)} with the event built, ${mb(first.peak)} after handling`,
+        `batch item failures: ${failures}`,
+      ],
+    };
+  } finally {
+    await sink.close();
+  }
+}

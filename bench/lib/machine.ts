@@ -1,0 +1,26 @@
+// The machine a run was measured on, for bench/RESULTS.md.
+import { cpus, loadavg, totalmem } from 'node:os';
+
+export interface Machine {
+  readonly cpu: string;
+  readonly cores: number;
+  readonly memory: string;
+  readonly node: string;
+  readonly platform: string;
+}
+
+export function machine(): Machine {
+  const list = cpus();
+  return {
+    cpu: list[0]?.model.trim() ?? 'unknown',
+    cores: list.length,
+    memory: `${(totalmem() / 1024 ** 3).toFixed(1)} GiB`,
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+  };
+}
+
+/** The 1-minute load average: above the core count, other work was competing for the CPU. */
+export function load1(): number {
+  return loadavg()[0] ?? 0;
+}
