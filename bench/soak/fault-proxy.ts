@@ -1,0 +1,187 @@
+// A remote-write proxy in front of the real Prometheus that injects receiver faults on a fixed schedule and
+// records every sample Prometheus accepted, so the soak can tell "written once" from "written twice":
+//   - 400 for any request holding a series labelled quality="poison" (never forwarded), like AMP refusing a
+//     sample: the bridge must isolate those messages by bisection and dead-letter only them;
+//   - bursts of 503 (every `burstEvery` requests, `burstLength` in a row);
+//   - 429 with Retry-After: 1 on a share of requests;
+//   - "lost answers": forwarded and written, then answered 503, as when a receiver's answer is lost: the
+//     bridge resends, and an exact duplicate is accepted again (these resends are counted apart).
+import { once } from 'node:events';
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { decodeWriteRequest, type DecodedSeries } from '../../test/support/strict-receiver.js';
+
+const require = createRequire(import.meta.url);
+// snappyjs ships no type declarations; an independent decoder of the bridge's native snappy output.
+const snappyjs = require('snappyjs') as { uncompress(data: Uint8Array): Uint8Array };
+
+export interface FaultSchedule {
+  /** A burst of 503s starts at every `burstEvery`-th request. */
+  readonly burstEvery: number;
+  readonly burstLength: number;
+  /** Share of the other requests answered 429 (Retry-After: 1). */
+  readonly share429: number;
+  /** Share of the other requests written, then answered 503. */
+  readonly shareLostAnswer: number;
+}
+
+export interface ProxyCounters {
+  requests: number;
+  forwarded: number;
+  poison400: number;
+  burst503: number;
+  throttled429: number;
+  lostAnswers: number;
+  prometheusErrors: number;
+  undecodable: number;
+}
+
+/** Identifies a sample for the ledger; undefined for samples the soak did not send. */
+export type SampleIndex = (series: DecodedSeries, timestampMs: number) => number | undefined;
+
+export interface FaultProxy {
+  readonly url: string;
+  readonly counters: ProxyCounters;
+  /** Times each sample was accepted by Prometheus (index from SampleIndex), saturating at 255. */
+  readonly accepted: Uint8Array;
+  /** Times each sample was accepted in a request whose answer was then "lost". */
+  readonly acceptedWithLostAnswer: Uint8Array;
+  /** Prometheus' answers other than 2xx, first few. */
+  readonly prometheusErrorSamples: string[];
+  close(): Promise<void>;
+}
+
+export async function startFaultProxy(options: {
+  readonly target: string;
+  readonly schedule: FaultSchedule;
+  readonly sampleIndex: SampleIndex;
+  readonly sampleCount: number;
+  readonly random: () => number;
+}): Promise<FaultProxy> {
+  const counters: ProxyCounters = {
+    requests: 0,
+    forwarded: 0,
+    poison400: 0,
+    burst503: 0,
+    throttled429: 0,
+    lostAnswers: 0,
+    prometheusErrors: 0,
+    undecodable: 0,
+  };
+  const accepted = new Uint8Array(options.sampleCount);
+  const acceptedWithLostAnswer = new Uint8Array(options.sampleCount);
+  const prometheusErrorSamples: string[] = [];
+  const target = new URL(options.target);
+  let burstLeft = 0;
+
+  function forward(req: IncomingMessage, body: Buffer): Promise<{ status: number; text: string }> {
+    return new Promise((resolve, reject) => {
+      const out = request(
+        {
+          host: target.hostname,
+          port: target.port,
+          path: target.pathname,
+          method: 'POST',
+          headers: {
+            'content-type': req.headers['content-type'] ?? '',
+            'content-encoding': req.headers['content-encoding'] ?? '',
+            'x-prometheus-remote-write-version': req.headers['x-prometheus-remote-write-version'] ?? '',
+            'content-length': String(body.length),
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }),
+          );
+          res.on('error', reject);
+        },
+      );
+      out.on('error', reject);
+      out.end(body);
+    });
+  }
+
+  function mark(series: DecodedSeries[], counts: Uint8Array): void {
+    for (const s of series)
+      for (const sample of s.samples) {
+        const index = options.sampleIndex(s, sample.timestampMs);
+        if (index !== undefined && counts[index]! < 255) counts[index]!++;
+      }
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    counters.requests++;
+    let series: DecodedSeries[];
+    try {
+      series = decodeWriteRequest(snappyjs.uncompress(body)).series;
+    } catch (error) {
+      counters.undecodable++;
+      res.writeHead(400).end(`cannot decode: ${String(error)}`);
+      return;
+    }
+    const poison = series.find((s) => s.labels.some((l) => l.name === 'quality' && l.value === 'poison'));
+    if (poison !== undefined) {
+      counters.poison400++;
+      const shown = poison.labels.map((l) => `${l.name}="${l.value}"`).join(', ');
+      res.writeHead(400).end(`err: poison sample rejected by policy, series {${shown}}`);
+      return;
+    }
+    if (burstLeft === 0 && counters.requests % options.schedule.burstEvery === 0)
+      burstLeft = options.schedule.burstLength;
+    if (burstLeft > 0) {
+      burstLeft--;
+      counters.burst503++;
+      res.writeHead(503).end('injected: service unavailable (burst)');
+      return;
+    }
+    const roll = options.random();
+    if (roll < options.schedule.share429) {
+      counters.throttled429++;
+      res.writeHead(429, { 'retry-after': '1' }).end('injected: ingestion rate limit exceeded');
+      return;
+    }
+    const lose = roll < options.schedule.share429 + options.schedule.shareLostAnswer;
+    const answer = await forward(req, body);
+    counters.forwarded++;
+    if (answer.status >= 200 && answer.status < 300) {
+      mark(series, accepted);
+      if (lose) {
+        mark(series, acceptedWithLostAnswer);
+        counters.lostAnswers++;
+        res.writeHead(503).end('injected: written, but the answer was lost');
+        return;
+      }
+    } else {
+      counters.prometheusErrors++;
+      if (prometheusErrorSamples.length < 10) prometheusErrorSamples.push(`${answer.status} ${answer.text}`);
+    }
+    res.writeHead(answer.status).end(answer.text);
+  }
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) res.writeHead(502).end(`proxy failure: ${String(error)}`);
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/api/v1/write`,
+    counters,
+    accepted,
+    acceptedWithLostAnswer,
+    prometheusErrorSamples,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
