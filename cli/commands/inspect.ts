@@ -13,6 +13,7 @@ interface InspectFlags {
   examples: number;
   bodyChars: number;
   visibilityTimeout: number;
+  wait: number;
 }
 
 export function inspectCommand(context: CommandContext): Command {
@@ -42,6 +43,11 @@ export function inspectCommand(context: CommandContext): Command {
         .argParser(seconds)
         .default(20),
     )
+    .addOption(
+      new Option('--wait <seconds>', 'long-poll wait of each receive; 3 empty receives end the scan')
+        .argParser(seconds)
+        .default(1),
+    )
     .action(async (flags: InspectFlags, command: Command) => {
       const global = globalOptions(command);
       const interruption = interruptOnSignals();
@@ -54,6 +60,7 @@ export function inspectCommand(context: CommandContext): Command {
           examples: flags.examples,
           exampleChars: flags.bodyChars,
           visibilityTimeoutSeconds: flags.visibilityTimeout,
+          waitTimeSeconds: Math.min(20, Math.round(flags.wait)),
           signal: interruption.signal,
           onProgress: (n) => bar.update(n),
         });

@@ -21,6 +21,7 @@ interface ReplayFlags {
   reason?: RegExp;
   maxSampleAge: number;
   visibilityTimeout: number;
+  wait: number;
   native?: boolean;
 }
 
@@ -65,6 +66,11 @@ export function replayCommand(context: CommandContext): Command {
         '  iotprom replay --from "$DLQ" --to "$QUEUE" --dry-run\n' +
         '  iotprom replay --from "$DLQ" --to "$QUEUE" --kind rejected-by-receiver --rate 100/s\n',
     )
+    .addOption(
+      new Option('--wait <seconds>', 'long-poll wait of each receive; 3 empty receives end the scan')
+        .argParser(seconds)
+        .default(1),
+    )
     .action(async (flags: ReplayFlags, command: Command) => {
       const global = globalOptions(command);
       const sqs = createSqsClient(global);
@@ -101,6 +107,7 @@ export function replayCommand(context: CommandContext): Command {
           filter: { kinds: flags.kind, reason: flags.reason },
           maxSampleAgeMs: flags.maxSampleAge,
           visibilityTimeoutSeconds: flags.visibilityTimeout,
+          waitTimeSeconds: Math.min(20, Math.round(flags.wait)),
           decoder: pipelineDecoder,
           signal: interruption.signal,
           onProgress: (p) => bar.update(flags.dryRun === true ? p.matched : p.moved + p.failed, { ...p }),

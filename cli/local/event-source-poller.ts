@@ -145,8 +145,14 @@ export function startEventSourcePoller(options: EventSourcePollerOptions): Event
         batch.length === 0 ? waitSeconds : Math.min(waitSeconds, Math.ceil(remainingWindow / 1000));
       const received = await receive(batchSize - batch.length, wait);
       for (const m of received) {
-        batch.push(m);
-        bytes += Buffer.byteLength(m.Body ?? '', 'utf8');
+        // A window longer than the visibility timeout can bring a record back: keep one copy, with the
+        // newest receipt handle (the only one SQS still accepts for the delete).
+        const earlier = batch.findIndex((b) => b.MessageId === m.MessageId);
+        if (earlier >= 0) batch[earlier] = m;
+        else {
+          batch.push(m);
+          bytes += Buffer.byteLength(m.Body ?? '', 'utf8');
+        }
       }
       if (batch.length > 0 && windowEnds === Number.POSITIVE_INFINITY) windowEnds = Date.now() + windowMs;
       // With a window, an empty receive only means "nothing yet"; without one, the batch is what we got.

@@ -8,9 +8,12 @@ export interface SqsConnectionOptions {
 }
 
 export function createSqsClient(options: SqsConnectionOptions): SQSClient {
+  // An endpoint that only comes from the environment loses to the queue URL's host (the SDK's
+  // useQueueUrlAsEndpoint), and local queue URLs name hosts that do not resolve; given explicitly, it wins.
+  const endpoint = options.endpointUrl ?? process.env.AWS_ENDPOINT_URL_SQS ?? process.env.AWS_ENDPOINT_URL;
   return new SQSClient({
     ...(options.region !== undefined ? { region: options.region } : {}),
-    ...(options.endpointUrl !== undefined ? { endpoint: options.endpointUrl } : {}),
+    ...(endpoint !== undefined && endpoint !== '' ? { endpoint } : {}),
     // Replay and inspect decide themselves what to retry; the SDK's standard mode adds backoff on throttling.
     maxAttempts: 5,
   });

@@ -1,0 +1,68 @@
+// `iotprom local` end to end, as README's first command runs it: the bin as a child process with the built
+// handler, fauxqs, the real Prometheus from PATH and the simulator, stopped by --duration.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const BIN = fileURLToPath(new URL('../../bin/iotprom.mjs', import.meta.url));
+
+interface PromAnswer {
+  data: { result: Array<{ value: [number, string] }> };
+}
+
+async function promCount(prometheusUrl: string, query: string): Promise<number> {
+  const res = await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(query)}`);
+  const body = (await res.json()) as PromAnswer;
+  return Number(body.data.result[0]?.value[1] ?? 0);
+}
+
+test(
+  'iotprom local brings samples into Prometheus within seconds and dead-letters the malformed share',
+  { timeout: 180_000 },
+  async () => {
+    const child = spawn(
+      process.execPath,
+      [BIN, '--json', 'local', '--duration', '10', '--rate', '40', '--devices', '8', '--malformed', '0.1'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
+      stderr = (stderr + chunk).slice(-20_000);
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const events: Array<Record<string, unknown>> = [];
+    let seenDuringRun = 0;
+    try {
+      for await (const line of createInterface({ input: child.stdout })) {
+        const event = JSON.parse(line) as Record<string, unknown>;
+        events.push(event);
+        if (event.event === 'ready') {
+          const url = String(event.prometheusUrl);
+          assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+          // While the bridge runs: data shows up in Prometheus within seconds.
+          const deadline = Date.now() + 60_000;
+          while (seenDuringRun === 0 && Date.now() < deadline) {
+            await new Promise((resolve) => setTimeout(resolve, 250));
+            seenDuringRun = await promCount(url, 'count(temperature_celsius)').catch(() => 0);
+          }
+        }
+      }
+      assert.equal(await exited, 0, stderr);
+    } finally {
+      child.kill('SIGKILL');
+    }
+    assert.ok(seenDuringRun > 0, `no temperature_celsius series reached Prometheus\n${stderr}`);
+    const summary = events.find((e) => e.event === 'summary');
+    assert.ok(summary, `no summary\n${stderr}`);
+    assert.ok(Number(summary.sent) >= 100, JSON.stringify(summary));
+    assert.ok(Number(summary.malformedSent) > 0, JSON.stringify(summary));
+    // Every malformed message was dead-lettered, nothing else; every sample of the rest is in Prometheus.
+    assert.equal(summary.deadLettered, summary.malformedSent, JSON.stringify(summary));
+    assert.equal(summary.samplesInPrometheus, summary.samplesSent, JSON.stringify(summary));
+    assert.equal(summary.backlog, 0);
+    assert.equal(summary.drained, true);
+  },
+);
