@@ -94,21 +94,30 @@ function checkTimestamp(timestampMs: number): void {
     throw new RangeError(`remote-write timestamp must be an integer of milliseconds, got ${timestampMs}`);
 }
 
+/** Encoded bytes of the label fields of one TimeSeries (tags and length prefixes included). */
+export function encodedLabelsSize(labels: readonly Label[]): number {
+  let size = 0;
+  for (const label of labels) {
+    const inner = labelSize(utf8Size(label.name), utf8Size(label.value));
+    size += 1 + varintSize(inner) + inner;
+  }
+  return size;
+}
+
+/** Encoded bytes of one sample field of a TimeSeries (tag and length prefix included). */
+export function encodedSampleSize(timestampMs: number): number {
+  const inner = sampleSize(timestampMs);
+  return 1 + varintSize(inner) + inner;
+}
+
 /**
  * Exact encoded bytes of one series inside a WriteRequest (its tag and length prefix included), given its labels
  * and the timestamps of its samples. For request splitting: the sum over a request's series is the size of the
  * protobuf encodeWriteRequest() returns.
  */
 export function encodedSeriesSize(labels: readonly Label[], timestampsMs: Iterable<number>): number {
-  let body = 0;
-  for (const label of labels) {
-    const inner = labelSize(utf8Size(label.name), utf8Size(label.value));
-    body += 1 + varintSize(inner) + inner;
-  }
-  for (const timestampMs of timestampsMs) {
-    const inner = sampleSize(timestampMs);
-    body += 1 + varintSize(inner) + inner;
-  }
+  let body = encodedLabelsSize(labels);
+  for (const timestampMs of timestampsMs) body += encodedSampleSize(timestampMs);
   return 1 + varintSize(body) + body;
 }
 
@@ -117,13 +126,8 @@ export function encodedSeriesSize(labels: readonly Label[], timestampsMs: Iterab
  * (0 <= ms < 2^42): every sample is counted with a 6-byte timestamp varint.
  */
 export function encodedSeriesSizeBound(labels: readonly Label[], sampleCount: number): number {
-  let body = 0;
-  for (const label of labels) {
-    const inner = labelSize(utf8Size(label.name), utf8Size(label.value));
-    body += 1 + varintSize(inner) + inner;
-  }
   // 1 tag + 1 length + 8 double + 1 tag + 6 varint (2^35 <= ms < 2^42).
-  body += sampleCount * (1 + 1 + 1 + 8 + 1 + 6);
+  const body = encodedLabelsSize(labels) + sampleCount * (1 + 1 + 1 + 8 + 1 + 6);
   return 1 + varintSize(body) + body;
 }
 

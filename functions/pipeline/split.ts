@@ -2,37 +2,8 @@
 // request continues in the next; the later request then records the earlier one as a prerequisite, because
 // per-series order must hold across requests (Remote-Write 1.0 §Ordering).
 import type { RequestLimits } from './config.js';
+import { encodedLabelsSize, encodedSampleSize } from './encode.js';
 import type { Label, Series, SeriesSample, WriteBatch } from './model.js';
-
-function varintLength(value: number): number {
-  let length = 1;
-  while (value >= 128) {
-    value = Math.floor(value / 128);
-    length++;
-  }
-  return length;
-}
-
-function fieldLength(payload: number): number {
-  return 1 + varintLength(payload) + payload;
-}
-
-/** Encoded bytes of a series' labels inside a TimeSeries message. */
-export function encodedLabelsSize(labels: readonly Label[]): number {
-  let size = 0;
-  for (const label of labels) {
-    const name = Buffer.byteLength(label.name, 'utf8');
-    const value = Buffer.byteLength(label.value, 'utf8');
-    size += fieldLength(fieldLength(name) + fieldLength(value));
-  }
-  return size;
-}
-
-/** Encoded bytes of one Sample inside a TimeSeries message (double value, varint timestamp). */
-export function encodedSampleSize(timestampMs: number): number {
-  // Negative timestamps are int64 varints of 10 bytes.
-  return fieldLength(1 + 8 + 1 + (timestampMs < 0 ? 10 : varintLength(timestampMs)));
-}
 
 // Tag and an upper bound of the length varint of a TimeSeries entry (requests stay far below 2^28 bytes).
 const SERIES_HEADER_BYTES = 1 + 4;

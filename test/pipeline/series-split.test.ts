@@ -8,6 +8,7 @@ import type {
   SourceMessage,
   WriteBatch,
 } from '../../functions/pipeline/model.js';
+import { encodeWriteRequest } from '../../functions/pipeline/encode.js';
 import { groupSeries } from '../../functions/pipeline/series.js';
 import { bisectBatch, splitIntoBatches } from '../../functions/pipeline/split.js';
 
@@ -201,6 +202,8 @@ describe('splitIntoBatches', () => {
           const lastBatchOf = new Map<string, number>();
           batches.forEach((batch, index) => {
             assert.ok(batch.sampleCount <= maxSamples);
+            const encoded = encodeWriteRequest(batch).length;
+            assert.ok(encoded <= maxBytes || batch.sampleCount === 1, `${encoded} bytes > ${maxBytes}`);
             assert.equal(
               batch.sampleCount,
               batch.series.reduce((n, s) => n + s.samples.length, 0),
