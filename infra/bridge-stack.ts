@@ -22,6 +22,7 @@ export const CONTEXT_KEYS = {
   remoteWriteAuth: 'sigv4 for AMP, else none',
   remoteWriteSecretArn: 'none',
   extraLabels: '{}',
+  functionEnvironment: '{}',
   architecture: 'arm64',
   memorySize: '512',
   timeoutSeconds: '60',
@@ -158,6 +159,7 @@ export function bridgePropsFromContext(scope: Construct): IotPrometheusBridgePro
       ? Secret.fromSecretCompleteArn(scope, 'RemoteWriteSecret', secretArn)
       : undefined,
     extraLabels: ctx.labels('extraLabels'),
+    environment: ctx.labels('functionEnvironment'),
     architecture: architecture === 'x86_64' ? Architecture.X86_64 : Architecture.ARM_64,
     memorySize: ctx.integer('memorySize'),
     timeout: seconds(ctx.integer('timeoutSeconds')),

@@ -63,6 +63,12 @@ export interface IotPrometheusBridgeProps {
    */
   readonly extraLabels?: Readonly<Record<string, string>>;
   /**
+   * More environment variables for the function: the ingest tunables of README.md (e.g. `REMOTE_WRITE_CONCURRENCY`,
+   * `REMOTE_WRITE_TIMEOUT_MS`). They cannot replace a variable the construct sets.
+   * @default none
+   */
+  readonly environment?: Readonly<Record<string, string>>;
+  /**
    * CPU architecture of the function; the asset carries the snappy binary of this architecture.
    * @default Architecture.ARM_64
    */
@@ -169,6 +175,18 @@ export interface IotPrometheusBridgeProps {
 }
 
 const RULE_NAME = /^[a-zA-Z0-9_]{1,128}$/;
+
+/** Variables the construct sets from its props; `environment` may not replace them. */
+const MANAGED_ENVIRONMENT: readonly string[] = [
+  'REMOTE_WRITE_URL',
+  'REMOTE_WRITE_AUTH',
+  'REMOTE_WRITE_SECRET_ARN',
+  'DEAD_LETTER_QUEUE_URL',
+  'EXTRA_LABELS',
+  'POWERTOOLS_SERVICE_NAME',
+  'POWERTOOLS_METRICS_NAMESPACE',
+  'POWERTOOLS_LOG_LEVEL',
+];
 
 function checkInteger(name: string, value: number, min: number, max: number): number {
   if (!Number.isInteger(value) || value < min || value > max) {
@@ -297,7 +315,14 @@ export class IotPrometheusBridge extends Construct {
     });
     logGroup.grantWrite(role);
 
+    const replaced = Object.keys(props.environment ?? {}).filter((name) =>
+      MANAGED_ENVIRONMENT.includes(name),
+    );
+    if (replaced.length > 0) {
+      throw new Error(`environment cannot set ${replaced.join(', ')}: use the matching prop`);
+    }
     const environment: Record<string, string> = {
+      ...props.environment,
       REMOTE_WRITE_URL: this.receiver.remoteWriteUrl,
       REMOTE_WRITE_AUTH: this.receiver.auth,
       DEAD_LETTER_QUEUE_URL: this.deadLetterQueue.queueUrl,

@@ -195,6 +195,7 @@ describe('every setting changed', () => {
         outOfOrderWindowSeconds: 300,
         retainWorkspace: 'false',
         extraLabels: '{"env":"prod","region":"eu"}',
+        functionEnvironment: '{"REMOTE_WRITE_CONCURRENCY":"8","REMOTE_WRITE_TIMEOUT_MS":"5000"}',
         memorySize: '1024',
         timeoutSeconds: '120',
         logRetentionDays: '90',
@@ -232,6 +233,8 @@ describe('every setting changed', () => {
     assert.equal(fn.Environment.Variables.EXTRA_LABELS, '{"env":"prod","region":"eu"}');
     assert.equal(fn.Environment.Variables.POWERTOOLS_LOG_LEVEL, 'DEBUG');
     assert.equal(fn.Environment.Variables.POWERTOOLS_SERVICE_NAME, 'plant-bridge');
+    assert.equal(fn.Environment.Variables.REMOTE_WRITE_CONCURRENCY, '8');
+    assert.equal(fn.Environment.Variables.REMOTE_WRITE_TIMEOUT_MS, '5000');
     s.template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
   });
 
@@ -345,6 +348,11 @@ describe('settings the stack refuses', () => {
       'a log retention CloudWatch does not offer',
       { logRetentionDays: '31' },
       /logRetentionDays must be one of/,
+    ],
+    [
+      'an environment variable the stack sets',
+      { functionEnvironment: '{"REMOTE_WRITE_AUTH":"none"}' },
+      /environment cannot set REMOTE_WRITE_AUTH/,
     ],
     ['a non-integer batch size', { batchSize: '1e2.5' }, /batchSize must be an integer/],
   ];
