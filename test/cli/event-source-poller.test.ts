@@ -108,7 +108,7 @@ test('a handler that throws, times out or answers with an unknown id fails its w
   const pair = server.createQueuePair('poller-errors', { maxReceiveCount: 10, visibilityTimeoutSeconds: 1 });
   const results: InvocationResult[] = [];
   let call = 0;
-  const handler: SqsHandler = async (event) => {
+  const handler: SqsHandler = async () => {
     call += 1;
     if (call === 1) throw new Error('boom');
     if (call === 2) return new Promise(() => undefined); // never settles: runs past the 1 s timeout
