@@ -23,7 +23,7 @@ test('every well-formed simulated body decodes to the samples it claims; malform
     seen.add(m.format);
     const source = { messageId: `m${i}`, body: m.body, sentTimestampMs: Date.now() };
     if (m.format === 'malformed') {
-      assert.throws(() => decodeMessage(source), undefined, m.body);
+      assert.throws(() => decodeMessage(source), Error, m.body);
       continue;
     }
     const decoded = decodeMessage(source);
