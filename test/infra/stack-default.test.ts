@@ -1,5 +1,5 @@
 // The stack with no context keys: a new AMP workspace and an arm64 function. One bundled synth for the file.
-import { Match } from 'aws-cdk-lib/assertions';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { Runtime, RuntimeFamily } from 'aws-cdk-lib/aws-lambda';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -57,6 +57,12 @@ after(() => rmSync(synth.outdir, { recursive: true, force: true }));
 describe('default configuration', () => {
   test('cdk-nag AwsSolutions finds nothing that is not acknowledged with a reason', () => {
     assert.deepEqual(synth.nagFindings, []);
+  });
+
+  test('CDK reports no warnings or errors', () => {
+    const annotations = Annotations.fromStack(synth.stack);
+    assert.deepEqual(annotations.findWarning('*', Match.anyValue()), []);
+    assert.deepEqual(annotations.findError('*', Match.anyValue()), []);
   });
 
   test('creates an AMP workspace with alias, retention and a 600 s out-of-order window, retained on destroy', () => {
