@@ -4,8 +4,10 @@ import type { GoalResult } from '../lib/goal.js';
 import { startSink } from '../lib/sink.js';
 import { formatSpread, ratios, spread } from '../lib/stats.js';
 
+type Times = Record<'handler' | 'JSON.parse', number[]>;
+
 interface ChildResult {
-  times: Record<'handler' | 'JSON.parse', number[]>;
+  times: { wall: Times; cpu: Times };
   failures: number;
   messages: number;
   samples: number;
@@ -32,10 +34,12 @@ export async function handlerThroughput(rounds = 15): Promise<GoalResult> {
     const result = await runChild<ChildResult>('bench/goals/handler-throughput-child.ts', {
       env: { ...benchHandlerEnv(sink.url), BENCH_ROUNDS: String(rounds) },
     });
-    const handler = spread(result.times.handler);
-    const parse = spread(result.times['JSON.parse']);
-    // Throughput ratio = parse time / handler time, taken per round.
-    const ratio = ratios(result.times['JSON.parse'], result.times.handler);
+    const { wall, cpu } = result.times;
+    const handler = spread(cpu.handler);
+    const parse = spread(cpu['JSON.parse']);
+    // Throughput ratio = parse time / handler time, taken per round; CPU time decides (see RoundTimes.cpu).
+    const ratio = ratios(cpu['JSON.parse'], cpu.handler);
+    const wallRatio = ratios(wall['JSON.parse'], wall.handler);
     const perSecond = (ms: number, n: number): string =>
       `${Math.round((n / ms) * 1000).toLocaleString('en')}/s`;
     return {
@@ -45,9 +49,9 @@ export async function handlerThroughput(rounds = 15): Promise<GoalResult> {
       goal: `≥ ${GOAL}x`,
       pass: ratio.median >= GOAL && result.failures === 0,
       details: [
-        `throughput ratio (parse ms / handler ms, per round): ${formatSpread(ratio)}`,
-        `handler: ${formatSpread(handler, 1, ' ms')} per batch = ${perSecond(handler.median, result.messages)} messages, ${perSecond(handler.median, result.samples)} samples`,
-        `JSON.parse alone: ${formatSpread(parse, 1, ' ms')} per batch = ${perSecond(parse.median, result.messages)} messages`,
+        `throughput ratio (JSON.parse CPU ms / handler CPU ms, per round): ${formatSpread(ratio)}; by wall time: ${formatSpread(wallRatio)}`,
+        `handler: ${formatSpread(handler, 1, ' ms')} CPU per batch = ${perSecond(handler.median, result.messages)} messages, ${perSecond(handler.median, result.samples)} samples; wall ${formatSpread(spread(wall.handler), 1, ' ms')}`,
+        `JSON.parse alone: ${formatSpread(parse, 1, ' ms')} CPU per batch = ${perSecond(parse.median, result.messages)} messages; wall ${formatSpread(spread(wall['JSON.parse']), 1, ' ms')}`,
         `batch: ${result.messages} messages, ${result.samples} samples, ${result.bodyBytes} bytes of bodies; receiver: 204 sink in the parent process on 127.0.0.1 (${sink.requests()} requests, ${sink.bytes()} bytes received)`,
         `batch item failures over all rounds: ${result.failures}; handler logs at INFO and emits EMF metrics, as deployed`,
       ],

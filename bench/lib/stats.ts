@@ -42,29 +42,45 @@ export interface InterleavedOptions {
   readonly maxMs?: number;
 }
 
+/** Times of each candidate per round, in ms: index i of every array belongs to round i. */
+export interface RoundTimes {
+  /** Wall-clock time. */
+  readonly wall: Record<string, number[]>;
+  /**
+   * CPU time of this process (user + system, all threads). On a shared machine a process waits for a core
+   * whenever neighbours are busy; that waiting inflates wall time but not CPU time, so CPU time is what a
+   * dedicated core (a Lambda's vCPU) would have needed.
+   */
+  readonly cpu: Record<string, number[]>;
+}
+
 /**
  * Runs the candidates in alternating order for each round, flipping which goes first every round, and returns
- * each candidate's times in ms (index i of every array belongs to round i, so per-round ratios can be taken).
+ * each candidate's wall and CPU times per round (so per-round ratios can be taken).
  */
 export async function interleaved(
   candidates: Readonly<Record<string, Candidate>>,
   options: InterleavedOptions,
-): Promise<Record<string, number[]>> {
+): Promise<RoundTimes> {
   const names = Object.keys(candidates);
-  const times: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  const wall: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  const cpu: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
   for (let round = 0; round < options.warmupRounds; round++)
     for (const name of names) await candidates[name]!();
   const started = performance.now();
   for (let round = 0; round < options.rounds; round++) {
     const order = round % 2 === 0 ? names : [...names].reverse();
     for (const name of order) {
+      const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       await candidates[name]!();
-      times[name]!.push(performance.now() - t0);
+      wall[name]!.push(performance.now() - t0);
+      const used = process.cpuUsage(cpu0);
+      cpu[name]!.push((used.user + used.system) / 1000);
     }
     if (options.maxMs !== undefined && round >= 4 && performance.now() - started > options.maxMs) break;
   }
-  return times;
+  return { wall, cpu };
 }
 
 /** Per-round ratios numerator[i] / denominator[i]: the ratio of two candidates measured under the same load. */
