@@ -25,7 +25,8 @@ function rewrite(name: string, allowColon: boolean): string {
   let out = '';
   for (const char of name) {
     const code = char.charCodeAt(0);
-    const keep = char.length === 1 && (isLetterOrUnderscore(code) || isDigit(code) || (allowColon && code === 58));
+    const keep =
+      char.length === 1 && (isLetterOrUnderscore(code) || isDigit(code) || (allowColon && code === 58));
     out += keep ? char : '_';
   }
   return isDigit(out.charCodeAt(0)) ? `_${out}` : out;

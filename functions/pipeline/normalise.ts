@@ -35,7 +35,8 @@ export function prepareExtraLabels(
   const labels: Label[] = [];
   for (const [name, value] of Object.entries(extra)) {
     if (typeof value !== 'string') throw new Error(`extra label ${name}: value must be a string`);
-    if (!isValidLabelName(name)) throw new Error(`extra label ${JSON.stringify(name)}: not a valid label name`);
+    if (!isValidLabelName(name))
+      throw new Error(`extra label ${JSON.stringify(name)}: not a valid label name`);
     if (name.startsWith('__')) throw new Error(`extra label ${name}: names starting with __ are reserved`);
     if (name.length > limits.maxLabelNameLength) throw new Error(`extra label ${name}: name too long`);
     if (value.length > limits.maxLabelValueLength) throw new Error(`extra label ${name}: value too long`);
@@ -75,7 +76,8 @@ export class SampleNormaliser {
   /** @throws InvalidMessageError naming the message and the field. */
   normalise(sample: DecodedSample, message: number, messageId: string): NormalisedSample {
     const name = sanitiseMetricName(sample.name);
-    if (name === '') throw new InvalidMessageError(messageId, fieldPath(sample, 'name'), 'metric name is empty');
+    if (name === '')
+      throw new InvalidMessageError(messageId, fieldPath(sample, 'name'), 'metric name is empty');
     if (name.length > this.limits.maxLabelValueLength) {
       throw new InvalidMessageError(
         messageId,
@@ -123,14 +125,22 @@ export class SampleNormaliser {
     for (const raw in input) {
       const value = input[raw];
       if (typeof value !== 'string') {
-        throw new InvalidMessageError(messageId, fieldPath(sample, `labels.${raw}`), 'expected a string value');
+        throw new InvalidMessageError(
+          messageId,
+          fieldPath(sample, `labels.${raw}`),
+          'expected a string value',
+        );
       }
       if (value === '') continue; // an empty value means the label is absent
       const name = sanitiseLabelName(raw);
       const field = fieldPath(sample, `labels.${raw}`);
       if (name === '') throw new InvalidMessageError(messageId, field, 'label name is empty');
       if (name.startsWith('__')) {
-        throw new InvalidMessageError(messageId, field, 'label names starting with __ are reserved for Prometheus');
+        throw new InvalidMessageError(
+          messageId,
+          field,
+          'label names starting with __ are reserved for Prometheus',
+        );
       }
       if (name.length > this.limits.maxLabelNameLength) {
         throw new InvalidMessageError(

@@ -67,7 +67,8 @@ export function planBatch(
     try {
       const decoded = decodeMessage(message);
       skippedRecords += decoded.skippedRecords;
-      for (const sample of decoded.samples) samples.push(normaliser.normalise(sample, index, message.messageId));
+      for (const sample of decoded.samples)
+        samples.push(normaliser.normalise(sample, index, message.messageId));
     } catch (error) {
       // One bad sample makes the whole message invalid: its other samples are not written, so a replay after
       // the device is fixed does not meet half of them already stored.

@@ -71,7 +71,12 @@ export function groupSeries(
           else conflictsDropped++;
         }
         const unique = [...new Set(contributors)].sort((a, b) => a - b);
-        out.push({ timestampMs: winner.timestampMs, value: winner.value, stale: winner.stale, messages: unique });
+        out.push({
+          timestampMs: winner.timestampMs,
+          value: winner.value,
+          stale: winner.stale,
+          messages: unique,
+        });
       } else {
         out.push({
           timestampMs: winner.timestampMs,
