@@ -8,6 +8,7 @@
 // PromQL, values compared) or in the dead-letter queue. Nothing lost, nothing both, no sample accepted twice
 // except resends after an answer the proxy "lost". The report is printed and saved to bench/SOAK.md.
 // Options: --devices N (1000) --reports N (100 per device; 1000 × 100 × 10 metrics = 1,000,000 samples)
+//          --outage-after N (1500 requests)
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -48,7 +49,14 @@ const SETTINGS = {
   deadlineSafetyMarginMs: 2000,
   timeLimitMs: 25 * 60_000,
 };
-const SCHEDULE: FaultSchedule = { burstEvery: 200, burstLength: 6, share429: 0.03, shareLostAnswer: 0.01 };
+const SCHEDULE: FaultSchedule = {
+  burstEvery: 200,
+  burstLength: 6,
+  share429: 0.03,
+  shareLostAnswer: 0.01,
+  outageAfterRequests: option('outage-after', 1500),
+  outageMs: 30_000,
+};
 
 async function main(): Promise<void> {
   const started = new Date();
@@ -149,7 +157,7 @@ async function main(): Promise<void> {
       const c = proxy.counters;
       console.log(
         `  ${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s: deleted ${s.deleted}, queue ${depth.visible}+${depth.inFlight} in flight, dead-letter ${dlq.visible}, ` +
-          `invocations ${s.invocations}; proxy: ${c.requests} requests, ${c.forwarded} forwarded, ${c.burst503} burst 503, ${c.throttled429} 429, ${c.lostAnswers} lost answers, ${c.poison400} poison 400`,
+          `invocations ${s.invocations} (${s.failed} records failed); proxy: ${c.requests} requests, ${c.forwarded} forwarded, ${c.outage503} outage 503, ${c.burst503} burst 503, ${c.throttled429} 429, ${c.lostAnswers} lost answers, ${c.poison400} poison 400`,
       );
       emptyChecks = fed && depth.visible + depth.inFlight + depth.delayed === 0 ? emptyChecks + 1 : 0;
       if (performance.now() - t0 > SETTINGS.timeLimitMs) {
@@ -267,8 +275,9 @@ async function main(): Promise<void> {
       `- sent: ${ledger.messages.length} messages: ${ledger.goodMessages} good (${ledger.goodSamples} samples), ${ledger.poisonMessages} poison (a series the receiver answers 400 for), ${ledger.malformedMessages} malformed JSON`,
       `- took ${(elapsedMs / 1000).toFixed(0)} s from the first send to an empty queue: ${Math.round((samplesWritten / elapsedMs) * 1000)} samples/s written through the faults`,
       `- pipeline: fauxqs source queue (visibility ${SETTINGS.visibilityTimeoutSeconds} s, maxReceiveCount ${SETTINGS.maxReceiveCount}) → event source poller (batch ${SETTINGS.batchSize}, window ${SETTINGS.maximumBatchingWindowSeconds} s, timeout ${SETTINGS.functionTimeoutSeconds} s, concurrency ${SETTINGS.concurrency}) → dist/ingest/index.mjs (DEADLINE_SAFETY_MARGIN_MS=${SETTINGS.deadlineSafetyMarginMs}) → fault proxy → Prometheus 2.42 (out-of-order window 2h)`,
-      `- faults injected: a burst of ${SCHEDULE.burstLength} × 503 every ${SCHEDULE.burstEvery} requests (${c.burst503} answered), 429 + Retry-After: 1 on ${SCHEDULE.share429 * 100}% (${c.throttled429}), written-then-503 "lost answers" on ${SCHEDULE.shareLostAnswer * 100}% (${c.lostAnswers}), 400 for every request holding a poison series (${c.poison400})`,
+      `- faults injected: a receiver outage (every request 503) of ${SCHEDULE.outageMs / 1000} s after ${SCHEDULE.outageAfterRequests} requests (${c.outage503} answered), a burst of ${SCHEDULE.burstLength} × 503 every ${SCHEDULE.burstEvery} requests (${c.burst503} answered), 429 + Retry-After: 1 on ${SCHEDULE.share429 * 100}% (${c.throttled429}), written-then-503 "lost answers" on ${SCHEDULE.shareLostAnswer * 100}% (${c.lostAnswers}), 400 for every request holding a poison series (${c.poison400})`,
       `- proxy: ${c.requests} requests, ${c.forwarded} forwarded to Prometheus, ${c.prometheusErrors} refused by Prometheus itself${proxy.prometheusErrorSamples.length > 0 ? ` (e.g. ${proxy.prometheusErrorSamples[0]})` : ''}, ${c.undecodable} undecodable`,
+      `- records returned to SQS as batch item failures (redelivered after the visibility timeout): ${poller.stats().failed}`,
       `- invocations: ${Object.entries(outcomes)
         .map(([k, v]) => `${v} ${k}`)
         .join(', ')}; poller errors: ${pollerErrors.length}`,

@@ -2,7 +2,9 @@
 // records every sample Prometheus accepted, so the soak can tell "written once" from "written twice":
 //   - 400 for any request holding a series labelled quality="poison" (never forwarded), like AMP refusing a
 //     sample: the bridge must isolate those messages by bisection and dead-letter only them;
-//   - bursts of 503 (every `burstEvery` requests, `burstLength` in a row);
+//   - bursts of 503 (every `burstEvery` requests, `burstLength` in a row), and one outage: every request answered
+//     503 for `outageMs` once `outageAfterRequests` requests have come, longer than an invocation's deadline, so
+//     messages go back to SQS as batch item failures and are redelivered;
 //   - 429 with Retry-After: 1 on a share of requests;
 //   - "lost answers": forwarded and written, then answered 503, as when a receiver's answer is lost: the
 //     bridge resends, and an exact duplicate is accepted again (these resends are counted apart).
@@ -24,6 +26,8 @@ export interface FaultSchedule {
   readonly share429: number;
   /** Share of the other requests written, then answered 503. */
   readonly shareLostAnswer: number;
+  readonly outageAfterRequests: number;
+  readonly outageMs: number;
 }
 
 export interface ProxyCounters {
@@ -31,6 +35,7 @@ export interface ProxyCounters {
   forwarded: number;
   poison400: number;
   burst503: number;
+  outage503: number;
   throttled429: number;
   lostAnswers: number;
   prometheusErrors: number;
@@ -64,6 +69,7 @@ export async function startFaultProxy(options: {
     forwarded: 0,
     poison400: 0,
     burst503: 0,
+    outage503: 0,
     throttled429: 0,
     lostAnswers: 0,
     prometheusErrors: 0,
@@ -74,6 +80,7 @@ export async function startFaultProxy(options: {
   const prometheusErrorSamples: string[] = [];
   const target = new URL(options.target);
   let burstLeft = 0;
+  let outageEndsAt: number | undefined;
 
   function forward(req: IncomingMessage, body: Buffer): Promise<{ status: number; text: string }> {
     return new Promise((resolve, reject) => {
@@ -130,6 +137,13 @@ export async function startFaultProxy(options: {
       counters.poison400++;
       const shown = poison.labels.map((l) => `${l.name}="${l.value}"`).join(', ');
       res.writeHead(400).end(`err: poison sample rejected by policy, series {${shown}}`);
+      return;
+    }
+    if (outageEndsAt === undefined && counters.requests >= options.schedule.outageAfterRequests)
+      outageEndsAt = Date.now() + options.schedule.outageMs;
+    if (outageEndsAt !== undefined && Date.now() < outageEndsAt) {
+      counters.outage503++;
+      res.writeHead(503).end('injected: receiver outage');
       return;
     }
     if (burstLeft === 0 && counters.requests % options.schedule.burstEvery === 0)
