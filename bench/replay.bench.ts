@@ -1,7 +1,7 @@
 // Replay's throughput against fauxqs: messages per second moved from a dead-letter queue to its source queue
 // (receive, SendMessageBatch, DeleteMessageBatch), with realistic dead letters (a report body, one own
 // attribute and the three bridge-* attributes). Same code as `iotprom replay`, without the process start.
-// Run: npx tsx bench/replay.bench.ts [messages=5000] [runs=3]
+// Run: npx tsx bench/replay.bench.ts [messages=5000] [runs=3] [concurrency=1]
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { startSqsServer } from '../cli/local/sqs-server.js';
 import { replay } from '../cli/replay/replay.js';
@@ -9,6 +9,7 @@ import { pipelineDecoder } from '../cli/replay/sample-age.js';
 
 const messages = Number(process.argv[2] ?? 5000);
 const runs = Number(process.argv[3] ?? 3);
+const concurrency = Number(process.argv[4] ?? 1);
 
 async function main(): Promise<void> {
   const server = await startSqsServer();
@@ -46,6 +47,7 @@ async function main(): Promise<void> {
         // fauxqs answers at once; the idle receives that end the scan would otherwise add seconds.
         waitTimeSeconds: 0,
         idleReceives: 1,
+        concurrency,
       });
       if (summary.moved !== messages) throw new Error(`moved ${summary.moved} of ${messages}`);
       const rate = (summary.moved / summary.elapsedMs) * 1000;
@@ -59,7 +61,7 @@ async function main(): Promise<void> {
   }
   rates.sort((a, b) => a - b);
   console.log(
-    `median ${rates[Math.floor(rates.length / 2)]?.toFixed(0)} msg/s over ${runs} runs of ${messages} messages`,
+    `median ${rates[Math.floor(rates.length / 2)]?.toFixed(0)} msg/s over ${runs} runs of ${messages} messages, concurrency ${concurrency}`,
   );
 }
 

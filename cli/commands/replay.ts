@@ -22,6 +22,7 @@ interface ReplayFlags {
   maxSampleAge: number;
   visibilityTimeout: number;
   wait: number;
+  concurrency: number;
   native?: boolean;
 }
 
@@ -67,6 +68,11 @@ export function replayCommand(context: CommandContext): Command {
         '  iotprom replay --from "$DLQ" --to "$QUEUE" --kind rejected-by-receiver --rate 100/s\n',
     )
     .addOption(
+      new Option('--concurrency <n>', 'batches in hand at once (receive, send, delete side by side)')
+        .argParser(positiveInteger)
+        .default(1),
+    )
+    .addOption(
       new Option('--wait <seconds>', 'long-poll wait of each receive; 3 empty receives end the scan')
         .argParser(seconds)
         .default(1),
@@ -108,6 +114,7 @@ export function replayCommand(context: CommandContext): Command {
           maxSampleAgeMs: flags.maxSampleAge,
           visibilityTimeoutSeconds: flags.visibilityTimeout,
           waitTimeSeconds: Math.min(20, Math.round(flags.wait)),
+          concurrency: flags.concurrency,
           decoder: pipelineDecoder,
           signal: interruption.signal,
           onProgress: (p) => bar.update(flags.dryRun === true ? p.matched : p.moved + p.failed, { ...p }),

@@ -45,6 +45,8 @@ export interface ReplayOptions {
   readonly waitTimeSeconds?: number;
   /** Consecutive receives that bring nothing new before the queue counts as scanned. @default 3 */
   readonly idleReceives?: number;
+  /** Batches in hand at once (receive → send → delete loops side by side). @default 1 */
+  readonly concurrency?: number;
   /** Attempts per SendMessageBatch / DeleteMessageBatch entry on retryable failures. @default 3 */
   readonly attempts?: number;
   readonly decoder?: MessageDecoder;
@@ -123,6 +125,7 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
   let tooOld = 0;
   let tooOldBySentTimestamp = 0;
   let idle = 0;
+  let finished = false;
 
   const recordFailure = (failure: ReplayFailure): void => {
     if (failures.length < MAX_REPORTED_FAILURES) failures.push(failure);
@@ -135,83 +138,87 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
       failed: counts.sendFailed + counts.sentNotDeleted,
     });
 
-  while (counts.matched < limit && !isAborted(options.signal)) {
-    let received: Message[];
-    try {
-      received = await receiveBatch(
-        sqs,
-        from,
-        {
-          max: Math.min(10, limit - counts.matched),
-          visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 60,
-          waitTimeSeconds: options.waitTimeSeconds ?? 1,
-        },
-        options.signal,
-      );
-    } catch (error) {
-      if (isAborted(options.signal)) break;
-      throw error;
-    }
-    const fresh = received.filter((m) => m.MessageId !== undefined && !seen.has(m.MessageId));
-    const repeats = received.filter((m) => m.MessageId === undefined || seen.has(m.MessageId));
-    // A repeat is a message this run already handled (skipped, failed, or sent but not deleted):
-    // sending it again would duplicate it, so it only goes back.
-    if (repeats.length > 0) await releaseMessages(sqs, from, repeats);
-    if (fresh.length === 0) {
-      idle += 1;
-      if (idle >= idleReceives) break;
-      continue;
-    }
-    idle = 0;
-    for (const m of fresh) seen.add(m.MessageId as string);
-    counts.scanned += fresh.length;
-
-    const accepted: Message[] = [];
-    const refused: Message[] = [];
-    for (const m of fresh) {
-      if (matchesFilter(m, options.filter) && counts.matched + accepted.length < limit) accepted.push(m);
-      else refused.push(m);
-    }
-    counts.skipped += refused.length;
-    counts.matched += accepted.length;
-    if (refused.length > 0) await releaseMessages(sqs, from, refused);
-
-    const now = Date.now();
-    let batchTooOld = 0;
-    for (const m of accepted) {
-      const age = sampleAge(toSourceMessage(m, now), options.decoder);
-      if (now - age.oldestSampleMs > maxSampleAgeMs) {
-        batchTooOld += 1;
-        if (age.source === 'sent-timestamp') tooOldBySentTimestamp += 1;
+  const worker = async (): Promise<void> => {
+    while (!finished && counts.matched < limit && !isAborted(options.signal)) {
+      // Paced before the receive, so no message waits in hand (hidden) for its turn.
+      if (!dryRun) await limiter.take(Math.min(10, limit - counts.matched), options.signal);
+      let received: Message[];
+      try {
+        received = await receiveBatch(
+          sqs,
+          from,
+          {
+            max: Math.min(10, limit - counts.matched),
+            visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 60,
+            waitTimeSeconds: options.waitTimeSeconds ?? 1,
+          },
+          options.signal,
+        );
+      } catch (error) {
+        if (isAborted(options.signal)) break;
+        throw error;
       }
-    }
-    if (batchTooOld > 0) {
-      tooOld += batchTooOld;
-      options.onWarning?.(
-        `${batchTooOld} of ${accepted.length} messages ${dryRun ? 'that would be sent' : 'about to be sent'} carry samples older than ` +
-          `${formatDuration(maxSampleAgeMs)}; AMP discards such samples (${tooOld} so far)`,
-      );
-    }
+      const fresh = received.filter((m) => m.MessageId !== undefined && !seen.has(m.MessageId));
+      const repeats = received.filter((m) => m.MessageId === undefined || seen.has(m.MessageId));
+      // A repeat is a message this run already handled (skipped, failed, or sent but not deleted):
+      // sending it again would duplicate it, so it only goes back.
+      if (repeats.length > 0) await releaseMessages(sqs, from, repeats);
+      if (fresh.length === 0) {
+        idle += 1;
+        if (idle >= idleReceives) finished = true;
+        continue;
+      }
+      idle = 0;
+      for (const m of fresh) seen.add(m.MessageId as string);
+      counts.scanned += fresh.length;
 
-    if (dryRun) {
-      await releaseMessages(sqs, from, accepted);
+      const accepted: Message[] = [];
+      const refused: Message[] = [];
+      for (const m of fresh) {
+        if (matchesFilter(m, options.filter) && counts.matched + accepted.length < limit) accepted.push(m);
+        else refused.push(m);
+      }
+      counts.skipped += refused.length;
+      counts.matched += accepted.length;
+      if (refused.length > 0) await releaseMessages(sqs, from, refused);
+
+      const now = Date.now();
+      let batchTooOld = 0;
+      for (const m of accepted) {
+        const age = sampleAge(toSourceMessage(m, now), options.decoder);
+        if (now - age.oldestSampleMs > maxSampleAgeMs) {
+          batchTooOld += 1;
+          if (age.source === 'sent-timestamp') tooOldBySentTimestamp += 1;
+        }
+      }
+      if (batchTooOld > 0) {
+        tooOld += batchTooOld;
+        options.onWarning?.(
+          `${batchTooOld} of ${accepted.length} messages ${dryRun ? 'that would be sent' : 'about to be sent'} carry samples older than ` +
+            `${formatDuration(maxSampleAgeMs)}; AMP discards such samples (${tooOld} so far)`,
+        );
+      }
+
+      if (dryRun) {
+        await releaseMessages(sqs, from, accepted);
+        progress();
+        continue;
+      }
+
+      if (accepted.length > 0) {
+        const sent = await sendAll(sqs, to, accepted, attempts, recordFailure);
+        const unsent = accepted.filter((m) => !sent.has(m));
+        counts.sendFailed += unsent.length;
+        // Unsent messages go back at once so a later run (or the next receive of this one) finds them.
+        if (unsent.length > 0) await releaseMessages(sqs, from, unsent).catch(() => 0);
+        const deleted = await deleteAll(sqs, from, [...sent], attempts, recordFailure);
+        counts.moved += deleted;
+        counts.sentNotDeleted += sent.size - deleted;
+      }
       progress();
-      continue;
     }
-
-    if (accepted.length > 0) {
-      await limiter.take(accepted.length, options.signal);
-      const sent = await sendAll(sqs, to, accepted, attempts, recordFailure);
-      const unsent = accepted.filter((m) => !sent.has(m));
-      counts.sendFailed += unsent.length;
-      // Unsent messages go back at once so a later run (or the next receive of this one) finds them.
-      if (unsent.length > 0) await releaseMessages(sqs, from, unsent).catch(() => 0);
-      const deleted = await deleteAll(sqs, from, [...sent], attempts, recordFailure);
-      counts.moved += deleted;
-      counts.sentNotDeleted += sent.size - deleted;
-    }
-    progress();
-  }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 1) }, () => worker()));
 
   const elapsedMs = Date.now() - started;
   const done = dryRun ? counts.matched : counts.moved;

@@ -114,7 +114,14 @@ test('replay moves every message with its body and own attributes intact and the
   const { queue, dlq } = pair();
   const seeded = Array.from({ length: 25 }, (_, i) => deadLetter(i));
   await seed(dlq, seeded);
-  const summary = await replay({ ...fast, sqs, from: dlq, to: queue, decoder: pipelineDecoder });
+  const summary = await replay({
+    ...fast,
+    sqs,
+    from: dlq,
+    to: queue,
+    decoder: pipelineDecoder,
+    concurrency: 3,
+  });
   assert.equal(summary.moved, 25);
   assert.equal(summary.scanned, 25);
   assert.equal(summary.sendFailed + summary.sentNotDeleted, 0);
