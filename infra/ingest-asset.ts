@@ -10,8 +10,10 @@ import {
 } from '../scripts/ingest-bundle.js';
 
 /**
- * Paths (globs, matched at any depth) that cannot change the bundle. The rest of the project (sources, proto,
- * package.json, package-lock.json) is hashed, so a synth reuses the staged asset until one of those changes.
+ * Paths (globs, matched at any depth) that cannot change the bundle (the bundle reads only functions/ and
+ * package.json; a test checks that against esbuild's metafile). The rest of the project (sources, proto,
+ * package.json, package-lock.json, the build script) is hashed, so a synth reuses the staged asset until one of
+ * those changes.
  */
 export const INGEST_ASSET_EXCLUDES: readonly string[] = [
   '.git',
@@ -22,6 +24,8 @@ export const INGEST_ASSET_EXCLUDES: readonly string[] = [
   'dist',
   'coverage',
   'infra',
+  'cli',
+  'bin',
   'test',
   'bench',
   'docs',

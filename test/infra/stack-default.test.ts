@@ -6,8 +6,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ingestSourceFingerprint } from '../../infra/ingest-asset.js';
-import { bundleIngest } from '../../scripts/ingest-bundle.js';
+import { IgnoreStrategy } from 'aws-cdk-lib';
+import { build } from 'esbuild';
+import { INGEST_ASSET_EXCLUDES, ingestSourceFingerprint } from '../../infra/ingest-asset.js';
+import { bundleIngest, ingestEsbuildOptions, projectRoot } from '../../scripts/ingest-bundle.js';
 import {
   ELF_AARCH64,
   STACK_NAME,
@@ -289,6 +291,23 @@ describe('the function asset', () => {
     const binaries = nativeBinaries(dir);
     assert.deepEqual(binaries, ['@napi-rs/snappy-linux-arm64-gnu/snappy.linux-arm64-gnu.node']);
     assert.equal(elfMachine(join(dir, 'node_modules', binaries[0]!)), ELF_AARCH64);
+  });
+
+  test('its hash covers every file the bundle is built from', async () => {
+    const result = await build({
+      ...ingestEsbuildOptions(tmpdir()),
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const ignore = IgnoreStrategy.glob(projectRoot, [...INGEST_ASSET_EXCLUDES]);
+    const read = Object.keys(result.metafile!.inputs).filter((input) => !input.startsWith('node_modules/'));
+    assert.ok(read.includes('functions/ingest/index.ts'));
+    // CDK skips a whole excluded folder, so a file is left out of the hash when it or any folder above it is.
+    const excluded = (input: string) =>
+      input.split('/').some((_, i, parts) => ignore.ignores(join(projectRoot, ...parts.slice(0, i + 1))));
+    assert.equal(excluded('cli/main.ts'), true, 'the check itself sees excluded folders');
+    assert.deepEqual(read.filter(excluded), []);
   });
 
   test('index.mjs is byte for byte what bundleIngest (npm run build) produces', async (t) => {
