@@ -66,3 +66,41 @@ test(
     assert.equal(summary.drained, true);
   },
 );
+
+test(
+  'Ctrl-C stops iotprom local cleanly: a summary, exit code 0, and Prometheus gone',
+  { timeout: 180_000 },
+  async () => {
+    const child = spawn(process.execPath, [BIN, '--json', 'local', '--rate', '20', '--devices', '4'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
+      stderr = (stderr + chunk).slice(-20_000);
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const events: Array<Record<string, unknown>> = [];
+    try {
+      for await (const line of createInterface({ input: child.stdout })) {
+        const event = JSON.parse(line) as Record<string, unknown>;
+        events.push(event);
+        if (event.event === 'ready') {
+          await new Promise((resolve) => setTimeout(resolve, 2000));
+          child.kill('SIGINT');
+        }
+      }
+      assert.equal(await exited, 0, stderr);
+    } finally {
+      child.kill('SIGKILL');
+    }
+    const ready = events.find((e) => e.event === 'ready');
+    const summary = events.find((e) => e.event === 'summary');
+    assert.ok(ready && summary, stderr);
+    assert.equal(summary.interrupted, true);
+    // Prometheus was stopped with the bridge: its port no longer answers.
+    await assert.rejects(
+      fetch(`${String(ready.prometheusUrl)}/-/ready`, { signal: AbortSignal.timeout(5000) }),
+    );
+  },
+);
