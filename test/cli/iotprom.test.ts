@@ -55,16 +55,22 @@ function iotprom(args: readonly string[]): Promise<Run> {
   });
 }
 
-/** Runs main() in this process with stdout/stderr captured. */
+/**
+ * Runs main() in this process with its stdout/stderr captured. The CLI writes strings; the test runner's own
+ * reports to the parent (binary frames) pass through, or a test reported meanwhile would vanish.
+ */
 async function inProcess(args: readonly string[]): Promise<Run> {
   const out: string[] = [];
   const err: string[] = [];
   const stdoutWrite = process.stdout.write.bind(process.stdout);
   const stderrWrite = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((chunk: string | Uint8Array) =>
-    out.push(String(chunk)) > 0) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) =>
-    err.push(String(chunk)) > 0) as typeof process.stderr.write;
+  const capture = (into: string[], original: typeof process.stdout.write) =>
+    ((chunk: string | Uint8Array, ...rest: unknown[]) =>
+      typeof chunk === 'string'
+        ? into.push(chunk) > 0
+        : original(chunk, ...(rest as []))) as typeof process.stdout.write;
+  process.stdout.write = capture(out, stdoutWrite);
+  process.stderr.write = capture(err, stderrWrite);
   try {
     const code = await main(args);
     return { code, stdout: out.join(''), stderr: err.join('') };
@@ -177,4 +183,11 @@ test('iotprom simulate sends the count it reports', async () => {
   const summary = JSON.parse(run.stdout);
   assert.equal(summary.sent, 55);
   assert.deepEqual(Object.keys(summary.byFormat).sort(), ['base64', 'senml']);
+});
+
+test('iotprom local without Prometheus says how to install it and exits 5', async () => {
+  const run = await inProcess(['local', '--prometheus', '/nonexistent/prometheus', '--duration', '1']);
+  assert.equal(run.code, 5, run.stderr);
+  assert.match(run.stderr, /Prometheus is not installed.*\n.*apt-get install prometheus/s);
+  assert.match(run.stderr, /--remote-write-url/);
 });
