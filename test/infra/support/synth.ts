@@ -2,7 +2,7 @@
 import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { mkdtempSync, openSync, readFileSync, readSync, closeSync, readdirSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BridgeStack } from '../../../infra/bridge-stack.js';
@@ -35,23 +35,28 @@ export interface SynthOptions {
 /** Synthesises a BridgeStack with these context keys on top of cdk.json's context. */
 export function synthBridge(context: Record<string, unknown> = {}, options: SynthOptions = {}): Synthesised {
   const outdir = mkdtempSync(join(tmpdir(), 'iotprom-synth-'));
-  const app = new App({
-    outdir,
-    context: {
-      ...cdkJsonContext(),
-      ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
-      ...context,
-    },
-  });
-  const stack = new BridgeStack(app, STACK_NAME);
-  const report = new AwsSolutionsChecks().validateScope(app);
-  const nagFindings = report.violations.flatMap((violation) =>
-    violation.violatingResources.map(
-      (resource) => `${violation.ruleName} (${violation.severity}) at ${resource.constructPath}`,
-    ),
-  );
-  const template = Template.fromStack(stack);
-  return { stack, template, outdir, nagFindings };
+  try {
+    const app = new App({
+      outdir,
+      context: {
+        ...cdkJsonContext(),
+        ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
+        ...context,
+      },
+    });
+    const stack = new BridgeStack(app, STACK_NAME);
+    const report = new AwsSolutionsChecks().validateScope(app);
+    const nagFindings = report.violations.flatMap((violation) =>
+      violation.violatingResources.map(
+        (resource) => `${violation.ruleName} (${violation.severity}) at ${resource.constructPath}`,
+      ),
+    );
+    const template = Template.fromStack(stack);
+    return { stack, template, outdir, nagFindings };
+  } catch (error) {
+    rmSync(outdir, { recursive: true, force: true });
+    throw error;
+  }
 }
 
 /** The logical id of the only resource of this type. */
