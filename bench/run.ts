@@ -3,7 +3,7 @@
 // Options: --only 1,4  (run some goals; RESULTS.md is then not written)  --quick (fewer rounds, for a smoke run)
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { handlerBundle, projectRoot } from './lib/child.js';
+import { formatMarkdown, handlerBundle, projectRoot } from './lib/child.js';
 import type { GoalResult } from './lib/goal.js';
 import { load1, machine } from './lib/machine.js';
 import { coldStart } from './goals/cold-start.js';
@@ -112,6 +112,7 @@ async function main(): Promise<void> {
     ]),
   ].join('\n');
   writeFileSync(join(projectRoot, 'bench', 'RESULTS.md'), md);
+  formatMarkdown(join(projectRoot, 'bench', 'RESULTS.md'));
   console.log('wrote bench/RESULTS.md');
 }
 

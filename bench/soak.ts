@@ -16,7 +16,7 @@ import { pathToFileURL } from 'node:url';
 import { startEventSourcePoller, type SqsHandler } from '../cli/local/event-source-poller.js';
 import { startPrometheus } from '../cli/local/prometheus-server.js';
 import { startSqsServer } from '../cli/local/sqs-server.js';
-import { handlerBundle, projectRoot } from './lib/child.js';
+import { formatMarkdown, handlerBundle, projectRoot } from './lib/child.js';
 import { machine } from './lib/machine.js';
 import { queueCounts, receiveAll, sendBodies } from './lib/sqs-feed.js';
 import { METRIC_NAMES } from './lib/workload.js';
@@ -304,6 +304,7 @@ async function main(): Promise<void> {
     const report = lines.join('\n');
     console.log(`\n${report}`);
     writeFileSync(join(projectRoot, 'bench', 'SOAK.md'), report);
+    formatMarkdown(join(projectRoot, 'bench', 'SOAK.md'));
     console.log('wrote bench/SOAK.md');
     process.exitCode = ok ? 0 : 1;
   } finally {

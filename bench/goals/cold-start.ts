@@ -1,5 +1,6 @@
 // Goal 4: cold start. The size of dist/ingest/index.mjs, and the wall time of a fresh `node` that imports it
-// against a bare `node -e 0`, spawned alternately. The import child also reports its own in-process import time.
+// against a bare `node -e` start, spawned alternately. Both children report their CPU time; the import child
+// also its in-process import time.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -43,26 +44,34 @@ export function coldStart(rounds = 30): GoalResult {
     POWERTOOLS_LOG_LEVEL: 'INFO',
     AWS_REGION: 'us-east-1',
   };
+  // Each child reports its own CPU time (user + system) at exit: unlike wall time, that does not grow while the
+  // process waits for a core that neighbours hold.
+  const cpuReport =
+    'const u = process.cpuUsage(); process.stderr.write(" " + String((u.user + u.system) / 1000));';
   const importScript =
     `const t0 = performance.now(); await import(${JSON.stringify(pathToFileURL(handlerBundle).href)}); ` +
-    `process.stderr.write(String(performance.now() - t0));`;
+    `process.stderr.write(String(performance.now() - t0)); ${cpuReport}`;
   const bare: number[] = [];
   const withImport: number[] = [];
   const inProcess: number[] = [];
+  const bareCpu: number[] = [];
+  const importCpu: number[] = [];
   const runImport = (): void => {
     const r = timedSpawn(['--input-type=module', '-e', importScript], env);
     withImport.push(r.ms);
-    inProcess.push(Number(r.stderr));
+    const [ms, cpu] = r.stderr.trim().split(' ').map(Number);
+    inProcess.push(ms!);
+    importCpu.push(cpu!);
   };
   const runBare = (): void => {
-    bare.push(timedSpawn(['-e', '0'], env).ms);
+    const r = timedSpawn(['-e', cpuReport], env);
+    bare.push(r.ms);
+    bareCpu.push(Number(r.stderr.trim()));
   };
   // Warm the file cache for both.
   runBare();
   runImport();
-  bare.length = 0;
-  withImport.length = 0;
-  inProcess.length = 0;
+  for (const list of [bare, withImport, inProcess, bareCpu, importCpu]) list.length = 0;
   for (let round = 0; round < rounds; round++) {
     if (round % 2 === 0) {
       runBare();
@@ -72,19 +81,21 @@ export function coldStart(rounds = 30): GoalResult {
       runBare();
     }
   }
-  const overheads = withImport.map((ms, i) => ms - bare[i]!);
-  const overhead = spread(overheads);
+  const overhead = spread(withImport.map((ms, i) => ms - bare[i]!));
+  const cpuOverhead = spread(importCpu.map((ms, i) => ms - bareCpu[i]!));
+  const bareMs = spread(bare);
   const importMs = spread(inProcess);
   return {
     id: 4,
     title: 'Cold start: bundle size and import time',
-    figure: `+${overhead.median.toFixed(1)} ms import, ${kb(bundleBytes)} bundle`,
+    figure: `+${cpuOverhead.median.toFixed(1)} ms CPU (+${overhead.median.toFixed(0)} ms wall) import, ${kb(bundleBytes)} bundle`,
     goal: `≤ ${GOAL_IMPORT_MS} ms; ≤ ${kb(GOAL_BUNDLE_BYTES)}`,
-    pass: overhead.median <= GOAL_IMPORT_MS && bundleBytes <= GOAL_BUNDLE_BYTES,
+    pass: cpuOverhead.median <= GOAL_IMPORT_MS && bundleBytes <= GOAL_BUNDLE_BYTES,
     details: [
-      `import overhead (wall time of \`node --input-type=module -e "await import(bundle)"\` minus \`node -e 0\`, per round): ${formatSpread(overhead, 1, ' ms')}`,
-      `bare \`node -e 0\`: ${formatSpread(spread(bare), 1, ' ms')}; with the import: ${formatSpread(spread(withImport), 1, ' ms')}`,
-      `the import measured inside the child (performance.now() around \`await import\`): ${formatSpread(importMs, 1, ' ms')}`,
+      `import overhead in CPU time (child's user + system CPU at exit, importing minus bare, per round): ${formatSpread(cpuOverhead, 1, ' ms')}`,
+      `import overhead in wall time (\`node --input-type=module -e "await import(bundle)"\` minus \`node -e …\`, per round): ${formatSpread(overhead, 1, ' ms')}; the bare start alone took ${formatSpread(bareMs, 1, ' ms')} wall, so wall figures here carry the load`,
+      `CPU time of a bare start: ${formatSpread(spread(bareCpu), 1, ' ms')}; with the import: ${formatSpread(spread(importCpu), 1, ' ms')}`,
+      `the import measured inside the child (performance.now() around \`await import\`): ${formatSpread(importMs, 1, ' ms')} wall`,
       `dist/ingest/index.mjs: ${bundleBytes} bytes (${kb(bundleBytes)}); beside it dist/ingest/node_modules (snappy loader + native binary): ${kb(nativeBytes)}; the source map is not deployed in the count`,
     ],
   };

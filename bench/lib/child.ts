@@ -3,7 +3,7 @@
 // .tmp/bench/ and run by plain `node`: a TypeScript loader in the child would add its own memory and start-up
 // time to the figures.
 import { build } from 'esbuild';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,4 +65,15 @@ export async function runChild<T>(entry: string, options: ChildOptions = {}): Pr
       else reject(new Error(`${entry} exited (code ${code}, signal ${signal}) without a result`));
     });
   });
+}
+
+/** Formats a report the way `npm test`'s `prettier --check .` expects it. */
+export function formatMarkdown(path: string): void {
+  execFileSync(
+    process.execPath,
+    [join(projectRoot, 'node_modules', 'prettier', 'bin', 'prettier.cjs'), '--write', path],
+    {
+      stdio: 'ignore',
+    },
+  );
 }
