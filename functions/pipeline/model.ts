@@ -40,18 +40,6 @@ export interface Label {
   readonly value: string;
 }
 
-/** A sample whose label set is complete (with `__name__`), valid, and sorted by byte order of the name. */
-export interface NormalisedSample {
-  /** Canonical identity of the label set (see Series.key). */
-  readonly key: string;
-  readonly labels: readonly Label[];
-  readonly value: number;
-  readonly timestampMs: number;
-  readonly stale: boolean;
-  /** Index of the contributing message in the batch. */
-  readonly message: number;
-}
-
 /** One sample of a series after sorting and de-duplication. */
 export interface SeriesSample {
   readonly timestampMs: number;
@@ -62,6 +50,24 @@ export interface SeriesSample {
    * A message is only acknowledged once all samples that name it are written.
    */
   readonly messages: readonly number[];
+}
+
+/** A complete, valid label set (with `__name__`), sorted by byte order of the name; one object per series. */
+export interface SeriesIdentity {
+  /** Canonical identity of the label set; equal label sets give equal keys. */
+  readonly key: string;
+  readonly labels: readonly Label[];
+}
+
+/**
+ * A sample with its series identified. It is also a valid SeriesSample of its one message, so a series without
+ * duplicates is made of these very objects.
+ */
+export interface NormalisedSample extends SeriesSample {
+  /** Shared by every sample of the same label set within a batch (compare by identity). */
+  readonly series: SeriesIdentity;
+  /** Index of the contributing message in the batch (`messages` is `[message]`). */
+  readonly message: number;
 }
 
 export interface Series {

@@ -3,7 +3,7 @@
 // sorted by the byte order of their names as remote-write requires (`Zone` < `__name__` < `app`).
 import { DEFAULT_PIPELINE_CONFIG, type PipelineConfig, type PipelineLimits } from './config.js';
 import { InvalidMessageError } from './errors.js';
-import type { DecodedSample, Label, NormalisedSample } from './model.js';
+import type { DecodedSample, Label, NormalisedSample, SeriesIdentity } from './model.js';
 import { isValidLabelName, sanitiseLabelName, sanitiseMetricName } from './names.js';
 
 const METRIC_NAME_LABEL = '__name__';
@@ -53,18 +53,24 @@ function fieldPath(sample: DecodedSample, field: string): string {
   return sample.path ? `${sample.path}.${field}` : field;
 }
 
+/** The labels of a message's label object (sanitised, checked, extra labels merged, sorted), and the series
+ * built on them so far, by metric name. */
 interface BaseLabels {
   readonly labels: Label[];
   readonly key: string;
+  readonly series: Map<string, SeriesIdentity>;
 }
 
 /**
- * Normalises the samples of one batch. It remembers the last label object it saw: a report's samples share one,
- * so their common labels are checked and sorted once rather than once per metric.
+ * Normalises the samples of one batch, interning series: every sample of one label set gets the same
+ * SeriesIdentity object, so grouping compares objects instead of hashing label strings. It also remembers the
+ * last label object it saw: a report's samples share one, so their labels are checked and sorted once.
  */
 export class SampleNormaliser {
   private readonly limits: PipelineLimits;
   private readonly extra: Label[];
+  private readonly bases = new Map<string, BaseLabels>();
+  private readonly singletons: number[][] = [];
   private lastInput: object | undefined;
   private lastBase: BaseLabels | undefined;
 
@@ -78,18 +84,38 @@ export class SampleNormaliser {
     const name = sanitiseMetricName(sample.name);
     if (name === '')
       throw new InvalidMessageError(messageId, fieldPath(sample, 'name'), 'metric name is empty');
+    let base = this.lastBase;
+    if (base === undefined || this.lastInput !== sample.labels) {
+      base = this.baseLabels(sample, messageId);
+      this.lastInput = sample.labels;
+      this.lastBase = base;
+    }
+    const series = base.series.get(name) ?? this.newSeries(base, name, sample, messageId);
+    // Samples of one message share one `messages` array: most samples are never duplicated, and then the
+    // normalised sample itself becomes the series sample.
+    const messages = (this.singletons[message] ??= [message]);
+    return {
+      series,
+      timestampMs: sample.timestampMs,
+      value: sample.value,
+      stale: sample.stale === true,
+      messages,
+      message,
+    };
+  }
+
+  private newSeries(
+    base: BaseLabels,
+    name: string,
+    sample: DecodedSample,
+    messageId: string,
+  ): SeriesIdentity {
     if (name.length > this.limits.maxLabelValueLength) {
       throw new InvalidMessageError(
         messageId,
         fieldPath(sample, 'name'),
         `metric name is ${name.length} characters, the limit is ${this.limits.maxLabelValueLength}`,
       );
-    }
-    let base = this.lastBase;
-    if (base === undefined || this.lastInput !== sample.labels) {
-      base = this.baseLabels(sample, messageId);
-      this.lastInput = sample.labels;
-      this.lastBase = base;
     }
     if (base.labels.length + 1 > this.limits.maxLabelsPerSeries) {
       throw new InvalidMessageError(
@@ -108,14 +134,9 @@ export class SampleNormaliser {
       labels.push(label);
     }
     if (!inserted) labels.push({ name: METRIC_NAME_LABEL, value: name });
-    return {
-      key: name + LABEL + base.key,
-      labels,
-      value: sample.value,
-      timestampMs: sample.timestampMs,
-      stale: sample.stale === true,
-      message,
-    };
+    const series: SeriesIdentity = { key: name + LABEL + base.key, labels };
+    base.series.set(name, series);
+    return series;
   }
 
   private baseLabels(sample: DecodedSample, messageId: string): BaseLabels {
@@ -169,6 +190,12 @@ export class SampleNormaliser {
     }
     for (const label of this.extra) if (!origin.has(label.name)) labels.push(label);
     labels.sort((a, b) => compareLabelNames(a.name, b.name));
-    return { labels, key: keyOf(labels) };
+    const key = keyOf(labels);
+    let base = this.bases.get(key);
+    if (base === undefined) {
+      base = { labels, key, series: new Map() };
+      this.bases.set(key, base);
+    }
+    return base;
   }
 }

@@ -5,7 +5,7 @@
 // "duplicate sample for timestamp" to the second. The rule: the sample of the message SQS received last
 // (highest SentTimestamp) wins; between messages sent in the same millisecond, the one later in the batch wins.
 // The losing messages are still tied to the winning sample, so they are acknowledged only once it is written.
-import type { NormalisedSample, Series, SeriesSample, SourceMessage } from './model.js';
+import type { NormalisedSample, Series, SeriesIdentity, SeriesSample, SourceMessage } from './model.js';
 
 export interface SeriesStats {
   /** Samples dropped because an identical sample (same series, timestamp and value) was already kept. */
@@ -30,6 +30,14 @@ function byTimestamp(a: NormalisedSample, b: NormalisedSample): number {
   return a.timestampMs - b.timestampMs;
 }
 
+function isSorted(group: readonly NormalisedSample[]): boolean {
+  for (let i = 1; i < group.length; i++) {
+    if ((group[i - 1] as NormalisedSample).timestampMs > (group[i] as NormalisedSample).timestampMs)
+      return false;
+  }
+  return true;
+}
+
 /**
  * Groups samples into series (in order of first appearance), each strictly ascending by timestamp.
  * `messages` gives the SentTimestamp used to resolve conflicts.
@@ -38,18 +46,20 @@ export function groupSeries(
   samples: readonly NormalisedSample[],
   messages: readonly SourceMessage[],
 ): { series: Series[]; stats: SeriesStats } {
-  const groups = new Map<string, NormalisedSample[]>();
+  const groups = new Map<SeriesIdentity, NormalisedSample[]>();
   for (const sample of samples) {
-    const group = groups.get(sample.key);
-    if (group === undefined) groups.set(sample.key, [sample]);
+    const group = groups.get(sample.series);
+    if (group === undefined) groups.set(sample.series, [sample]);
     else group.push(sample);
   }
 
   let duplicatesDropped = 0;
   let conflictsDropped = 0;
   const series: Series[] = [];
-  for (const [key, group] of groups) {
-    if (group.length > 1) group.sort(byTimestamp); // Array#sort is stable: equal timestamps keep batch order
+  for (const [identity, group] of groups) {
+    // Devices mostly report in order, so sorting is usually skipped; Array#sort is stable, so equal timestamps
+    // keep batch order.
+    if (!isSorted(group)) group.sort(byTimestamp);
     const out: SeriesSample[] = [];
     let i = 0;
     while (i < group.length) {
@@ -62,32 +72,26 @@ export function groupSeries(
           const other = group[j] as NormalisedSample;
           if (laterMessage(messages, other.message, winner.message)) winner = other;
         }
-        const contributors: number[] = [];
+        const contributors = new Set<number>();
         for (let k = i; k < j; k++) {
           const other = group[k] as NormalisedSample;
-          contributors.push(other.message);
+          contributors.add(other.message);
           if (other === winner) continue;
           if (sameValue(winner, other)) duplicatesDropped++;
           else conflictsDropped++;
         }
-        const unique = [...new Set(contributors)].sort((a, b) => a - b);
         out.push({
           timestampMs: winner.timestampMs,
           value: winner.value,
           stale: winner.stale,
-          messages: unique,
+          messages: [...contributors].sort((a, b) => a - b),
         });
       } else {
-        out.push({
-          timestampMs: winner.timestampMs,
-          value: winner.value,
-          stale: winner.stale,
-          messages: [winner.message],
-        });
+        out.push(winner);
       }
       i = j;
     }
-    series.push({ key, labels: group[0]?.labels ?? [], samples: out });
+    series.push({ key: identity.key, labels: identity.labels, samples: out });
   }
   return { series, stats: { duplicatesDropped, conflictsDropped } };
 }

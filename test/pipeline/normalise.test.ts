@@ -80,16 +80,16 @@ describe('label normalisation', () => {
       'm-1',
     );
     assert.deepEqual(
-      out.labels.map((l) => l.name),
+      out.series.labels.map((l) => l.name),
       ['Zone', '__name__', '_x', 'app'],
     );
-    assert.deepEqual(out.labels[1], { name: '__name__', value: 'up' });
+    assert.deepEqual(out.series.labels[1], { name: '__name__', value: 'up' });
   });
 
   test('drops empty values and merges extra labels, the message winning', () => {
     const normaliser = new SampleNormaliser(config({ region: 'eu-west-1', site: 'default' }));
     const out = normaliser.normalise(sample('t', { site: 'north', empty: '' }), 3, 'm-1');
-    assert.deepEqual(out.labels, [
+    assert.deepEqual(out.series.labels, [
       { name: '__name__', value: 't' },
       { name: 'region', value: 'eu-west-1' },
       { name: 'site', value: 'north' },
@@ -101,7 +101,7 @@ describe('label normalisation', () => {
     const normaliser = new SampleNormaliser(config());
     const out = normaliser.normalise(sample('a.b', { 'device-id': 'd1' }), 0, 'm-1');
     assert.deepEqual(
-      out.labels.map((l) => `${l.name}=${l.value}`),
+      out.series.labels.map((l) => `${l.name}=${l.value}`),
       ['__name__=a_b', 'device_id=d1'],
     );
     invalid(
@@ -156,9 +156,10 @@ describe('label normalisation', () => {
     const b = n.normalise(sample('m', { b: '2', a: '1' }), 0, 'm-1');
     const c = n.normalise(sample('m', { a: '12' }), 0, 'm-1');
     const d = n.normalise(sample('m', { a: '1', b: '2' }), 0, 'm-1');
-    assert.equal(a.key, b.key);
-    assert.equal(a.key, d.key);
-    assert.notEqual(a.key, c.key);
+    assert.equal(a.series.key, b.series.key);
+    assert.equal(a.series.key, d.series.key);
+    assert.equal(a.series, d.series, 'one identity object per series');
+    assert.notEqual(a.series.key, c.series.key);
   });
 
   test('rejects invalid EXTRA_LABELS at configuration time', () => {
@@ -183,12 +184,12 @@ describe('label normalisation', () => {
           assert.ok(error instanceof InvalidMessageError, String(error));
           return;
         }
-        const names = out.labels.map((l) => l.name);
+        const names = out.series.labels.map((l) => l.name);
         for (let i = 1; i < names.length; i++) {
           assert.ok(Buffer.compare(Buffer.from(names[i - 1]!), Buffer.from(names[i]!)) < 0, names.join(','));
         }
         assert.equal(names.filter((n) => n === '__name__').length, 1);
-        for (const l of out.labels) {
+        for (const l of out.series.labels) {
           assert.notEqual(l.name, '');
           assert.notEqual(l.value, '');
           assert.ok(l.name === '__name__' ? isValidMetricName(l.value) : isValidLabelName(l.name));

@@ -5,6 +5,7 @@ import type {
   Label,
   NormalisedSample,
   Series,
+  SeriesIdentity,
   SourceMessage,
   WriteBatch,
 } from '../../functions/pipeline/model.js';
@@ -14,6 +15,8 @@ import { bisectBatch, splitIntoBatches } from '../../functions/pipeline/split.js
 
 const T0 = 1_732_531_200_000;
 
+const identities = new Map<string, SeriesIdentity>();
+
 function normalised(
   key: string,
   timestampMs: number,
@@ -21,7 +24,12 @@ function normalised(
   message: number,
   stale = false,
 ): NormalisedSample {
-  return { key, labels: [{ name: '__name__', value: key }], timestampMs, value, message, stale };
+  let series = identities.get(key);
+  if (series === undefined) {
+    series = { key, labels: [{ name: '__name__', value: key }] };
+    identities.set(key, series);
+  }
+  return { series, timestampMs, value, message, messages: [message], stale };
 }
 
 function messages(count: number, sent: (i: number) => number = () => T0): SourceMessage[] {
