@@ -1,4 +1,4 @@
-// Exit codes of `iotprom`, documented in docs/cli.md. Scripts branch on them, so their meaning never changes.
+// Exit codes of `iotprom`, documented in README.md (Exit codes). Scripts branch on them, so their meaning never changes.
 export const ExitCode = {
   ok: 0,
   /** A bug or an error nobody anticipated. */

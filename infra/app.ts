@@ -1,4 +1,4 @@
-// The CDK app of cdk.json: one BridgeStack, configured by context keys (see infra/bridge-stack.ts, docs/deploy.md).
+// The CDK app of cdk.json: one BridgeStack, configured by context keys (see infra/bridge-stack.ts, README.md).
 // Environment-agnostic unless the CLI found credentials: synth needs no AWS account and does no lookups.
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';

@@ -1,5 +1,5 @@
 // The deployable stack: every operator setting of IotPrometheusBridge as a CDK context key (`cdk deploy -c key=value`
-// or the `context` of cdk.json). docs/deploy.md lists the keys; CONTEXT_KEYS below is the one definition.
+// or the `context` of cdk.json). README.md (Context keys) lists them; CONTEXT_KEYS below is the one definition.
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Architecture } from 'aws-cdk-lib/aws-lambda';
