@@ -79,7 +79,12 @@ export function localCommand(context: CommandContext): Command {
         .argParser(seconds)
         .default(15),
     )
-    .addOption(new Option('--log-level <level>', 'handler log level (to stderr)').default('WARN'))
+    .addOption(
+      new Option(
+        '--log-level <level>',
+        'handler log level (to stderr); WARN shows why each message is dead-lettered',
+      ).default('ERROR'),
+    )
     .option('--rebuild', 'rebuild the handler bundle first')
     .action(async (flags: LocalFlags, command: Command) => {
       const global = globalOptions(command);

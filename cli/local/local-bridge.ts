@@ -37,7 +37,7 @@ export interface LocalBridgeOptions {
   readonly ratePerSecond?: number;
   readonly formats?: readonly MessageFormat[];
   readonly malformedShare?: number;
-  /** Handler log level (POWERTOOLS_LOG_LEVEL). @default 'WARN' */
+  /** Handler log level (POWERTOOLS_LOG_LEVEL). @default 'WARN' (the CLI passes ERROR unless asked) */
   readonly handlerLogLevel?: string;
   /** Extra environment for the handler (e.g. EXTRA_LABELS), set before it is imported. */
   readonly handlerEnvironment?: Readonly<Record<string, string>>;
