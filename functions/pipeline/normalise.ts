@@ -58,7 +58,10 @@ function fieldPath(sample: DecodedSample, field: string): string {
 interface BaseLabels {
   readonly labels: Label[];
   readonly key: string;
+  /** By sanitised metric name. */
   readonly series: Map<string, SeriesIdentity>;
+  /** By metric name as the messages spell it: a hit needs no sanitising. */
+  readonly byRawName: Map<string, SeriesIdentity>;
 }
 
 /**
@@ -70,6 +73,9 @@ export class SampleNormaliser {
   private readonly limits: PipelineLimits;
   private readonly extra: Label[];
   private readonly bases = new Map<string, BaseLabels>();
+  /** Label objects seen before, by their raw content in input order: most devices send the same labels in the
+   * same order every time, and this skips sanitising, checking and sorting them again. */
+  private readonly byRawContent = new Map<string, BaseLabels>();
   private readonly singletons: number[][] = [];
   private lastInput: object | undefined;
   private lastBase: BaseLabels | undefined;
@@ -81,19 +87,21 @@ export class SampleNormaliser {
 
   /** @throws InvalidMessageError naming the message and the field. */
   normalise(sample: DecodedSample, message: number, messageId: string): NormalisedSample {
-    const name = sanitiseMetricName(sample.name);
-    if (name === '')
-      throw new InvalidMessageError(messageId, fieldPath(sample, 'name'), 'metric name is empty');
     let base = this.lastBase;
     if (base === undefined || this.lastInput !== sample.labels) {
       base = this.baseLabels(sample, messageId);
       this.lastInput = sample.labels;
       this.lastBase = base;
     }
-    const series = base.series.get(name) ?? this.newSeries(base, name, sample, messageId);
+    const series = base.byRawName.get(sample.name) ?? this.seriesNamed(base, sample, messageId);
     // Samples of one message share one `messages` array: most samples are never duplicated, and then the
     // normalised sample itself becomes the series sample.
-    const messages = (this.singletons[message] ??= [message]);
+    let messages = this.singletons[message];
+    if (messages === undefined) {
+      messages = [message];
+      if (message === this.singletons.length) this.singletons.push(messages);
+      else this.singletons[message] = messages;
+    }
     return {
       series,
       timestampMs: sample.timestampMs,
@@ -102,6 +110,16 @@ export class SampleNormaliser {
       messages,
       message,
     };
+  }
+
+  /** The series of a metric name not seen with these labels before (in this spelling). */
+  private seriesNamed(base: BaseLabels, sample: DecodedSample, messageId: string): SeriesIdentity {
+    const name = sanitiseMetricName(sample.name);
+    if (name === '')
+      throw new InvalidMessageError(messageId, fieldPath(sample, 'name'), 'metric name is empty');
+    const series = base.series.get(name) ?? this.newSeries(base, name, sample, messageId);
+    base.byRawName.set(sample.name, series);
+    return series;
   }
 
   private newSeries(
@@ -140,6 +158,23 @@ export class SampleNormaliser {
   }
 
   private baseLabels(sample: DecodedSample, messageId: string): BaseLabels {
+    const input = sample.labels;
+    // Length-prefixed, so no two different label objects share a raw key whatever characters they hold.
+    let raw = '';
+    for (const name in input) {
+      const value = input[name];
+      if (typeof value !== 'string') return this.checkedBaseLabels(sample, messageId);
+      raw += `${name.length}:${name}${value.length}:${value}`;
+    }
+    let base = this.byRawContent.get(raw);
+    if (base === undefined) {
+      base = this.checkedBaseLabels(sample, messageId);
+      this.byRawContent.set(raw, base);
+    }
+    return base;
+  }
+
+  private checkedBaseLabels(sample: DecodedSample, messageId: string): BaseLabels {
     const labels: Label[] = [];
     const origin = new Map<string, string>();
     const input = sample.labels;
@@ -193,7 +228,7 @@ export class SampleNormaliser {
     const key = keyOf(labels);
     let base = this.bases.get(key);
     if (base === undefined) {
-      base = { labels, key, series: new Map() };
+      base = { labels, key, series: new Map(), byRawName: new Map() };
       this.bases.set(key, base);
     }
     return base;
