@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   const rates: number[] = [];
   try {
     for (let run = 1; run <= runs; run += 1) {
-      const pair = server.createQueuePair(`bench-${run}`);
+      const pair = await server.createQueuePair(`bench-${run}`);
       for (let start = 0; start < messages; start += 10) {
         await sqs.send(
           new SendMessageBatchCommand({

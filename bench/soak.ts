@@ -93,7 +93,7 @@ async function main(): Promise<void> {
   });
   try {
     const sqs = sqsServer.client();
-    const queues = sqsServer.createQueuePair('soak', {
+    const queues = await sqsServer.createQueuePair('soak', {
       maxReceiveCount: SETTINGS.maxReceiveCount,
       visibilityTimeoutSeconds: SETTINGS.visibilityTimeoutSeconds,
     });

@@ -21,7 +21,7 @@ const sqsServer = await startSqsServer();
 const prometheus = await startPrometheus({ binary: '/usr/bin/prometheus', outOfOrderTimeWindow: '2h' });
 try {
   const sqs = sqsServer.client();
-  const queues = sqsServer.createQueuePair('bench-e2e', { visibilityTimeoutSeconds: 120 });
+  const queues = await sqsServer.createQueuePair('bench-e2e', { visibilityTimeoutSeconds: 120 });
   const bodies = reportBodies({
     messages: MESSAGES,
     metricsPerMessage: METRICS,

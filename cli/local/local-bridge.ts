@@ -160,7 +160,7 @@ export async function startLocalBridge(
     });
     cleanups.push(() => sqsServer.stop());
     const functionTimeoutSeconds = options.functionTimeoutSeconds ?? 10;
-    const queues = sqsServer.createQueuePair(options.queueName ?? 'iotprom-telemetry', {
+    const queues = await sqsServer.createQueuePair(options.queueName ?? 'iotprom-telemetry', {
       maxReceiveCount: options.maxReceiveCount ?? 3,
       // Lambda requires visibility ≥ function timeout; AWS advises 6×. Locally short, so retries show quickly.
       visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? Math.max(functionTimeoutSeconds, 15),

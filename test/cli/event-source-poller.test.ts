@@ -20,7 +20,7 @@ async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 30
 test('the poller invokes like Lambda: record shape, partial batch responses, redelivery and maxReceiveCount to the DLQ', async () => {
   const server = await startSqsServer();
   const sqs = server.client();
-  const pair = server.createQueuePair('poller', { maxReceiveCount: 2, visibilityTimeoutSeconds: 2 });
+  const pair = await server.createQueuePair('poller', { maxReceiveCount: 2, visibilityTimeoutSeconds: 2 });
   const events: SQSEvent[] = [];
   const results: InvocationResult[] = [];
   let remainingAtStart = -1;
@@ -105,7 +105,10 @@ test('the poller invokes like Lambda: record shape, partial batch responses, red
 test('a handler that throws, times out or answers with an unknown id fails its whole batch', async () => {
   const server = await startSqsServer();
   const sqs = server.client();
-  const pair = server.createQueuePair('poller-errors', { maxReceiveCount: 10, visibilityTimeoutSeconds: 1 });
+  const pair = await server.createQueuePair('poller-errors', {
+    maxReceiveCount: 10,
+    visibilityTimeoutSeconds: 1,
+  });
   const results: InvocationResult[] = [];
   let call = 0;
   const handler: SqsHandler = async () => {

@@ -12,7 +12,7 @@ test('inspect summarises by kind, reason and age, and leaves the queue as it was
   const server = await startSqsServer();
   try {
     const sqs = server.client();
-    const { deadLetterQueueUrl: dlq } = server.createQueuePair('inspect');
+    const { deadLetterQueueUrl: dlq } = await server.createQueuePair('inspect');
     const entries = Array.from({ length: 23 }, (_, i) => {
       const kind = i < 15 ? 'invalid-message' : 'rejected-by-receiver';
       const reason =
@@ -89,7 +89,7 @@ test('inspect stops at --max', async () => {
   const server = await startSqsServer();
   try {
     const sqs = server.client();
-    const { deadLetterQueueUrl: dlq } = server.createQueuePair('inspect-max');
+    const { deadLetterQueueUrl: dlq } = await server.createQueuePair('inspect-max');
     for (let start = 0; start < 30; start += 10) {
       await sqs.send(
         new SendMessageBatchCommand({

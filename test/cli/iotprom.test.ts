@@ -113,7 +113,7 @@ test('every command has --help; bad command lines exit 2', async () => {
 });
 
 test('iotprom inspect, replay --dry-run and replay with --json and exit codes (the real replay through the bin)', async () => {
-  const { queueUrl, deadLetterQueueUrl } = server.createQueuePair('bin');
+  const { queueUrl, deadLetterQueueUrl } = await server.createQueuePair('bin');
   await seed(
     deadLetterQueueUrl,
     Array.from({ length: 14 }, (_, i) => JSON.stringify({ name: 'x', value: i })),
@@ -166,7 +166,7 @@ test('iotprom inspect, replay --dry-run and replay with --json and exit codes (t
 });
 
 test('iotprom simulate sends the count it reports', async () => {
-  const { queueUrl } = server.createQueuePair('bin-simulate');
+  const { queueUrl } = await server.createQueuePair('bin-simulate');
   const run = await iotprom([
     '--json',
     'simulate',

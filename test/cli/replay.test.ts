@@ -29,9 +29,9 @@ before(async () => {
 });
 after(() => server.stop());
 
-function pair(): { queue: string; dlq: string } {
+async function pair(): Promise<{ queue: string; dlq: string }> {
   queueCounter += 1;
-  const created = server.createQueuePair(`replay-${queueCounter}`, { visibilityTimeoutSeconds: 30 });
+  const created = await server.createQueuePair(`replay-${queueCounter}`, { visibilityTimeoutSeconds: 30 });
   return { queue: created.queueUrl, dlq: created.deadLetterQueueUrl };
 }
 
@@ -111,7 +111,7 @@ function bodies(messages: readonly Message[]): string[] {
 }
 
 test('replay moves every message with its body and own attributes intact and the bridge-* attributes removed', async () => {
-  const { queue, dlq } = pair();
+  const { queue, dlq } = await pair();
   const seeded = Array.from({ length: 25 }, (_, i) => deadLetter(i));
   await seed(dlq, seeded);
   const summary = await replay({
@@ -140,7 +140,7 @@ test('replay moves every message with its body and own attributes intact and the
 });
 
 test('--dry-run moves nothing and leaves every message visible', async () => {
-  const { queue, dlq } = pair();
+  const { queue, dlq } = await pair();
   await seed(
     dlq,
     Array.from({ length: 12 }, (_, i) => deadLetter(i)),
@@ -154,7 +154,7 @@ test('--dry-run moves nothing and leaves every message visible', async () => {
 });
 
 test('--limit moves at most that many and leaves the rest visible', async () => {
-  const { queue, dlq } = pair();
+  const { queue, dlq } = await pair();
   await seed(
     dlq,
     Array.from({ length: 15 }, (_, i) => deadLetter(i)),
@@ -166,7 +166,7 @@ test('--limit moves at most that many and leaves the rest visible', async () => 
 });
 
 test('filters by bridge-error-kind and by reason; refused messages are visible again at once', async () => {
-  const { queue, dlq } = pair();
+  const { queue, dlq } = await pair();
   await seed(dlq, [
     ...Array.from({ length: 6 }, (_, i) =>
       deadLetter(i, 'rejected-by-receiver', `HTTP 400: out of order sample`),
@@ -196,7 +196,7 @@ test('filters by bridge-error-kind and by reason; refused messages are visible a
 });
 
 test('entries the destination refuses stay in the dead-letter queue; the others move (real fauxqs per-entry failure)', async () => {
-  const { dlq } = pair();
+  const { dlq } = await pair();
   // A destination that refuses bodies over 1 KiB: SendMessageBatch answers with a partial failure.
   const small = await sqs.send(
     new CreateQueueCommand({
@@ -223,7 +223,7 @@ test('entries the destination refuses stay in the dead-letter queue; the others 
 });
 
 test('a failure midway loses nothing: partial delete failures and a crash leave every message in one queue or both', async () => {
-  const { queue, dlq } = pair();
+  const { queue, dlq } = await pair();
   const seeded = Array.from({ length: 40 }, (_, i) => deadLetter(i));
   await seed(dlq, seeded);
   // No SQS endpoint here can fail a delete on demand, so the client is wrapped: it drops the second entry of
@@ -285,7 +285,7 @@ test('a failure midway loses nothing: partial delete failures and a crash leave 
 });
 
 test('samples older than the receiver accepts are counted and warned about before they are sent', async () => {
-  const { queue, dlq } = pair();
+  const { queue, dlq } = await pair();
   const old = Date.now() - 2 * 3_600_000;
   await seed(dlq, [
     ...Array.from({ length: 3 }, (_, i) => ({
@@ -313,7 +313,7 @@ test('samples older than the receiver accepts are counted and warned about befor
 });
 
 test('without --to, the source queue is looked up; fauxqs lacks ListDeadLetterSourceQueues and says so clearly', async () => {
-  const { dlq } = pair();
+  const { dlq } = await pair();
   await assert.rejects(deadLetterSourceQueue(sqs, dlq), (error: unknown) => {
     assert.ok(error instanceof CliError);
     assert.match(error.message, /does not support ListDeadLetterSourceQueues.*pass --to/);
@@ -322,7 +322,7 @@ test('without --to, the source queue is looked up; fauxqs lacks ListDeadLetterSo
 });
 
 test('a message sent by SendMessage with no attributes at all replays with none', async () => {
-  const { queue, dlq } = pair();
+  const { queue, dlq } = await pair();
   await sqs.send(new SendMessageCommand({ QueueUrl: dlq, MessageBody: 'plain' }));
   const summary = await replay({ ...fast, sqs, from: dlq, to: queue });
   assert.equal(summary.moved, 1);

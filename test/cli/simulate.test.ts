@@ -37,7 +37,7 @@ test('simulate sends what it says it sent', async () => {
   const server = await startSqsServer();
   try {
     const sqs = server.client();
-    const { queueUrl } = server.createQueuePair('simulate');
+    const { queueUrl } = await server.createQueuePair('simulate');
     const summary = await simulate({
       sqs,
       queueUrl,

@@ -83,7 +83,7 @@ test('Lambda attributes convert to the SDK shape and only 7 originals fit beside
 });
 
 test('dead letters arrive with body, original attributes and the bridge-* attributes, in calls of 10', async () => {
-  const pair = server.createQueuePair('dl-ok');
+  const pair = await server.createQueuePair('dl-ok');
   const dlq = new DeadLetterQueue(server.client(), pair.deadLetterQueueUrl);
   const letters = Array.from({ length: 23 }, (_, i) => ({
     record: record(`id-${i}`, `{"bad":${i}}`, {

@@ -27,9 +27,9 @@ after(async () => {
   await sqsServer.stop();
 });
 
-function newDeadLetterQueue(): string {
+async function newDeadLetterQueue(): Promise<string> {
   queueNumber += 1;
-  return sqsServer.createQueuePair(`handler-${queueNumber}`).deadLetterQueueUrl;
+  return (await sqsServer.createQueuePair(`handler-${queueNumber}`)).deadLetterQueueUrl;
 }
 
 interface Fixture {
@@ -170,7 +170,7 @@ test('persistent 500 with a short deadline: returns before the deadline, every m
       RETRY_BASE_DELAY_MS: '50',
       RETRY_MAX_DELAY_MS: '400',
       DEADLINE_SAFETY_MARGIN_MS: '1000',
-      DEAD_LETTER_QUEUE_URL: newDeadLetterQueue(),
+      DEAD_LETTER_QUEUE_URL: await newDeadLetterQueue(),
     });
     receiver.enqueueFaults(...Array.from({ length: 1000 }, () => ({ kind: 'status' as const, status: 500 })));
     const data = fixture(6, 10, 'down');
@@ -193,7 +193,7 @@ test('one message rejected with 400 among 500: only it is dead-lettered, in far 
         labels.some((l) => l.value === 'poison') ? 'sample timestamp out of bounds' : undefined,
     },
     async (receiver) => {
-      const dlq = newDeadLetterQueue();
+      const dlq = await newDeadLetterQueue();
       const handler = await loadBundle({ REMOTE_WRITE_URL: receiver.url, DEAD_LETTER_QUEUE_URL: dlq });
       const data = fixture(50, 10, 'mixed');
       const poison = sqsRecord(sampleBody('poison', 1, Date.now() - 60_000));
@@ -237,7 +237,7 @@ test('timeouts and reset connections are retried: nothing lost, nothing doubled'
 
 test('413 splits the request without blaming any message', async () => {
   await withReceiver({}, async (receiver) => {
-    const dlq = newDeadLetterQueue();
+    const dlq = await newDeadLetterQueue();
     const handler = await loadBundle({ REMOTE_WRITE_URL: receiver.url, DEAD_LETTER_QUEUE_URL: dlq });
     receiver.enqueueFaults({ kind: 'status', status: 413, body: 'request too large' });
     const data = fixture(4, 5, 'large');
@@ -249,7 +249,7 @@ test('413 splits the request without blaming any message', async () => {
 
 test('invalid messages are dead-lettered at once as invalid-message; the rest is written', async () => {
   await withReceiver({}, async (receiver) => {
-    const dlq = newDeadLetterQueue();
+    const dlq = await newDeadLetterQueue();
     const handler = await loadBundle({ REMOTE_WRITE_URL: receiver.url, DEAD_LETTER_QUEUE_URL: dlq });
     const data = fixture(3, 4, 'valid');
     const bad = [sqsRecord('not json'), sqsRecord('{"name":"x","value":"abc"}')];
@@ -297,7 +297,7 @@ test('a failing dead-letter queue, or none, turns would-be dead letters into bat
 
 test('401 is a configuration problem: nothing dead-lettered, everything back to the queue, no retry storm', async () => {
   await withReceiver({}, async (receiver) => {
-    const dlq = newDeadLetterQueue();
+    const dlq = await newDeadLetterQueue();
     const handler = await loadBundle({
       REMOTE_WRITE_URL: receiver.url,
       DEAD_LETTER_QUEUE_URL: dlq,

@@ -50,7 +50,7 @@ test('every message ends written, dead-lettered or in batchItemFailures, exactly
         });
         try {
           const dlq = withDeadLetterQueue
-            ? sqsServer.createQueuePair(`prop-${run}`).deadLetterQueueUrl
+            ? (await sqsServer.createQueuePair(`prop-${run}`)).deadLetterQueueUrl
             : undefined;
           const handler = await loadBundle({
             REMOTE_WRITE_URL: receiver.url,

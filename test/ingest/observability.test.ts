@@ -51,7 +51,7 @@ test('logs carry request id, cold start, batch size and the receiver answer; EMF
     rejectSample: (labels) => (labels.some((l) => l.value === 'poison') ? 'out of bounds' : undefined),
   });
   try {
-    const dlq = sqsServer.createQueuePair('observability').deadLetterQueueUrl;
+    const dlq = (await sqsServer.createQueuePair('observability')).deadLetterQueueUrl;
     const { lines: coldLines, result: handler } = await captureOutput(() =>
       loadBundle({
         REMOTE_WRITE_URL: receiver.url,
