@@ -9,7 +9,8 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { isAborted } from '../abort.js';
-import { createRateLimiter, sleep } from '../rate-limiter.js';
+import { createRateLimiter } from '../rate-limiter.js';
+import { batchWithRetries, MAX_BATCH_ENTRIES } from '../sqs/batch-with-retries.js';
 import {
   errorKind,
   errorReason,
@@ -238,14 +239,13 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
 }
 
 /** Sends every message, retrying retryable entry failures; returns the ones SQS confirmed. */
-async function sendAll(
+function sendAll(
   sqs: SQSClient,
   queueUrl: string,
   messages: readonly Message[],
   attempts: number,
   recordFailure: (failure: ReplayFailure) => void,
 ): Promise<Set<Message>> {
-  const confirmed = new Set<Message>();
   const fifo = queueUrl.endsWith('.fifo');
   const entryFor = (m: Message, id: string): SendMessageBatchRequestEntry => ({
     Id: id,
@@ -259,54 +259,18 @@ async function sendAll(
         }
       : {}),
   });
-  let pending = [...messages];
-  for (let attempt = 1; attempt <= attempts && pending.length > 0; attempt += 1) {
-    const retry: Message[] = [];
-    for (const chunk of sizeBoundChunks(pending)) {
-      const byId = new Map(chunk.map((m, i) => [`m${i}`, m]));
-      try {
-        const answer = await sqs.send(
-          new SendMessageBatchCommand({
-            QueueUrl: queueUrl,
-            Entries: [...byId].map(([id, m]) => entryFor(m, id)),
-          }),
-        );
-        for (const ok of answer.Successful ?? []) {
-          const m = ok.Id === undefined ? undefined : byId.get(ok.Id);
-          if (m !== undefined) confirmed.add(m);
-        }
-        for (const failed of answer.Failed ?? []) {
-          const m = failed.Id === undefined ? undefined : byId.get(failed.Id);
-          if (m === undefined) continue;
-          // SenderFault: the request itself is wrong (too large, bad characters); retrying cannot help.
-          if (failed.SenderFault !== true && attempt < attempts) retry.push(m);
-          else
-            recordFailure({
-              messageId: m.MessageId ?? '',
-              stage: 'send',
-              code: failed.Code ?? '',
-              message: failed.Message ?? '',
-            });
-        }
-        // An entry in neither list was not confirmed: treat it as not sent, without retrying blindly.
-      } catch (error) {
-        if (attempt < attempts) retry.push(...chunk);
-        else {
-          for (const m of chunk) {
-            recordFailure({
-              messageId: m.MessageId ?? '',
-              stage: 'send',
-              code: errorCode(error),
-              message: errorText(error),
-            });
-          }
-        }
-      }
-    }
-    pending = retry;
-    if (pending.length > 0) await sleep(200 * 2 ** (attempt - 1));
-  }
-  return confirmed;
+  return batchWithRetries(messages, {
+    attempts,
+    chunks: sizeBoundChunks,
+    call: (entries) =>
+      sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: entries.map(({ id, item }) => entryFor(item, id)),
+        }),
+      ),
+    onFailure: (m, failure) => recordFailure({ messageId: m.MessageId ?? '', stage: 'send', ...failure }),
+  });
 }
 
 /** Deletes the messages from the dead-letter queue; returns how many SQS confirmed deleted. */
@@ -317,51 +281,18 @@ async function deleteAll(
   attempts: number,
   recordFailure: (failure: ReplayFailure) => void,
 ): Promise<number> {
-  let deleted = 0;
-  let pending = [...messages];
-  for (let attempt = 1; attempt <= attempts && pending.length > 0; attempt += 1) {
-    const retry: Message[] = [];
-    for (let start = 0; start < pending.length; start += 10) {
-      const chunk = pending.slice(start, start + 10);
-      const byId = new Map(chunk.map((m, i) => [`d${i}`, m]));
-      try {
-        const answer = await sqs.send(
-          new DeleteMessageBatchCommand({
-            QueueUrl: queueUrl,
-            Entries: [...byId].map(([id, m]) => ({ Id: id, ReceiptHandle: m.ReceiptHandle })),
-          }),
-        );
-        deleted += answer.Successful?.length ?? 0;
-        for (const failed of answer.Failed ?? []) {
-          const m = failed.Id === undefined ? undefined : byId.get(failed.Id);
-          if (m === undefined) continue;
-          if (failed.SenderFault !== true && attempt < attempts) retry.push(m);
-          else
-            recordFailure({
-              messageId: m.MessageId ?? '',
-              stage: 'delete',
-              code: failed.Code ?? '',
-              message: failed.Message ?? '',
-            });
-        }
-      } catch (error) {
-        if (attempt < attempts) retry.push(...chunk);
-        else {
-          for (const m of chunk) {
-            recordFailure({
-              messageId: m.MessageId ?? '',
-              stage: 'delete',
-              code: errorCode(error),
-              message: errorText(error),
-            });
-          }
-        }
-      }
-    }
-    pending = retry;
-    if (pending.length > 0) await sleep(200 * 2 ** (attempt - 1));
-  }
-  return deleted;
+  const deleted = await batchWithRetries(messages, {
+    attempts,
+    call: (entries) =>
+      sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: entries.map(({ id, item }) => ({ Id: id, ReceiptHandle: item.ReceiptHandle })),
+        }),
+      ),
+    onFailure: (m, failure) => recordFailure({ messageId: m.MessageId ?? '', stage: 'delete', ...failure }),
+  });
+  return deleted.size;
 }
 
 /** Batches of at most 10 entries and SQS's 1 MiB per request. */
@@ -371,7 +302,7 @@ function sizeBoundChunks(messages: readonly Message[]): Message[][] {
   let bytes = 0;
   for (const m of messages) {
     const size = messageSize(m.Body ?? '', ownAttributes(m));
-    if (current.length > 0 && (current.length === 10 || bytes + size > MAX_BATCH_BYTES)) {
+    if (current.length > 0 && (current.length === MAX_BATCH_ENTRIES || bytes + size > MAX_BATCH_BYTES)) {
       chunks.push(current);
       current = [];
       bytes = 0;
@@ -381,14 +312,6 @@ function sizeBoundChunks(messages: readonly Message[]): Message[][] {
   }
   if (current.length > 0) chunks.push(current);
   return chunks;
-}
-
-function errorCode(error: unknown): string {
-  return error instanceof Error ? error.name : 'Error';
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 export function formatDuration(ms: number): string {
