@@ -95,17 +95,36 @@ export async function deliver(
   const sleep = options.sleep ?? defaultSleep;
   const observer = options.observer ?? {};
 
-  // How many samples naming each message are still unwritten; a message is written when it reaches 0.
-  const pending = new Map<number, number>();
+  // How many samples naming each message are still unwritten; a message is written when it reaches 0. Messages
+  // are batch indexes, so an array indexed by them does per sample what a Map did with hashing.
+  let messageCount = 0;
   for (const batch of batches) {
     for (const series of batch.series) {
       for (const sample of series.samples) {
-        for (const message of sample.messages) pending.set(message, (pending.get(message) ?? 0) + 1);
+        for (const message of sample.messages) if (message >= messageCount) messageCount = message + 1;
+      }
+    }
+  }
+  const pending = new Int32Array(messageCount);
+  for (const batch of batches) {
+    for (const series of batch.series) {
+      for (const sample of series.samples) {
+        for (const message of sample.messages) pending[message]! += 1;
       }
     }
   }
   const rejected = new Map<number, string>();
   const writtenSeries = new Set<string>();
+  // The chunks of one series share its label array: its key is built once, not once per accepted request.
+  const keys = new Map<readonly Label[], string>();
+  const keyOf = (labels: readonly Label[]): string => {
+    let key = keys.get(labels);
+    if (key === undefined) {
+      key = seriesKey(labels);
+      keys.set(labels, key);
+    }
+    return key;
+  };
   let requests = 0;
   let retries = 0;
   let samplesWritten = 0;
@@ -120,13 +139,13 @@ export async function deliver(
 
   const accept = (batch: WriteBatch): void => {
     for (const series of batch.series) {
-      writtenSeries.add(seriesKey(series.labels));
+      writtenSeries.add(keyOf(series.labels));
       for (const sample of series.samples) {
         samplesWritten += 1;
         if (oldestWrittenMs === undefined || sample.timestampMs < oldestWrittenMs) {
           oldestWrittenMs = sample.timestampMs;
         }
-        for (const message of sample.messages) pending.set(message, (pending.get(message) ?? 1) - 1);
+        for (const message of sample.messages) pending[message]! -= 1;
       }
     }
   };
@@ -266,7 +285,9 @@ export async function deliver(
   }
 
   const unwritten = new Set<number>();
-  for (const [message, count] of pending) if (count > 0 && !rejected.has(message)) unwritten.add(message);
+  for (let message = 0; message < messageCount; message++) {
+    if (pending[message]! > 0 && !rejected.has(message)) unwritten.add(message);
+  }
   return {
     unwritten,
     rejected,
