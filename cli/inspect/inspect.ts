@@ -142,22 +142,17 @@ export async function inspectQueue(options: InspectOptions): Promise<InspectSumm
   };
 
   while (seen.size < max && !isAborted(options.signal)) {
-    let received: Message[];
-    try {
-      received = await receiveBatch(
-        sqs,
-        queueUrl,
-        {
-          max: 10,
-          visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 20,
-          waitTimeSeconds: options.waitTimeSeconds ?? 1,
-        },
-        options.signal,
-      );
-    } catch (error) {
-      if (isAborted(options.signal)) break;
-      throw error;
-    }
+    const received = await receiveBatch(
+      sqs,
+      queueUrl,
+      {
+        max: 10,
+        visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 20,
+        waitTimeSeconds: options.waitTimeSeconds ?? 1,
+      },
+      options.signal,
+    );
+    if (received === undefined) break;
     // Back at once: inspecting must not delay the bridge nor hide messages from a replay.
     if (received.length > 0) await releaseMessages(sqs, queueUrl, received);
     let fresh = 0;

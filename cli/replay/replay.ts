@@ -143,22 +143,17 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
     while (!finished && counts.matched < limit && !isAborted(options.signal)) {
       // Paced before the receive, so no message waits in hand (hidden) for its turn.
       if (!dryRun) await limiter.take(Math.min(10, limit - counts.matched), options.signal);
-      let received: Message[];
-      try {
-        received = await receiveBatch(
-          sqs,
-          from,
-          {
-            max: Math.min(10, limit - counts.matched),
-            visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 60,
-            waitTimeSeconds: options.waitTimeSeconds ?? 1,
-          },
-          options.signal,
-        );
-      } catch (error) {
-        if (isAborted(options.signal)) break;
-        throw error;
-      }
+      const received = await receiveBatch(
+        sqs,
+        from,
+        {
+          max: Math.min(10, limit - counts.matched),
+          visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 60,
+          waitTimeSeconds: options.waitTimeSeconds ?? 1,
+        },
+        options.signal,
+      );
+      if (received === undefined) break;
       const fresh = received.filter((m) => m.MessageId !== undefined && !seen.has(m.MessageId));
       const repeats = received.filter((m) => m.MessageId === undefined || seen.has(m.MessageId));
       // A repeat is a message this run already handled (skipped, failed, or sent but not deleted):

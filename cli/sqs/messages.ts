@@ -8,6 +8,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SourceMessage } from '../../functions/pipeline/model.js';
+import { isAborted } from '../abort.js';
 
 /** Message attributes the bridge adds when it dead-letters a message (CONTRACT.md section 4). */
 export const BRIDGE_ATTRIBUTE_PREFIX = 'bridge-';
@@ -22,24 +23,33 @@ export interface ReceiveOptions {
   readonly waitTimeSeconds: number;
 }
 
+/**
+ * One receive; undefined when the signal cut it short (Ctrl-C ends a long poll at once, and the scan
+ * it belongs to stops there). Other errors are thrown.
+ */
 export async function receiveBatch(
   sqs: SQSClient,
   queueUrl: string,
   options: ReceiveOptions,
   signal?: AbortSignal,
-): Promise<Message[]> {
-  const answer = await sqs.send(
-    new ReceiveMessageCommand({
-      QueueUrl: queueUrl,
-      MaxNumberOfMessages: Math.max(1, Math.min(10, options.max)),
-      VisibilityTimeout: options.visibilityTimeoutSeconds,
-      WaitTimeSeconds: options.waitTimeSeconds,
-      MessageAttributeNames: ['All'],
-      MessageSystemAttributeNames: ['All'],
-    }),
-    signal !== undefined ? { abortSignal: signal } : {},
-  );
-  return answer.Messages ?? [];
+): Promise<Message[] | undefined> {
+  try {
+    const answer = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: Math.max(1, Math.min(10, options.max)),
+        VisibilityTimeout: options.visibilityTimeoutSeconds,
+        WaitTimeSeconds: options.waitTimeSeconds,
+        MessageAttributeNames: ['All'],
+        MessageSystemAttributeNames: ['All'],
+      }),
+      signal !== undefined ? { abortSignal: signal } : {},
+    );
+    return answer.Messages ?? [];
+  } catch (error) {
+    if (isAborted(signal)) return undefined;
+    throw error;
+  }
 }
 
 /**
