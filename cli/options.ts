@@ -1,5 +1,6 @@
-// Parsers for option values, so that a bad value is a usage error (exit code 2) naming the option.
-import { InvalidArgumentError } from 'commander';
+// Parsers for option values, so that a bad value is a usage error (exit code 2) naming the option, and
+// the options several commands share.
+import { InvalidArgumentError, Option } from 'commander';
 import { parseFormats, type MessageFormat } from './simulate/telemetry.js';
 
 export function positiveInteger(value: string): number {
@@ -69,4 +70,11 @@ export function formats(value: string): MessageFormat[] {
   } catch (error) {
     throw new InvalidArgumentError((error as Error).message);
   }
+}
+
+/** `--wait`, for the commands that scan a queue (inspect, replay): same meaning, same default. */
+export function scanWaitOption(): Option {
+  return new Option('--wait <seconds>', 'long-poll wait of each receive; 3 empty receives end the scan')
+    .argParser(seconds)
+    .default(1);
 }

@@ -3,7 +3,7 @@ import { interruptOnSignals } from '../abort.js';
 import { globalOptions, type CommandContext } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { inspectQueue, type InspectSummary } from '../inspect/inspect.js';
-import { nonNegativeInteger, positiveInteger, seconds } from '../options.js';
+import { nonNegativeInteger, positiveInteger, scanWaitOption, seconds } from '../options.js';
 import { formatAge, printJson, printLine, progressBar } from '../output.js';
 import { createSqsClient } from '../sqs/client.js';
 
@@ -43,11 +43,7 @@ export function inspectCommand(context: CommandContext): Command {
         .argParser(seconds)
         .default(20),
     )
-    .addOption(
-      new Option('--wait <seconds>', 'long-poll wait of each receive; 3 empty receives end the scan')
-        .argParser(seconds)
-        .default(1),
-    )
+    .addOption(scanWaitOption())
     .action(async (flags: InspectFlags, command: Command) => {
       const global = globalOptions(command);
       const interruption = interruptOnSignals();

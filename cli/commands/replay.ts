@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { interruptOnSignals } from '../abort.js';
 import { globalOptions, type CommandContext } from '../context.js';
 import { CliError, ExitCode } from '../exit-codes.js';
-import { duration, list, positiveInteger, rate, regex, seconds } from '../options.js';
+import { duration, list, positiveInteger, rate, regex, scanWaitOption, seconds } from '../options.js';
 import { formatAge, printJson, printLine, progressBar, warn } from '../output.js';
 import { nativeRedrive } from '../replay/native-redrive.js';
 import { formatDuration, replay, type ReplaySummary } from '../replay/replay.js';
@@ -72,11 +72,7 @@ export function replayCommand(context: CommandContext): Command {
         .argParser(positiveInteger)
         .default(1),
     )
-    .addOption(
-      new Option('--wait <seconds>', 'long-poll wait of each receive; 3 empty receives end the scan')
-        .argParser(seconds)
-        .default(1),
-    )
+    .addOption(scanWaitOption())
     .action(async (flags: ReplayFlags, command: Command) => {
       const global = globalOptions(command);
       const sqs = createSqsClient(global);

@@ -1,7 +1,7 @@
 // `iotprom local` end to end, as README's first command runs it: the bin as a child process with the built
 // handler, fauxqs, the real Prometheus from PATH and the simulator, stopped by --duration.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -18,42 +18,58 @@ async function promCount(prometheusUrl: string, query: string): Promise<number> 
   return Number(body.data.result[0]?.value[1] ?? 0);
 }
 
+type LocalEvent = Record<string, unknown>;
+
+/**
+ * Runs `iotprom --json local <args>` as a child process, handing each JSON event line to `onEvent` as it
+ * comes; asserts exit code 0 and never leaves the child behind.
+ */
+async function runLocal(
+  args: readonly string[],
+  onEvent: (event: LocalEvent, child: ChildProcess) => Promise<void>,
+): Promise<{ events: LocalEvent[]; stderr: string }> {
+  const child = spawn(process.execPath, [BIN, '--json', 'local', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-20_000);
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const events: LocalEvent[] = [];
+  try {
+    for await (const line of createInterface({ input: child.stdout })) {
+      const event = JSON.parse(line) as LocalEvent;
+      events.push(event);
+      await onEvent(event, child);
+    }
+    assert.equal(await exited, 0, stderr);
+  } finally {
+    child.kill('SIGKILL');
+  }
+  return { events, stderr };
+}
+
 test(
   'iotprom local brings samples into Prometheus within seconds and dead-letters the malformed share',
   { timeout: 180_000 },
   async () => {
-    const child = spawn(
-      process.execPath,
-      [BIN, '--json', 'local', '--duration', '10', '--rate', '40', '--devices', '8', '--malformed', '0.1'],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stderr = '';
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => {
-      stderr = (stderr + chunk).slice(-20_000);
-    });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const events: Array<Record<string, unknown>> = [];
     let seenDuringRun = 0;
-    try {
-      for await (const line of createInterface({ input: child.stdout })) {
-        const event = JSON.parse(line) as Record<string, unknown>;
-        events.push(event);
-        if (event.event === 'ready') {
-          const url = String(event.prometheusUrl);
-          assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
-          // While the bridge runs: data shows up in Prometheus within seconds.
-          const deadline = Date.now() + 60_000;
-          while (seenDuringRun === 0 && Date.now() < deadline) {
-            await new Promise((resolve) => setTimeout(resolve, 250));
-            seenDuringRun = await promCount(url, 'count(temperature_celsius)').catch(() => 0);
-          }
+    const { events, stderr } = await runLocal(
+      ['--duration', '10', '--rate', '40', '--devices', '8', '--malformed', '0.1'],
+      async (event) => {
+        if (event.event !== 'ready') return;
+        const url = String(event.prometheusUrl);
+        assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+        // While the bridge runs: data shows up in Prometheus within seconds.
+        const deadline = Date.now() + 60_000;
+        while (seenDuringRun === 0 && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 250));
+          seenDuringRun = await promCount(url, 'count(temperature_celsius)').catch(() => 0);
         }
-      }
-      assert.equal(await exited, 0, stderr);
-    } finally {
-      child.kill('SIGKILL');
-    }
+      },
+    );
     assert.ok(seenDuringRun > 0, `no temperature_celsius series reached Prometheus\n${stderr}`);
     const summary = events.find((e) => e.event === 'summary');
     assert.ok(summary, `no summary\n${stderr}`);
@@ -71,29 +87,11 @@ test(
   'Ctrl-C stops iotprom local cleanly: a summary, exit code 0, and Prometheus gone',
   { timeout: 180_000 },
   async () => {
-    const child = spawn(process.execPath, [BIN, '--json', 'local', '--rate', '20', '--devices', '4'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const { events, stderr } = await runLocal(['--rate', '20', '--devices', '4'], async (event, child) => {
+      if (event.event !== 'ready') return;
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      child.kill('SIGINT');
     });
-    let stderr = '';
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => {
-      stderr = (stderr + chunk).slice(-20_000);
-    });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const events: Array<Record<string, unknown>> = [];
-    try {
-      for await (const line of createInterface({ input: child.stdout })) {
-        const event = JSON.parse(line) as Record<string, unknown>;
-        events.push(event);
-        if (event.event === 'ready') {
-          await new Promise((resolve) => setTimeout(resolve, 2000));
-          child.kill('SIGINT');
-        }
-      }
-      assert.equal(await exited, 0, stderr);
-    } finally {
-      child.kill('SIGKILL');
-    }
     const ready = events.find((e) => e.event === 'ready');
     const summary = events.find((e) => e.event === 'summary');
     assert.ok(ready && summary, stderr);
