@@ -6,7 +6,8 @@
 // "poison" series). Malformed bodies are mixed in too.
 // At the end each message must be in exactly one place: all its samples in Prometheus (read back through
 // PromQL, values compared) or in the dead-letter queue. Nothing lost, nothing both, no sample accepted twice
-// except resends after an answer the proxy "lost". The report is printed and saved to bench/SOAK.md.
+// except resends after an answer the proxy "lost" or with a message SQS redelivered. The report is printed and
+// saved to bench/SOAK.md.
 // Options: --devices N (1000) --reports N (100 per device; 1000 × 100 × 10 metrics = 1,000,000 samples)
 //          --outage-after N (1500 requests)
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
@@ -113,6 +114,18 @@ async function main(): Promise<void> {
     const { handler } = (await import(pathToFileURL(handlerBundle).href)) as {
       handler: (event: SQSEvent, context: unknown) => Promise<SQSBatchResponse>;
     };
+    // Messages SQS delivered more than once: a redelivered message is sent whole again, including samples an
+    // earlier invocation had already written (it was acknowledged only when all of them were).
+    const redelivered = new Set<number>();
+    const invoke = async (event: SQSEvent, context: unknown): Promise<SQSBatchResponse> => {
+      for (const record of event.Records) {
+        if (Number(record.attributes.ApproximateReceiveCount) > 1) {
+          const index = ledger.messageOfBody(record.body);
+          if (index !== undefined) redelivered.add(index);
+        }
+      }
+      return handler(event, context);
+    };
     const outcomes: Record<string, number> = {};
     const pollerErrors: string[] = [];
     const poller = startEventSourcePoller({
@@ -120,7 +133,7 @@ async function main(): Promise<void> {
       queueUrl: queues.queueUrl,
       queueArn: queues.queueArn,
       region: sqsServer.region,
-      handler: handler as SqsHandler,
+      handler: invoke as SqsHandler,
       batchSize: SETTINGS.batchSize,
       maximumBatchingWindowSeconds: SETTINGS.maximumBatchingWindowSeconds,
       functionTimeoutSeconds: SETTINGS.functionTimeoutSeconds,
@@ -243,12 +256,15 @@ async function main(): Promise<void> {
     }
     let acceptedTwice = 0;
     let resentAfterLostAnswer = 0;
+    let resentWithRedelivery = 0;
     for (let slot = 0; slot < ledger.sampleSlots; slot++) {
       const extra = proxy.accepted[slot]! - 1;
       if (extra <= 0) continue;
       const explained = Math.min(extra, proxy.acceptedWithLostAnswer[slot]!);
       resentAfterLostAnswer += explained;
-      if (extra > explained) acceptedTwice++;
+      if (extra === explained) continue;
+      if (redelivered.has(ledger.messageOfSlot(slot))) resentWithRedelivery += extra - explained;
+      else acceptedTwice++;
     }
     const lost = (tally['good: LOST'] ?? 0) + (tally['poison: LOST'] ?? 0) + (tally['malformed: LOST'] ?? 0);
     const writtenGood = tally['good: written'] ?? 0;
@@ -271,7 +287,7 @@ async function main(): Promise<void> {
       'Written by `npm run soak` (`tsx bench/soak.ts`); see the header of bench/soak.ts for what it does.',
       '',
       `- date: ${started.toISOString()}; machine: ${m.cpu}, ${m.cores} cores, Node ${m.node}`,
-      `- verdict: **${ok ? 'PASS' : 'FAIL'}**: ${lost} messages lost, ${problems.length} misplaced, ${acceptedTwice} samples accepted twice without a lost answer, ${wrongValues} wrong values${timedOut ? ', TIMED OUT' : ''}`,
+      `- verdict: **${ok ? 'PASS' : 'FAIL'}**: ${lost} messages lost, ${problems.length} misplaced, ${acceptedTwice} samples accepted twice with neither a lost answer nor a redelivery to explain it, ${wrongValues} wrong values${timedOut ? ', TIMED OUT' : ''}`,
       `- sent: ${ledger.messages.length} messages: ${ledger.goodMessages} good (${ledger.goodSamples} samples), ${ledger.poisonMessages} poison (a series the receiver answers 400 for), ${ledger.malformedMessages} malformed JSON`,
       `- took ${(elapsedMs / 1000).toFixed(0)} s from the first send to an empty queue: ${Math.round((samplesWritten / elapsedMs) * 1000)} samples/s written through the faults`,
       `- pipeline: fauxqs source queue (visibility ${SETTINGS.visibilityTimeoutSeconds} s, maxReceiveCount ${SETTINGS.maxReceiveCount}) → event source poller (batch ${SETTINGS.batchSize}, window ${SETTINGS.maximumBatchingWindowSeconds} s, timeout ${SETTINGS.functionTimeoutSeconds} s, concurrency ${SETTINGS.concurrency}) → dist/ingest/index.mjs (DEADLINE_SAFETY_MARGIN_MS=${SETTINGS.deadlineSafetyMarginMs}) → fault proxy → Prometheus 2.42 (out-of-order window 2h)`,
@@ -294,7 +310,8 @@ async function main(): Promise<void> {
       `- dead-letter queue: ${dead.length} messages (${Object.entries(deadByKind)
         .map(([k, v]) => `${v} ${k}`)
         .join(', ')}); the same message twice: ${deadTwice}; not from this soak: ${deadUnknown}`,
-      `- samples the proxy saw Prometheus accept more than once: ${resentAfterLostAnswer} resends after an injected lost answer (expected: the bridge cannot know they were written), ${acceptedTwice} otherwise`,
+      `- samples the proxy saw Prometheus accept more than once: ${resentAfterLostAnswer} resends after an injected lost answer (expected: the bridge cannot know they were written), ${resentWithRedelivery} resent with their message after SQS redelivered it (expected: a message is acknowledged only once all its samples are written, and a redelivered message is sent whole), ${acceptedTwice} otherwise`,
+      `- messages SQS delivered more than once: ${redelivered.size}`,
       ...(problems.length > 0 ? ['', '## Problems', '', ...problems.map((p) => `- ${p}`)] : []),
       '',
       'Prometheus stores an exact duplicate once, so "written twice" is judged from the proxy\'s record of accepted',
