@@ -2,6 +2,7 @@
 // set before this import) on a 10,000-message batch of 3-metric reports, against JSON.parse of the same bodies,
 // in alternating rounds. The receiver is the parent's 204 sink on loopback.
 import { pathToFileURL } from 'node:url';
+import { compressBlock, encodeWriteRequest, planBatch } from '../../functions/pipeline/index.js';
 import { sendToParent } from '../lib/parent-channel.js';
 import { interleaved } from '../lib/stats.js';
 import { lambdaContext, reportBodies, sqsEvent } from '../lib/workload.js';
@@ -24,6 +25,11 @@ const bodies = reportBodies({
   intervalMs: 10_000,
 });
 const event = sqsEvent(bodies);
+// The floor of any handler built on JSON.parse and this encoder: parsing the bodies plus encoding and compressing
+// the requests they plan into, with nothing in between (no normalising, grouping, HTTP, logs or metrics).
+const planned = planBatch(
+  bodies.map((body, i) => ({ messageId: String(i), body, sentTimestampMs: Date.now() })),
+).batches;
 let failures = 0;
 let sink = 0;
 
@@ -35,6 +41,10 @@ const times = await interleaved(
     },
     'JSON.parse': () => {
       for (const body of bodies) sink += (JSON.parse(body) as { timestamp: number }).timestamp & 1;
+    },
+    'JSON.parse + encode + compress': () => {
+      for (const body of bodies) sink += (JSON.parse(body) as { timestamp: number }).timestamp & 1;
+      for (const batch of planned) sink += compressBlock(encodeWriteRequest(batch)).length & 1;
     },
   },
   { warmupRounds: 3, rounds },
