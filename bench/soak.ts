@@ -84,7 +84,11 @@ async function main(): Promise<void> {
   );
 
   const sqsServer = await startSqsServer();
-  const prometheus = await startPrometheus({ binary: '/usr/bin/prometheus', outOfOrderTimeWindow: '2h' });
+  const prometheus = await startPrometheus({
+    // Prometheus 2.42 or later, found on PATH unless PROMETHEUS_BINARY names it.
+    binary: process.env['PROMETHEUS_BINARY'] ?? 'prometheus',
+    outOfOrderTimeWindow: '2h',
+  });
   const proxy = await startFaultProxy({
     target: prometheus.remoteWriteUrl,
     schedule: SCHEDULE,

@@ -18,7 +18,11 @@ const CONCURRENCY = 2;
 const run = `e2e${Date.now()}`;
 
 const sqsServer = await startSqsServer();
-const prometheus = await startPrometheus({ binary: '/usr/bin/prometheus', outOfOrderTimeWindow: '2h' });
+const prometheus = await startPrometheus({
+  // Prometheus 2.42 or later, found on PATH unless PROMETHEUS_BINARY names it.
+  binary: process.env['PROMETHEUS_BINARY'] ?? 'prometheus',
+  outOfOrderTimeWindow: '2h',
+});
 try {
   const sqs = sqsServer.client();
   const queues = await sqsServer.createQueuePair('bench-e2e', { visibilityTimeoutSeconds: 120 });
