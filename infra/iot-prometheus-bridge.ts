@@ -22,6 +22,7 @@ import {
   type Receiver,
   type RemoteWriteAuth,
 } from './receiver.js';
+import { INGEST_NODE_OPTIONS } from './ingest-node-options.js';
 
 export type { NewWorkspaceOptions, RemoteWriteAuth } from './receiver.js';
 
@@ -322,6 +323,8 @@ export class IotPrometheusBridge extends Construct {
       throw new Error(`environment cannot set ${replaced.join(', ')}: use the matching prop`);
     }
     const environment: Record<string, string> = {
+      // `environment` may replace it.
+      NODE_OPTIONS: INGEST_NODE_OPTIONS,
       ...props.environment,
       REMOTE_WRITE_URL: this.receiver.remoteWriteUrl,
       REMOTE_WRITE_AUTH: this.receiver.auth,

@@ -25,7 +25,13 @@ export const INGEST_NODE_TARGET = 'node22';
 export function ingestEsbuildOptions(outDir: string): BuildOptions {
   return {
     entryPoints: [join(projectRoot, 'functions/ingest/index.ts')],
-    outfile: join(outDir, 'index.mjs'),
+    outdir: outDir,
+    // The handler loads the AWS SDK clients it needs with import(): splitting puts them in chunks of their own,
+    // so a cold start reads only what its configuration uses.
+    splitting: true,
+    entryNames: 'index',
+    chunkNames: 'chunks/[name]-[hash]',
+    outExtension: { '.js': '.mjs' },
     bundle: true,
     platform: 'node',
     format: 'esm',

@@ -3,6 +3,7 @@ import { runChild, handlerBundle } from '../lib/child.js';
 import type { GoalResult } from '../lib/goal.js';
 import { startSink } from '../lib/sink.js';
 import { formatSpread, ratios, spread } from '../lib/stats.js';
+import { INGEST_NODE_OPTIONS } from '../../infra/ingest-node-options.js';
 
 type Times = Record<'handler' | 'JSON.parse' | 'JSON.parse + encode + compress', number[]>;
 
@@ -33,6 +34,8 @@ export async function handlerThroughput(rounds = 15): Promise<GoalResult> {
   try {
     const result = await runChild<ChildResult>('bench/goals/handler-throughput-child.ts', {
       env: { ...benchHandlerEnv(sink.url), BENCH_ROUNDS: String(rounds) },
+      // As deployed (the same process also times JSON.parse, so both sides run under these options).
+      nodeArgs: [INGEST_NODE_OPTIONS],
     });
     const { wall, cpu } = result.times;
     const handler = spread(cpu.handler);

@@ -5,6 +5,7 @@ import { mb, type GoalResult } from '../lib/goal.js';
 import { startSink } from '../lib/sink.js';
 import { spread } from '../lib/stats.js';
 import { benchHandlerEnv } from './handler-throughput.js';
+import { INGEST_NODE_OPTIONS } from '../../infra/ingest-node-options.js';
 
 interface ChildResult {
   mode: 'baseline' | 'handle';
@@ -16,27 +17,26 @@ interface ChildResult {
 }
 
 export const GOAL_BYTES = 128 * 1024 * 1024;
-const SMALL_YOUNG_GENERATION = '--max-semi-space-size=4';
 
 export async function peakRss(rounds = 5): Promise<GoalResult> {
   const sink = await startSink();
   try {
     const handled: ChildResult[] = [];
     const baseline: ChildResult[] = [];
-    // A smaller young generation: Node 20 sizes it from the machine's memory (16 MB semi-spaces here), while a
-    // 512 MB function needs far less; NODE_OPTIONS in the function's environment would set it.
-    const smallYoung: ChildResult[] = [];
+    // As deployed: the stack gives the function INGEST_NODE_OPTIONS. For comparison, Node's own young
+    // generation, which Node 20 sizes from the machine's memory (16 MB semi-spaces here).
+    const defaultYoung: ChildResult[] = [];
     for (let round = 0; round < rounds; round++) {
       for (const mode of round % 2 === 0 ? ['handle', 'baseline'] : ['baseline', 'handle']) {
         const result = await runChild<ChildResult>('bench/goals/peak-rss-child.ts', {
           env: { ...benchHandlerEnv(sink.url), BENCH_RSS_MODE: mode },
+          nodeArgs: [INGEST_NODE_OPTIONS],
         });
         (mode === 'handle' ? handled : baseline).push(result);
       }
-      smallYoung.push(
+      defaultYoung.push(
         await runChild<ChildResult>('bench/goals/peak-rss-child.ts', {
           env: { ...benchHandlerEnv(sink.url), BENCH_RSS_MODE: 'handle' },
-          nodeArgs: [SMALL_YOUNG_GENERATION],
         }),
       );
     }
@@ -55,7 +55,7 @@ export async function peakRss(rounds = 5): Promise<GoalResult> {
         `peak maxRSS with handling: median ${mb(peak.median)}, min ${mb(peak.min)}, max ${mb(peak.max)} (n=${peak.n} fresh processes)`,
         `baseline maxRSS (node + bundle imported + the event built, not handled): median ${mb(base.median)} (n=${base.n}); the handler adds ${mb(peak.median - base.median)}`,
         `inside one handling process: ${mb(first.atStart)} at start, ${mb(first.afterImport)} after importing the bundle, ${mb(first.afterEvent)} with the event built, ${mb(first.peak)} after handling`,
-        `with \`${SMALL_YOUNG_GENERATION}\` (a NODE_OPTIONS the function could be given; not what the stack deploys today): median ${mb(spread(smallYoung.map((r) => r.peak)).median)}, max ${mb(spread(smallYoung.map((r) => r.peak)).max)} (n=${smallYoung.length})`,
+        `processes run with the function's NODE_OPTIONS \`${INGEST_NODE_OPTIONS}\` (infra/ingest-node-options.ts); with Node's default young generation instead: median ${mb(spread(defaultYoung.map((r) => r.peak)).median)}, max ${mb(spread(defaultYoung.map((r) => r.peak)).max)} (n=${defaultYoung.length})`,
         `batch item failures: ${failures}`,
       ],
     };

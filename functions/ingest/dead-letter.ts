@@ -110,7 +110,12 @@ function entrySize(entry: SendMessageBatchRequestEntry): number {
   return size;
 }
 
-export class DeadLetterQueue {
+/** Where the handler sends messages that can never succeed. */
+export interface DeadLetterSender {
+  send(letters: readonly DeadLetter[]): Promise<DeadLetterResult>;
+}
+
+export class DeadLetterQueue implements DeadLetterSender {
   constructor(
     private readonly sqs: SQSClient,
     readonly queueUrl: string,

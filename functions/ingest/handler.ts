@@ -14,7 +14,7 @@ import {
 } from '../pipeline/index.js';
 import type { Authenticator } from './auth/authenticator.js';
 import type { IngestConfig } from './config.js';
-import type { DeadLetter, DeadLetterQueue } from './dead-letter.js';
+import type { DeadLetter, DeadLetterSender } from './dead-letter.js';
 import { deliver } from './delivery.js';
 import {
   clip,
@@ -35,7 +35,7 @@ export interface HandlerDependencies {
   readonly client: RemoteWriteClient;
   readonly authenticator: Authenticator;
   /** Absent when DEAD_LETTER_QUEUE_URL is not set. */
-  readonly deadLetterQueue?: DeadLetterQueue;
+  readonly deadLetterQueue?: DeadLetterSender;
   readonly observability: Observability;
   readonly now?: () => number;
   readonly random?: () => number;

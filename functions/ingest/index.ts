@@ -1,30 +1,59 @@
 // The Lambda entry point. Configuration, clients and the connection pool are created once per execution
 // environment (cold start) and reused by every invocation; a configuration error fails the cold start with a
 // message naming the variable.
-import { SQSClient } from '@aws-sdk/client-sqs';
+//
+// The AWS SDK clients are most of the bundle and most of its import time, so each is loaded only where it is
+// needed: the SigV4 signer and credential chain only for `sigv4`, Secrets Manager only for `bearer`/`basic`
+// (both at cold start), and the SQS client only when a message is first dead-lettered. esbuild splits them into
+// chunks beside index.mjs.
 import { REMOTE_WRITE_HEADERS } from '../pipeline/index.js';
 import { noAuth, type Authenticator } from './auth/authenticator.js';
-import { secretAuthenticator } from './auth/secret.js';
-import { sigv4Authenticator } from './auth/sigv4.js';
 import { loadConfig, type IngestConfig } from './config.js';
-import { DeadLetterQueue } from './dead-letter.js';
+import type { DeadLetter, DeadLetterResult, DeadLetterSender } from './dead-letter.js';
 import { createHandler, type IngestHandler } from './handler.js';
 import { createObservability } from './observability.js';
 import { createRemoteWriteClient } from './remote-write-client.js';
 
-function authenticatorFor(config: IngestConfig): Authenticator {
+async function authenticatorFor(config: IngestConfig): Promise<Authenticator> {
   switch (config.auth) {
     case 'none':
       return noAuth;
-    case 'sigv4':
+    case 'sigv4': {
+      const { sigv4Authenticator } = await import('./auth/sigv4.js');
       return sigv4Authenticator({ region: config.sigv4Region ?? '' });
+    }
     case 'bearer':
-    case 'basic':
+    case 'basic': {
+      const { secretAuthenticator } = await import('./auth/secret.js');
       return secretAuthenticator(config.auth, config.secretArn ?? '');
+    }
   }
 }
 
-function createIngestHandler(): IngestHandler {
+/** A dead-letter queue whose SQS client is loaded on first use; a failed load fails that send, not the batch. */
+function lazyDeadLetterQueue(queueUrl: string, endpoint: string | undefined): DeadLetterSender {
+  let queue: Promise<DeadLetterSender> | undefined;
+  return {
+    async send(letters: readonly DeadLetter[]): Promise<DeadLetterResult> {
+      try {
+        queue ??= Promise.all([import('@aws-sdk/client-sqs'), import('./dead-letter.js')]).then(
+          ([{ SQSClient }, { DeadLetterQueue }]) =>
+            new DeadLetterQueue(
+              new SQSClient(endpoint === undefined || endpoint === '' ? {} : { endpoint }),
+              queueUrl,
+            ),
+        );
+        return await (await queue).send(letters);
+      } catch (error) {
+        queue = undefined;
+        const text = error instanceof Error ? error.message : String(error);
+        return { sent: [], failed: letters.map((l) => ({ messageId: l.record.messageId, error: text })) };
+      }
+    },
+  };
+}
+
+async function createIngestHandler(): Promise<IngestHandler> {
   const observability = createObservability();
   let config: IngestConfig;
   try {
@@ -33,7 +62,7 @@ function createIngestHandler(): IngestHandler {
     observability.logger.error('configuration error', error as Error);
     throw error;
   }
-  const authenticator = authenticatorFor(config);
+  const authenticator = await authenticatorFor(config);
   const client = createRemoteWriteClient({
     url: config.remoteWriteUrl,
     authenticator,
@@ -47,10 +76,7 @@ function createIngestHandler(): IngestHandler {
   const deadLetterQueue =
     config.deadLetterQueueUrl === undefined
       ? undefined
-      : new DeadLetterQueue(
-          new SQSClient(sqsEndpoint === undefined || sqsEndpoint === '' ? {} : { endpoint: sqsEndpoint }),
-          config.deadLetterQueueUrl,
-        );
+      : lazyDeadLetterQueue(config.deadLetterQueueUrl, sqsEndpoint);
   observability.logger.info('ingest function configured', {
     remoteWriteUrl: `${config.remoteWriteUrl.origin}${config.remoteWriteUrl.pathname}`,
     auth: config.auth,
@@ -66,4 +92,4 @@ function createIngestHandler(): IngestHandler {
   });
 }
 
-export const handler: IngestHandler = createIngestHandler();
+export const handler: IngestHandler = await createIngestHandler();

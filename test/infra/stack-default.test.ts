@@ -141,6 +141,7 @@ describe('default configuration', () => {
           POWERTOOLS_SERVICE_NAME: 'iot-prometheus-bridge',
           POWERTOOLS_METRICS_NAMESPACE: 'IotPrometheusBridge',
           POWERTOOLS_LOG_LEVEL: 'INFO',
+          NODE_OPTIONS: '--max-semi-space-size=4',
         },
       },
     });
