@@ -128,10 +128,33 @@ function copySnappy(cpu: BundleCpu, outDir: string): void {
   cpSync(join(from, '@napi-rs', binary), join(to, '@napi-rs', binary), { recursive: true });
 }
 
+/**
+ * A private folder at a fixed depth inside the project to build in: source maps name the sources relative to the
+ * output folder, and chunk names hash the source maps, so building in place would give other bytes in every
+ * output folder (a CDK asset folder, a temporary folder, dist/).
+ */
+function stagingDir(): string {
+  const dir = join(
+    projectRoot,
+    '.tmp',
+    'ingest-build',
+    `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`,
+  );
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+function moveBuild(staging: string, outDir: string): void {
+  cpSync(staging, outDir, { recursive: true });
+  rmSync(staging, { recursive: true, force: true });
+}
+
 export async function bundleIngest(options: BundleIngestOptions): Promise<void> {
   const cpu = options.cpu ?? hostCpu();
   prepareOutDir(options.outDir);
-  await build(ingestEsbuildOptions(options.outDir));
+  const staging = stagingDir();
+  await build(ingestEsbuildOptions(staging));
+  moveBuild(staging, options.outDir);
   copySnappy(cpu, options.outDir);
 }
 
@@ -139,6 +162,8 @@ export async function bundleIngest(options: BundleIngestOptions): Promise<void> 
 export function bundleIngestSync(options: BundleIngestOptions): void {
   const cpu = options.cpu ?? hostCpu();
   prepareOutDir(options.outDir);
-  buildSync(ingestEsbuildOptions(options.outDir));
+  const staging = stagingDir();
+  buildSync(ingestEsbuildOptions(staging));
+  moveBuild(staging, options.outDir);
   copySnappy(cpu, options.outDir);
 }
