@@ -4,9 +4,9 @@
 export interface PipelineLimits {
   /** Labels per series, `__name__` included. AMP's default quota is 70 (`series has too many labels`). */
   readonly maxLabelsPerSeries: number;
-  /** Characters in a label name. Cortex' default `max_label_name_length` is 1024. */
+  /** UTF-8 bytes of a label name. Cortex' default `max_label_name_length` is 1024. */
   readonly maxLabelNameLength: number;
-  /** Characters in a label value. Cortex' default `max_label_value_length` is 2048. */
+  /** UTF-8 bytes of a label value (and of a metric name). Cortex' default `max_label_value_length` is 2048. */
   readonly maxLabelValueLength: number;
 }
 

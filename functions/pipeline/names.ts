@@ -32,14 +32,16 @@ function rewrite(name: string, allowColon: boolean): string {
   return isDigit(out.charCodeAt(0)) ? `_${out}` : out;
 }
 
-// Devices repeat the same few names in every message: remember the answers, within a bound so that a flood of
-// distinct names cannot grow memory without limit.
+// Devices repeat the same few names in every message: remember the answers, within bounds (entries and name
+// length) so that a flood of distinct or huge names cannot grow a warm Lambda's memory without limit.
 const CACHE_LIMIT = 10_000;
+const CACHED_NAME_LIMIT = 256;
 const metricCache = new Map<string, string>();
 const labelCache = new Map<string, string>();
 
 function cached(cache: Map<string, string>, name: string, allowColon: boolean): string {
   if (isValid(name, allowColon)) return name;
+  if (name.length > CACHED_NAME_LIMIT) return rewrite(name, allowColon);
   let result = cache.get(name);
   if (result === undefined) {
     result = rewrite(name, allowColon);
@@ -65,4 +67,9 @@ export function isValidMetricName(name: string): boolean {
 
 export function isValidLabelName(name: string): boolean {
   return isValid(name, false);
+}
+
+/** Entries held by the name caches (for tests and diagnostics). */
+export function cachedNameCount(): number {
+  return metricCache.size + labelCache.size;
 }

@@ -45,6 +45,17 @@ export function prepareExtraLabels(
   return labels.sort((a, b) => compareLabelNames(a.name, b.name));
 }
 
+/**
+ * UTF-8 bytes of `text`, as receivers count label lengths (Cortex compares Go string lengths). A string of n UTF-16
+ * units has between n and 3n bytes, so the exact count is taken only when the limit lies in between.
+ */
+function exceedsBytes(text: string, limit: number): number | undefined {
+  if (text.length > limit) return Buffer.byteLength(text, 'utf8');
+  if (text.length * 3 <= limit) return undefined;
+  const bytes = Buffer.byteLength(text, 'utf8');
+  return bytes > limit ? bytes : undefined;
+}
+
 function quote(text: string): string {
   return JSON.stringify(text.length > 64 ? `${text.slice(0, 64)}…` : text);
 }
@@ -128,11 +139,12 @@ export class SampleNormaliser {
     sample: DecodedSample,
     messageId: string,
   ): SeriesIdentity {
-    if (name.length > this.limits.maxLabelValueLength) {
+    const nameBytes = exceedsBytes(name, this.limits.maxLabelValueLength);
+    if (nameBytes !== undefined) {
       throw new InvalidMessageError(
         messageId,
         fieldPath(sample, 'name'),
-        `metric name is ${name.length} characters, the limit is ${this.limits.maxLabelValueLength}`,
+        `metric name is ${nameBytes} bytes, the limit is ${this.limits.maxLabelValueLength}`,
       );
     }
     if (base.labels.length + 1 > this.limits.maxLabelsPerSeries) {
@@ -198,18 +210,20 @@ export class SampleNormaliser {
           'label names starting with __ are reserved for Prometheus',
         );
       }
+      // Sanitised names are ASCII: characters are bytes.
       if (name.length > this.limits.maxLabelNameLength) {
         throw new InvalidMessageError(
           messageId,
           field,
-          `label name is ${name.length} characters, the limit is ${this.limits.maxLabelNameLength}`,
+          `label name is ${name.length} bytes, the limit is ${this.limits.maxLabelNameLength}`,
         );
       }
-      if (value.length > this.limits.maxLabelValueLength) {
+      const valueBytes = exceedsBytes(value, this.limits.maxLabelValueLength);
+      if (valueBytes !== undefined) {
         throw new InvalidMessageError(
           messageId,
           field,
-          `label value is ${value.length} characters, the limit is ${this.limits.maxLabelValueLength}`,
+          `label value is ${valueBytes} bytes, the limit is ${this.limits.maxLabelValueLength}`,
         );
       }
       const clash = origin.get(name);

@@ -5,6 +5,7 @@ import { DEFAULT_PIPELINE_CONFIG, type PipelineConfig } from '../../functions/pi
 import { InvalidMessageError } from '../../functions/pipeline/errors.js';
 import type { DecodedSample } from '../../functions/pipeline/model.js';
 import {
+  cachedNameCount,
   isValidLabelName,
   isValidMetricName,
   sanitiseLabelName,
@@ -136,7 +137,25 @@ describe('label normalisation', () => {
           'm-1',
         ),
       /labels\.a/,
-      /5 characters, the limit is 4/,
+      /5 bytes, the limit is 4/,
+    );
+    // Limits are in UTF-8 bytes, as receivers count them: 3 characters of 2 bytes each exceed 5 bytes.
+    invalid(
+      () =>
+        new SampleNormaliser(config({}, { maxLabelValueLength: 5 })).normalise(
+          sample('x', { a: 'ééé' }),
+          0,
+          'm-1',
+        ),
+      /labels\.a/,
+      /6 bytes, the limit is 5/,
+    );
+    assert.doesNotThrow(() =>
+      new SampleNormaliser(config({}, { maxLabelValueLength: 6 })).normalise(
+        sample('x', { a: 'ééé' }),
+        0,
+        'm-1',
+      ),
     );
     invalid(
       () =>
@@ -208,4 +227,13 @@ describe('label normalisation', () => {
       'app',
     ]);
   });
+});
+
+test('huge invalid names are sanitised without being remembered, so bad input cannot grow a warm Lambda', () => {
+  const before = cachedNameCount();
+  for (let i = 0; i < 50; i++) sanitiseMetricName(`${i}-${'x'.repeat(20_000)}`);
+  assert.equal(cachedNameCount(), before);
+  sanitiseMetricName('short-name-1');
+  assert.equal(cachedNameCount(), before + 1, 'short names are still remembered');
+  assert.equal(sanitiseMetricName(`1-${'x'.repeat(300)}`), `_1_${'x'.repeat(300)}`);
 });
