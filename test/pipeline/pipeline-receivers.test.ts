@@ -48,18 +48,16 @@ function mixedMessages(): { messages: SourceMessage[]; expected: Expected[]; inv
       const id = `m-${device}-${step}`;
       const temperature = value();
       const humidity = value();
+      const expect = (metric: string, v: number, device: string = labels.device): void => {
+        expected.push({ metric, device, timestampMs: ts, value: v });
+      };
       switch (step % 5) {
         case 0:
           bodies.push({
             id,
             body: JSON.stringify({ name: 'temperature_celsius', value: temperature, timestamp: ts, labels }),
           });
-          expected.push({
-            metric: 'temperature_celsius',
-            device: labels.device,
-            timestampMs: ts,
-            value: temperature,
-          });
+          expect('temperature_celsius', temperature);
           break;
         case 1:
           bodies.push({
@@ -70,18 +68,8 @@ function mixedMessages(): { messages: SourceMessage[]; expected: Expected[]; inv
               metrics: { temperature_celsius: temperature, humidity_percent: String(humidity) },
             }),
           });
-          expected.push({
-            metric: 'temperature_celsius',
-            device: labels.device,
-            timestampMs: ts,
-            value: temperature,
-          });
-          expected.push({
-            metric: 'humidity_percent',
-            device: labels.device,
-            timestampMs: ts,
-            value: humidity,
-          });
+          expect('temperature_celsius', temperature);
+          expect('humidity_percent', humidity);
           break;
         case 2:
           bodies.push({
@@ -91,19 +79,9 @@ function mixedMessages(): { messages: SourceMessage[]; expected: Expected[]; inv
               { labels, timestamp: ts, metrics: { humidity_percent: humidity, door_open: true } },
             ]),
           });
-          expected.push({
-            metric: 'temperature_celsius',
-            device: labels.device,
-            timestampMs: ts,
-            value: temperature,
-          });
-          expected.push({
-            metric: 'humidity_percent',
-            device: labels.device,
-            timestampMs: ts,
-            value: humidity,
-          });
-          expected.push({ metric: 'door_open', device: labels.device, timestampMs: ts, value: 1 });
+          expect('temperature_celsius', temperature);
+          expect('humidity_percent', humidity);
+          expect('door_open', 1);
           break;
         case 3: {
           // SenML with a base name: the metric is `n`, the label base_name holds bn; the unit becomes a label.
@@ -118,12 +96,7 @@ function mixedMessages(): { messages: SourceMessage[]; expected: Expected[]; inv
             { n: 'firmware', vs: '1.2.3' },
           ]);
           bodies.push({ id, body: Buffer.from(body).toString('base64') }); // the IoT rule's useBase64 form
-          expected.push({
-            metric: 'temperature_celsius',
-            device: `senml:${labels.device}`,
-            timestampMs: ts,
-            value: temperature,
-          });
+          expect('temperature_celsius', temperature, `senml:${labels.device}`);
           break;
         }
         default:
@@ -131,7 +104,7 @@ function mixedMessages(): { messages: SourceMessage[]; expected: Expected[]; inv
             id,
             body: JSON.stringify({ name: 'battery_volts', value: 'NaN', timestamp: ts, labels }),
           });
-          expected.push({ metric: 'battery_volts', device: labels.device, timestampMs: ts, value: NaN });
+          expect('battery_volts', NaN);
       }
     }
   }
