@@ -10,6 +10,12 @@ import { classifyStatus, nextDelayMs, parseRetryAfterMs, type Verdict } from './
 /** An attempt is not started with less time than this left: it could not finish anyway. */
 export const MIN_ATTEMPT_MS = 50;
 
+/**
+ * How receivers with no out-of-order window refuse samples they already hold: an exact duplicate is accepted
+ * only for the newest sample of its series, so the resend of a request that was stored is refused with these.
+ */
+export const ALREADY_STORED_REFUSAL = /out of order|duplicate sample for timestamp|too old/i;
+
 export interface AttemptEvent {
   readonly result: AttemptResult;
   readonly verdict: Verdict | 'failed';
@@ -26,6 +32,12 @@ export interface DeliveryObserver {
   gaveUp?(event: { readonly reason: string; readonly samples: number }): void;
   rejected?(event: { readonly status: number; readonly text: string; readonly samples: number }): void;
   aborted?(event: { readonly reason: string }): void;
+  /** A resend after an attempt with an unknown outcome was refused as out of order; counted as written. */
+  resendRefusedAsStored?(event: {
+    readonly status: number;
+    readonly text: string;
+    readonly samples: number;
+  }): void;
 }
 
 export interface DeliveryOptions {
@@ -162,6 +174,8 @@ export async function deliver(
     const body = options.encode(batch);
     let retry = 0;
     let refreshedCredentials = false;
+    // Set once an attempt timed out or lost its connection: the receiver may have stored the request.
+    let mayBeStored = false;
     for (;;) {
       if (abortedBecause !== undefined) return { kind: 'failed' };
       const left = options.deadlineMs - now();
@@ -192,6 +206,17 @@ export async function deliver(
         retry,
       });
       if (verdict === 'accepted') return { kind: 'accepted' };
+      if (result.kind !== 'response') mayBeStored = true;
+      else if (mayBeStored && result.status === 400 && ALREADY_STORED_REFUSAL.test(result.text)) {
+        // The earlier attempt was stored and the resend meets its own samples; bisecting would dead-letter
+        // messages that are written. A genuine out-of-order sample in it is lost either way.
+        observer.resendRefusedAsStored?.({
+          status: result.status,
+          text: result.text,
+          samples: batch.sampleCount,
+        });
+        return { kind: 'accepted' };
+      }
       if (result.kind === 'response' && (verdict === 'reject' || verdict === 'split')) {
         return { kind: 'refused', status: result.status, text: result.text };
       }

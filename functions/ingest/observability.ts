@@ -83,6 +83,13 @@ export function deliveryObserver({ logger, metrics }: Observability): DeliveryOb
         samples,
       });
     },
+    resendRefusedAsStored({ status, text, samples }) {
+      logger.warn('resend after a lost answer refused as out of order; the first attempt was stored', {
+        receiverStatus: status,
+        receiverError: clip(text),
+        samples,
+      });
+    },
     aborted({ reason }) {
       logger.error(
         'remote write stopped: receiver or credentials misconfigured; unwritten messages return to the queue',

@@ -235,6 +235,27 @@ test('timeouts and reset connections are retried: nothing lost, nothing doubled'
   });
 });
 
+test('a resend refused as out of order after a lost answer counts as written, not dead-lettered', async () => {
+  // Like Prometheus/Cortex/AMP with no out-of-order window: an exact duplicate is accepted only for the newest
+  // sample of its series, so the resend of a request whose first answer was lost is refused for the rest.
+  await withReceiver({ exactDuplicates: 'newest-only' }, async (receiver) => {
+    const dlq = await newDeadLetterQueue();
+    const handler = await loadBundle({
+      REMOTE_WRITE_URL: receiver.url,
+      DEAD_LETTER_QUEUE_URL: dlq,
+      RETRY_BASE_DELAY_MS: '10',
+    });
+    receiver.enqueueFaults({ kind: 'drop', afterWrite: true });
+    const data = fixture(4, 5, 'lostanswer');
+    const response = await handler(sqsEvent(data.records), lambdaContext());
+    assert.deepEqual(response, { batchItemFailures: [] });
+    assertStored(receiver, data.expected);
+    assert.equal(receiver.writtenSampleCount(), 20);
+    assert.equal(receiver.requests[1]?.status, 400, 'the resend met the newest-only rule');
+    assert.equal((await drainQueue(sqsServer.client(), dlq)).length, 0);
+  });
+});
+
 test('413 splits the request without blaming any message', async () => {
   await withReceiver({}, async (receiver) => {
     const dlq = await newDeadLetterQueue();
