@@ -110,9 +110,14 @@ function entrySize(entry: SendMessageBatchRequestEntry): number {
   return size;
 }
 
+export interface DeadLetterSendOptions {
+  /** Epoch ms by which every SendMessageBatch call must have answered; later ones are aborted and failed. */
+  readonly deadlineMs?: number;
+}
+
 /** Where the handler sends messages that can never succeed. */
 export interface DeadLetterSender {
-  send(letters: readonly DeadLetter[]): Promise<DeadLetterResult>;
+  send(letters: readonly DeadLetter[], options?: DeadLetterSendOptions): Promise<DeadLetterResult>;
 }
 
 export class DeadLetterQueue implements DeadLetterSender {
@@ -121,7 +126,7 @@ export class DeadLetterQueue implements DeadLetterSender {
     readonly queueUrl: string,
   ) {}
 
-  async send(letters: readonly DeadLetter[]): Promise<DeadLetterResult> {
+  async send(letters: readonly DeadLetter[], options: DeadLetterSendOptions = {}): Promise<DeadLetterResult> {
     const fifo = this.queueUrl.endsWith('.fifo');
     const entries = letters.map((letter, index) => {
       const entry = deadLetterEntry(letter, `m${index}`);
@@ -154,11 +159,21 @@ export class DeadLetterQueue implements DeadLetterSender {
       letters[Number((id ?? '').slice(1))]?.record.messageId ?? String(id);
     const sent: string[] = [];
     const failed: Array<{ messageId: string; error: string }> = [];
+    const { deadlineMs } = options;
+    const budgetMs = deadlineMs === undefined ? undefined : deadlineMs - Date.now();
+    if (budgetMs !== undefined && budgetMs <= 0) {
+      const error = 'no time left before the Lambda deadline to dead-letter';
+      return { sent, failed: letters.map((letter) => ({ messageId: letter.record.messageId, error })) };
+    }
+    // A hung SQS endpoint must not hold the invocation past its deadline: whatever is unconfirmed by then
+    // returns to the source queue as a batch item failure instead.
+    const signal = budgetMs === undefined ? undefined : AbortSignal.timeout(budgetMs);
     await Promise.all(
       calls.map(async (call) => {
         try {
           const result = await this.sqs.send(
             new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: call }),
+            signal === undefined ? {} : { abortSignal: signal },
           );
           const confirmed = new Set<string>();
           for (const ok of result.Successful ?? []) {
@@ -177,7 +192,8 @@ export class DeadLetterQueue implements DeadLetterSender {
             }
           }
         } catch (error) {
-          const text = `${(error as Error).name}: ${(error as Error).message}`;
+          const cause = `${(error as Error).name}: ${(error as Error).message}`;
+          const text = signal?.aborted === true ? `no answer before the Lambda deadline (${cause})` : cause;
           for (const entry of call) failed.push({ messageId: messageIdOf(entry.Id), error: text });
         }
       }),

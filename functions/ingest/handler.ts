@@ -29,6 +29,8 @@ import type { RemoteWriteClient } from './remote-write-client.js';
 const MAX_LOGGED_DEAD_LETTERS = 20;
 /** Budget when the context cannot tell the remaining time (local runs). */
 const DEFAULT_BUDGET_MS = 60_000;
+/** Kept after dead-lettering, before the Lambda deadline, to build the response, log and flush metrics. */
+const RESPONSE_RESERVE_MS = 200;
 
 export interface HandlerDependencies {
   readonly config: IngestConfig;
@@ -82,7 +84,11 @@ export function createHandler(deps: HandlerDependencies): IngestHandler {
 
   async function handle(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
     const started = now();
-    const deadlineMs = started + remainingMs(context) - config.deadlineSafetyMarginMs;
+    const lambdaDeadlineMs = started + remainingMs(context);
+    const deadlineMs = lambdaDeadlineMs - config.deadlineSafetyMarginMs;
+    // Dead-lettering runs in the safety margin that delivery leaves free.
+    const deadLetterDeadlineMs =
+      lambdaDeadlineMs - Math.min(RESPONSE_RESERVE_MS, config.deadlineSafetyMarginMs);
     const records = Array.isArray(event?.Records) ? event.Records : [];
     logger.appendKeys({ batchSize: records.length });
     countMetric(metrics, 'MessagesReceived', records.length);
@@ -167,7 +173,7 @@ export function createHandler(deps: HandlerDependencies): IngestHandler {
         for (const letter of all) failures.add(letter.record.messageId);
         return [];
       }
-      const outcome = await deps.deadLetterQueue.send(all);
+      const outcome = await deps.deadLetterQueue.send(all, { deadlineMs: deadLetterDeadlineMs });
       if (outcome.failed.length > 0) {
         logger.error('dead-lettering failed; those messages return to the queue', {
           count: outcome.failed.length,

@@ -9,7 +9,7 @@
 import { REMOTE_WRITE_HEADERS } from '../pipeline/index.js';
 import { noAuth, type Authenticator } from './auth/authenticator.js';
 import { loadConfig, type IngestConfig } from './config.js';
-import type { DeadLetter, DeadLetterResult, DeadLetterSender } from './dead-letter.js';
+import type { DeadLetter, DeadLetterResult, DeadLetterSender, DeadLetterSendOptions } from './dead-letter.js';
 import { createHandler, type IngestHandler } from './handler.js';
 import { createObservability } from './observability.js';
 import { createRemoteWriteClient } from './remote-write-client.js';
@@ -30,20 +30,34 @@ async function authenticatorFor(config: IngestConfig): Promise<Authenticator> {
   }
 }
 
+/**
+ * Per-call bounds of the SQS client's HTTP handler. SendMessageBatch answers in well under a second; the
+ * handler's abort signal bounds the whole call by the Lambda deadline, these bound each try within it.
+ */
+const SQS_CONNECTION_TIMEOUT_MS = 2_000;
+const SQS_REQUEST_TIMEOUT_MS = 5_000;
+
 /** A dead-letter queue whose SQS client is loaded on first use; a failed load fails that send, not the batch. */
 function lazyDeadLetterQueue(queueUrl: string, endpoint: string | undefined): DeadLetterSender {
   let queue: Promise<DeadLetterSender> | undefined;
   return {
-    async send(letters: readonly DeadLetter[]): Promise<DeadLetterResult> {
+    async send(letters: readonly DeadLetter[], options?: DeadLetterSendOptions): Promise<DeadLetterResult> {
       try {
         queue ??= Promise.all([import('@aws-sdk/client-sqs'), import('./dead-letter.js')]).then(
           ([{ SQSClient }, { DeadLetterQueue }]) =>
             new DeadLetterQueue(
-              new SQSClient(endpoint === undefined || endpoint === '' ? {} : { endpoint }),
+              new SQSClient({
+                ...(endpoint === undefined || endpoint === '' ? {} : { endpoint }),
+                requestHandler: {
+                  connectionTimeout: SQS_CONNECTION_TIMEOUT_MS,
+                  requestTimeout: SQS_REQUEST_TIMEOUT_MS,
+                  throwOnRequestTimeout: true,
+                },
+              }),
               queueUrl,
             ),
         );
-        return await (await queue).send(letters);
+        return await (await queue).send(letters, options);
       } catch (error) {
         queue = undefined;
         const text = error instanceof Error ? error.message : String(error);

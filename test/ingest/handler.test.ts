@@ -2,6 +2,8 @@
 // dead-letter queue (fauxqs in process). Run `npm run build` first.
 import type { SQSBatchResponse } from 'aws-lambda';
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import { startSqsServer, type SqsServer } from '../../cli/local/sqs-server.js';
 import { seriesKey, StrictReceiver } from '../support/strict-receiver.js';
@@ -314,6 +316,50 @@ test('a failing dead-letter queue, or none, turns would-be dead letters into bat
       }
     },
   );
+});
+
+test('a dead-letter queue that never answers: the handler returns before the Lambda deadline, letters failed', async () => {
+  // A server on loopback that accepts connections and never answers, like a hung SQS endpoint.
+  const held = new Set<Socket>();
+  let connections = 0;
+  const silent = createServer((socket) => {
+    connections += 1;
+    held.add(socket);
+    socket.on('error', () => undefined);
+    socket.on('close', () => held.delete(socket));
+  });
+  silent.listen(0, '127.0.0.1');
+  await once(silent, 'listening');
+  const endpoint = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+  try {
+    await withReceiver({}, async (receiver) => {
+      const handler = await loadBundle({
+        REMOTE_WRITE_URL: receiver.url,
+        DEAD_LETTER_QUEUE_URL: `${endpoint}/000000000000/silent-dlq`,
+        AWS_ENDPOINT_URL_SQS: endpoint,
+        DEADLINE_SAFETY_MARGIN_MS: '1000',
+      });
+      const data = fixture(2, 3, 'silentdlq');
+      const invalid = [sqsRecord('{]'), sqsRecord('not json')];
+      const budgetMs = 2_500;
+      const context = lambdaContext(budgetMs);
+      // Not a speed check: without a bound the handler never returns at all. The allowance is generous.
+      let timer: NodeJS.Timeout | undefined;
+      const hung = new Promise<'hung'>((resolve) => {
+        timer = setTimeout(() => resolve('hung'), budgetMs + 20_000);
+      });
+      const response = await Promise.race([handler(sqsEvent([...invalid, ...data.records]), context), hung]);
+      clearTimeout(timer);
+      assert.notEqual(response, 'hung', 'the handler did not return');
+      assert.deepEqual(failedIds(response as SQSBatchResponse), invalid.map((r) => r.messageId).sort());
+      assertStored(receiver, data.expected);
+      assert.ok(connections > 0, 'the dead letters went to the silent endpoint');
+    });
+  } finally {
+    process.env['AWS_ENDPOINT_URL_SQS'] = sqsServer.endpoint;
+    for (const socket of held) socket.destroy();
+    silent.close();
+  }
 });
 
 test('401 is a configuration problem: nothing dead-lettered, everything back to the queue, no retry storm', async () => {
