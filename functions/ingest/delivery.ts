@@ -306,7 +306,16 @@ export async function deliver(
       running.add(task);
     }
     if (running.size === 0) break;
-    await Promise.race(running);
+    try {
+      await Promise.race(running);
+    } catch (error) {
+      // A bug, not a receiver answer. The other requests stop at their next step (no observer call: this is
+      // no misconfiguration) and settle before deliver rejects, so none keeps sending after the handler has
+      // returned the batch to the queue.
+      abortedBecause ??= 'stopped after an unexpected error';
+      await Promise.allSettled(running);
+      throw error;
+    }
   }
 
   const unwritten = new Set<number>();

@@ -101,3 +101,48 @@ test('bisection sends left before right and blames only the refused sample', asy
   assert.deepEqual([...result.unwritten], []);
   assert.equal(result.samplesWritten, 3);
 });
+
+test('an unexpected error stops the other requests and settles them before deliver rejects', async () => {
+  const slow = batch('a', [[1, [0]]]);
+  const broken = batch('b', [[5, [1]]]);
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const client = scriptedClient(() => ({ kind: 'response', status: 503, text: 'down' }));
+  const gatedClient: RemoteWriteClient = {
+    async send(body, timeoutMs) {
+      const answer = await client.send(body, timeoutMs);
+      await gate;
+      return answer;
+    },
+    close() {},
+  };
+  let settled = false;
+  const outcome = deliver([slow, broken], [[], []], {
+    ...options,
+    client: gatedClient,
+    // A bug in the encoder stands for any unexpected error inside delivery.
+    encode: (b) => {
+      if (b === broken) throw new Error('encoder bug');
+      return encode(b);
+    },
+    deadlineMs: Date.now() + 2_000,
+  }).then(
+    () => {
+      settled = true;
+      return undefined;
+    },
+    (error: unknown) => {
+      settled = true;
+      return error;
+    },
+  );
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(settled, false, 'deliver settled while a request was still in flight');
+  release();
+  const error = await outcome;
+  assert.match((error as Error).message, /encoder bug/);
+  const sends = client.sent.length;
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(client.sent.length, sends, 'a request kept retrying after deliver rejected');
+  assert.deepEqual(client.sent, ['[[1]]']);
+});
