@@ -7,6 +7,8 @@ import type { Authenticator } from './auth/authenticator.js';
 /** Longest receiver answer kept for logs and dead-letter reasons; the rest is drained unread. */
 export const MAX_RESPONSE_TEXT = 4096;
 
+const AUTH_TIMED_OUT = Symbol('authorize timed out');
+
 export type AttemptResult =
   | {
       readonly kind: 'response';
@@ -52,8 +54,25 @@ export function createRemoteWriteClient(options: RemoteWriteClientOptions): Remo
 
   async function send(body: Uint8Array, timeoutMs: number): Promise<AttemptResult> {
     const headers: Record<string, string> = { ...baseHeaders, 'content-length': String(body.byteLength) };
-    const auth = await options.authenticator.authorize({ url: options.url, headers, body });
+    // The attempt's time includes obtaining credentials (a credential provider or Secrets Manager call can
+    // hang), so authorize() races the same timeout. Promise.race observes a late rejection of the loser.
+    const started = Date.now();
+    let authTimer: NodeJS.Timeout | undefined;
+    const expired = new Promise<typeof AUTH_TIMED_OUT>((resolve) => {
+      authTimer = setTimeout(() => resolve(AUTH_TIMED_OUT), timeoutMs);
+    });
+    let auth: Record<string, string> | typeof AUTH_TIMED_OUT;
+    try {
+      auth = await Promise.race([
+        options.authenticator.authorize({ url: options.url, headers, body }),
+        expired,
+      ]);
+    } finally {
+      clearTimeout(authTimer);
+    }
+    if (auth === AUTH_TIMED_OUT) return { kind: 'timeout', timeoutMs };
     Object.assign(headers, lowerCase(auth));
+    const requestTimeoutMs = Math.max(1, timeoutMs - (Date.now() - started));
     return new Promise<AttemptResult>((resolve) => {
       let settled = false;
       const finish = (result: AttemptResult): void => {
@@ -85,7 +104,7 @@ export function createRemoteWriteClient(options: RemoteWriteClientOptions): Remo
       const timer = setTimeout(() => {
         finish({ kind: 'timeout', timeoutMs });
         request.destroy(new Error(`no answer within ${timeoutMs} ms`));
-      }, timeoutMs);
+      }, requestTimeoutMs);
       request.on('error', (error: NodeJS.ErrnoException) =>
         finish({
           kind: 'network-error',
