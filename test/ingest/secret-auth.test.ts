@@ -50,3 +50,16 @@ test('a failed fetch is an AuthError and is not cached', async () => {
     authorization: `Basic ${Buffer.from('u:p').toString('base64')}`,
   });
 });
+
+test('a secret that cannot become a header is not cached: the fixed secret is read next time', async () => {
+  let calls = 0;
+  const auth = secretAuthenticator('basic', arn, async () => {
+    calls += 1;
+    return calls === 1 ? 'not json' : '{"username":"u","password":"p"}';
+  });
+  await assert.rejects(auth.authorize(request), AuthError);
+  assert.deepEqual(await auth.authorize(request), {
+    authorization: `Basic ${Buffer.from('u:p').toString('base64')}`,
+  });
+  assert.equal(calls, 2);
+});

@@ -49,15 +49,21 @@ export function secretAuthenticator(
   // One fetch in flight at a time: concurrent requests of a cold start share it.
   let cached: Promise<string> | undefined;
   const header = (): Promise<string> => {
-    cached ??= fetchSecret(secretArn).then(
+    if (cached !== undefined) return cached;
+    const pending = fetchSecret(secretArn).then(
       (secret) => authorizationFromSecret(mode, secret, secretArn),
       (error: unknown) => {
-        cached = undefined;
         if (error instanceof AuthError) throw error;
         throw new AuthError(`cannot read secret ${secretArn}: ${(error as Error).message}`, { cause: error });
       },
     );
-    return cached;
+    cached = pending;
+    // Neither a failed fetch nor a secret that cannot become a header is kept: the next attempt reads the
+    // secret again, so a fixed secret is picked up. Only this fetch's own cache entry is dropped.
+    pending.catch(() => {
+      if (cached === pending) cached = undefined;
+    });
+    return pending;
   };
   return {
     async authorize() {
