@@ -137,10 +137,12 @@ export class DeadLetterQueue implements DeadLetterSender {
       }
       return entry;
     });
-    const calls: SendMessageBatchRequestEntry[][] = [];
-    let current: SendMessageBatchRequestEntry[] = [];
+    // Each entry travels with the message id it stands for, so an answer can only name messages of the batch.
+    type Pending = { readonly entry: SendMessageBatchRequestEntry; readonly messageId: string };
+    const calls: Pending[][] = [];
+    let current: Pending[] = [];
     let currentBytes = 0;
-    for (const entry of entries) {
+    entries.forEach((entry, index) => {
       const size = entrySize(entry);
       if (
         current.length > 0 &&
@@ -150,13 +152,11 @@ export class DeadLetterQueue implements DeadLetterSender {
         current = [];
         currentBytes = 0;
       }
-      current.push(entry);
+      current.push({ entry, messageId: letters[index]?.record.messageId ?? '' });
       currentBytes += size;
-    }
+    });
     if (current.length > 0) calls.push(current);
 
-    const messageIdOf = (id: string | undefined): string =>
-      letters[Number((id ?? '').slice(1))]?.record.messageId ?? String(id);
     const sent: string[] = [];
     const failed: Array<{ messageId: string; error: string }> = [];
     const { deadlineMs } = options;
@@ -172,29 +172,32 @@ export class DeadLetterQueue implements DeadLetterSender {
       calls.map(async (call) => {
         try {
           const result = await this.sqs.send(
-            new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: call }),
+            new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: call.map((p) => p.entry) }),
             signal === undefined ? {} : { abortSignal: signal },
           );
           const confirmed = new Set<string>();
           for (const ok of result.Successful ?? []) {
             if (ok.Id !== undefined) confirmed.add(ok.Id);
           }
+          const refused = new Map<string, string>();
           for (const failure of result.Failed ?? []) {
-            failed.push({
-              messageId: messageIdOf(failure.Id),
-              error: `${failure.Code ?? 'error'}: ${failure.Message ?? 'no message'}`,
-            });
-          }
-          for (const entry of call) {
-            if (confirmed.has(entry.Id ?? '')) sent.push(messageIdOf(entry.Id));
-            else if (!(result.Failed ?? []).some((failure) => failure.Id === entry.Id)) {
-              failed.push({ messageId: messageIdOf(entry.Id), error: 'not confirmed by SendMessageBatch' });
+            if (failure.Id !== undefined) {
+              refused.set(failure.Id, `${failure.Code ?? 'error'}: ${failure.Message ?? 'no message'}`);
             }
+          }
+          // Only entries SQS confirmed and did not also list as failed count as sent; a contradictory answer
+          // costs at most a second dead letter, never a lost message.
+          for (const { entry, messageId } of call) {
+            const id = entry.Id ?? '';
+            const error = refused.get(id);
+            if (error !== undefined) failed.push({ messageId, error });
+            else if (confirmed.has(id)) sent.push(messageId);
+            else failed.push({ messageId, error: 'not confirmed by SendMessageBatch' });
           }
         } catch (error) {
           const cause = `${(error as Error).name}: ${(error as Error).message}`;
           const text = signal?.aborted === true ? `no answer before the Lambda deadline (${cause})` : cause;
-          for (const entry of call) failed.push({ messageId: messageIdOf(entry.Id), error: text });
+          for (const { messageId } of call) failed.push({ messageId, error: text });
         }
       }),
     );

@@ -174,15 +174,18 @@ export function createHandler(deps: HandlerDependencies): IngestHandler {
         return [];
       }
       const outcome = await deps.deadLetterQueue.send(all, { deadlineMs: deadLetterDeadlineMs });
-      if (outcome.failed.length > 0) {
-        logger.error('dead-lettering failed; those messages return to the queue', {
-          count: outcome.failed.length,
-          firstError: clip(outcome.failed[0]?.error ?? ''),
-        });
-        for (const failure of outcome.failed) failures.add(failure.messageId);
-      }
+      // Whatever the sender did not confirm returns to the queue, whether or not it listed it as failed; its
+      // failed list is only read for the log, so an id it made up never reaches batchItemFailures.
       const sent = new Set(outcome.sent);
       const confirmed = all.filter((letter) => sent.has(letter.record.messageId));
+      const unconfirmed = all.filter((letter) => !sent.has(letter.record.messageId));
+      if (unconfirmed.length > 0) {
+        logger.error('dead-lettering failed; those messages return to the queue', {
+          count: unconfirmed.length,
+          firstError: clip(outcome.failed[0]?.error ?? 'not confirmed'),
+        });
+        for (const letter of unconfirmed) failures.add(letter.record.messageId);
+      }
       recordDeadLettered(
         metrics,
         'invalid-message',
@@ -204,9 +207,12 @@ export function createHandler(deps: HandlerDependencies): IngestHandler {
     } catch (error) {
       // A bug, not bad input: acknowledging nothing is the only answer that cannot lose data.
       logger.error('unexpected failure; the whole batch returns to the queue', error as Error);
-      const ids = new Set(
-        (Array.isArray(event?.Records) ? event.Records : []).map((record) => record.messageId),
-      );
+      const ids = new Set<string>();
+      // Malformed events included: an item identifier that is no string would fail the whole response.
+      for (const record of Array.isArray(event?.Records) ? (event.Records as unknown[]) : []) {
+        const messageId = (record as { messageId?: unknown } | null | undefined)?.messageId;
+        if (typeof messageId === 'string') ids.add(messageId);
+      }
       return { batchItemFailures: [...ids].map((itemIdentifier) => ({ itemIdentifier })) };
     } finally {
       metrics.publishStoredMetrics();

@@ -3,6 +3,7 @@
 import type { SQSBatchResponse } from 'aws-lambda';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import { startSqsServer, type SqsServer } from '../../cli/local/sqs-server.js';
@@ -360,6 +361,59 @@ test('a dead-letter queue that never answers: the handler returns before the Lam
     for (const socket of held) socket.destroy();
     silent.close();
   }
+});
+
+test('only letters SQS confirmed leave the batch; answers naming no letter never reach batchItemFailures', async () => {
+  // fauxqs always answers well, so this SQS endpoint is a scripted stand-in: it confirms nothing and lists
+  // failures without an Id or with an Id that was never sent.
+  const answers: string[] = [];
+  const scripted = createHttpServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      answers.push(String(request.headers['x-amz-target']));
+      response.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
+      response.end(
+        JSON.stringify({
+          Successful: [],
+          Failed: [
+            { Code: 'InternalError', Message: 'no id', SenderFault: false },
+            { Id: 'm77', Code: 'InternalError', Message: 'unknown id', SenderFault: false },
+          ],
+        }),
+      );
+    });
+  });
+  scripted.listen(0, '127.0.0.1');
+  await once(scripted, 'listening');
+  const endpoint = `http://127.0.0.1:${(scripted.address() as AddressInfo).port}`;
+  try {
+    await withReceiver({}, async (receiver) => {
+      const handler = await loadBundle({
+        REMOTE_WRITE_URL: receiver.url,
+        DEAD_LETTER_QUEUE_URL: `${endpoint}/000000000000/scripted-dlq`,
+        AWS_ENDPOINT_URL_SQS: endpoint,
+      });
+      const data = fixture(2, 2, 'scripted');
+      const invalid = [sqsRecord('{]'), sqsRecord('not json')];
+      const response = await handler(sqsEvent([...invalid, ...data.records]), lambdaContext());
+      assert.deepEqual(failedIds(response), invalid.map((r) => r.messageId).sort());
+      assert.ok(answers.includes('AmazonSQS.SendMessageBatch'), answers.join());
+      assertStored(receiver, data.expected);
+    });
+  } finally {
+    process.env['AWS_ENDPOINT_URL_SQS'] = sqsServer.endpoint;
+    scripted.closeAllConnections();
+    scripted.close();
+  }
+});
+
+test('a malformed record returns the others to the queue and names no non-string id', async () => {
+  await withReceiver({}, async (receiver) => {
+    const handler = await loadBundle({ REMOTE_WRITE_URL: receiver.url });
+    const good = sqsRecord(sampleBody('malformed', 1, Date.now() - 60_000));
+    const event = { Records: [null, { messageId: 42 }, good] } as unknown as Parameters<typeof handler>[0];
+    assert.deepEqual(failedIds(await handler(event, lambdaContext())), [good.messageId]);
+  });
 });
 
 test('401 is a configuration problem: nothing dead-lettered, everything back to the queue, no retry storm', async () => {
