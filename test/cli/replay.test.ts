@@ -2,7 +2,6 @@ import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
-  ReceiveMessageCommand,
   SendMessageBatchCommand,
   SendMessageCommand,
   type Message,
@@ -16,6 +15,7 @@ import { replay } from '../../cli/replay/replay.js';
 import { pipelineDecoder } from '../../cli/replay/sample-age.js';
 import { deadLetterSourceQueue } from '../../cli/replay/source-queue.js';
 import { startSqsServer, type SqsServer } from '../../cli/local/sqs-server.js';
+import { receiveAll } from '../support/queues.js';
 
 let server: SqsServer;
 let sqs: SQSClient;
@@ -80,25 +80,6 @@ async function seed(queueUrl: string, messages: readonly Seeded[]): Promise<void
   }
 }
 
-/** Every message now in the queue (received, then left to expire: the queues here are throwaway). */
-async function drainAll(queueUrl: string): Promise<Message[]> {
-  const all: Message[] = [];
-  for (;;) {
-    const answer = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: 10,
-        VisibilityTimeout: 600,
-        WaitTimeSeconds: 0,
-        MessageAttributeNames: ['All'],
-        MessageSystemAttributeNames: ['All'],
-      }),
-    );
-    if ((answer.Messages ?? []).length === 0) return all;
-    all.push(...(answer.Messages ?? []));
-  }
-}
-
 async function visibleCount(queueUrl: string): Promise<number> {
   const answer = await sqs.send(
     new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
@@ -127,7 +108,7 @@ test('replay moves every message with its body and own attributes intact and the
   assert.equal(summary.sendFailed + summary.sentNotDeleted, 0);
   assert.equal(summary.tooOld, 0);
   assert.equal(await visibleCount(dlq), 0);
-  const moved = await drainAll(queue);
+  const moved = await receiveAll(sqs, queue);
   assert.deepEqual(bodies(moved), bodies(seeded.map((s) => ({ Body: s.body }))));
   for (const m of moved) {
     const i = Number(m.MessageAttributes?.seq?.StringValue);
@@ -192,7 +173,7 @@ test('filters by bridge-error-kind and by reason; refused messages are visible a
   const none = await replay({ ...fast, sqs, from: dlq, to: queue, filter: { kinds: ['none'] } });
   assert.equal(none.moved, 1);
   assert.equal(await visibleCount(dlq), 0);
-  assert.equal((await drainAll(queue)).length, 11);
+  assert.equal((await receiveAll(sqs, queue)).length, 11);
 });
 
 test('entries the destination refuses stay in the dead-letter queue; the others move (real fauxqs per-entry failure)', async () => {
@@ -216,10 +197,10 @@ test('entries the destination refuses stay in the dead-letter queue; the others 
   assert.equal(summary.failures.length, 3);
   assert.ok(summary.failures.every((f) => f.stage === 'send'));
   // Refused messages are back in the dead-letter queue at once, with their bridge-* attributes.
-  const left = await drainAll(dlq);
+  const left = await receiveAll(sqs, dlq);
   assert.equal(left.length, 3);
   assert.ok(left.every((m) => m.MessageAttributes?.['bridge-error-kind'] !== undefined));
-  assert.equal((await drainAll(to)).length, 8);
+  assert.equal((await receiveAll(sqs, to)).length, 8);
 });
 
 test('a failure midway loses nothing: partial delete failures and a crash leave every message in one queue or both', async () => {
@@ -270,8 +251,8 @@ test('a failure midway loses nothing: partial delete failures and a crash leave 
   assert.ok(summary.moved < 40);
   // Wait out the visibility timeout of whatever was in hand, then count: nothing may be missing.
   await new Promise((resolve) => setTimeout(resolve, 1500));
-  const inDestination = bodies(await drainAll(queue));
-  const inDeadLetter = bodies(await drainAll(dlq));
+  const inDestination = bodies(await receiveAll(sqs, queue));
+  const inDeadLetter = bodies(await receiveAll(sqs, dlq));
   const present = new Set([...inDestination, ...inDeadLetter]);
   for (const s of seeded) assert.ok(present.has(s.body), `lost ${s.body}`);
   // A second run finishes the job: every message ends up in the destination (some twice).
@@ -326,7 +307,7 @@ test('a message sent by SendMessage with no attributes at all replays with none'
   await sqs.send(new SendMessageCommand({ QueueUrl: dlq, MessageBody: 'plain' }));
   const summary = await replay({ ...fast, sqs, from: dlq, to: queue });
   assert.equal(summary.moved, 1);
-  const [m] = await drainAll(queue);
+  const [m] = await receiveAll(sqs, queue);
   assert.equal(m?.Body, 'plain');
   assert.equal(m?.MessageAttributes, undefined);
 });

@@ -1,5 +1,4 @@
 // Dead-lettering against a real SQS-compatible server (fauxqs, in process).
-import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -10,6 +9,7 @@ import {
   MAX_REASON_BYTES,
   truncateUtf8,
 } from '../../functions/ingest/dead-letter.js';
+import { receiveAll } from '../support/queues.js';
 
 let server: SqsServer;
 before(async () => {
@@ -40,23 +40,6 @@ function record(
     eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:telemetry',
     awsRegion: 'us-east-1',
   };
-}
-
-async function drain(queueUrl: string) {
-  const sqs = server.client();
-  const out = [];
-  for (;;) {
-    const got = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 0,
-        MessageAttributeNames: ['All'],
-      }),
-    );
-    if (!got.Messages?.length) return out;
-    out.push(...got.Messages);
-  }
 }
 
 test('truncateUtf8 keeps whole characters within the byte budget', () => {
@@ -96,7 +79,7 @@ test('dead letters arrive with body, original attributes and the bridge-* attrib
   const result = await dlq.send(letters);
   assert.equal(result.failed.length, 0);
   assert.equal(result.sent.length, 23);
-  const messages = await drain(pair.deadLetterQueueUrl);
+  const messages = await receiveAll(server.client(), pair.deadLetterQueueUrl);
   assert.equal(messages.length, 23);
   for (const message of messages) {
     const attributes = message.MessageAttributes ?? {};

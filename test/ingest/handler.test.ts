@@ -8,16 +8,8 @@ import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import { startSqsServer, type SqsServer } from '../../cli/local/sqs-server.js';
 import { seriesKey, StrictReceiver } from '../support/strict-receiver.js';
-import {
-  drainQueue,
-  failedIds,
-  lambdaContext,
-  loadBundle,
-  sampleBody,
-  shuffle,
-  sqsEvent,
-  sqsRecord,
-} from './harness.js';
+import { failedIds, lambdaContext, loadBundle, sampleBody, shuffle, sqsEvent, sqsRecord } from './harness.js';
+import { receiveAll } from '../support/queues.js';
 
 let sqsServer: SqsServer;
 let queueNumber = 0;
@@ -205,7 +197,7 @@ test('one message rejected with 400 among 500: only it is dead-lettered, in far 
       assert.deepEqual(response, { batchItemFailures: [] });
       assertStored(receiver, data.expected);
       assert.ok(receiver.requests.length < 30, `${receiver.requests.length} requests for 501 messages`);
-      const dead = await drainQueue(sqsServer.client(), dlq);
+      const dead = await receiveAll(sqsServer.client(), dlq);
       assert.equal(dead.length, 1);
       const attributes = dead[0]?.MessageAttributes ?? {};
       assert.equal(dead[0]?.Body, poison.body);
@@ -255,7 +247,7 @@ test('a resend refused as out of order after a lost answer counts as written, no
     assertStored(receiver, data.expected);
     assert.equal(receiver.writtenSampleCount(), 20);
     assert.equal(receiver.requests[1]?.status, 400, 'the resend met the newest-only rule');
-    assert.equal((await drainQueue(sqsServer.client(), dlq)).length, 0);
+    assert.equal((await receiveAll(sqsServer.client(), dlq)).length, 0);
   });
 });
 
@@ -267,7 +259,7 @@ test('413 splits the request without blaming any message', async () => {
     const data = fixture(4, 5, 'large');
     assert.deepEqual(await handler(sqsEvent(data.records), lambdaContext()), { batchItemFailures: [] });
     assertStored(receiver, data.expected);
-    assert.equal((await drainQueue(sqsServer.client(), dlq)).length, 0);
+    assert.equal((await receiveAll(sqsServer.client(), dlq)).length, 0);
   });
 });
 
@@ -281,7 +273,7 @@ test('invalid messages are dead-lettered at once as invalid-message; the rest is
     const response = await handler(sqsEvent([...bad, ...data.records]), lambdaContext());
     assert.deepEqual(response, { batchItemFailures: [] });
     assertStored(receiver, data.expected);
-    const dead = await drainQueue(sqsServer.client(), dlq);
+    const dead = await receiveAll(sqsServer.client(), dlq);
     assert.deepEqual(
       dead.map((m) => m.MessageAttributes?.['bridge-source-message-id']?.StringValue).sort(),
       bad.map((r) => r.messageId).sort(),
@@ -430,7 +422,7 @@ test('401 is a configuration problem: nothing dead-lettered, everything back to 
     const response = await handler(sqsEvent(data.records), lambdaContext());
     assert.deepEqual(failedIds(response), data.records.map((r) => r.messageId).sort());
     assert.equal(receiver.requests.length, 1);
-    assert.equal((await drainQueue(sqsServer.client(), dlq)).length, 0);
+    assert.equal((await receiveAll(sqsServer.client(), dlq)).length, 0);
   });
 });
 

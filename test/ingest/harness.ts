@@ -1,7 +1,6 @@
 // Shared by the ingest tests: loads the BUILT bundle (dist/ingest/index.mjs) under a given environment, and
 // builds SQS events and Lambda contexts. The bundle reads its configuration at import (cold start), so each
 // configuration gets a fresh module instance through a distinct query string.
-import { ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -145,22 +144,4 @@ export function shuffle<T>(items: T[], seed = 1): T[] {
     [out[i], out[j]] = [out[j] as T, out[i] as T];
   }
   return out;
-}
-
-/** Every message waiting in a queue, with attributes (fauxqs; consumes them). */
-export async function drainQueue(sqs: SQSClient, queueUrl: string): Promise<Message[]> {
-  const out: Message[] = [];
-  for (;;) {
-    const got = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 0,
-        MessageAttributeNames: ['All'],
-        VisibilityTimeout: 300,
-      }),
-    );
-    if (!got.Messages?.length) return out;
-    out.push(...got.Messages);
-  }
 }

@@ -6,7 +6,8 @@ import { after, before, test } from 'node:test';
 import fc from 'fast-check';
 import { startSqsServer, type SqsServer } from '../../cli/local/sqs-server.js';
 import { seriesKey, StrictReceiver, type Fault } from '../support/strict-receiver.js';
-import { drainQueue, lambdaContext, loadBundle, sampleBody, sqsEvent, sqsRecord } from './harness.js';
+import { lambdaContext, loadBundle, sampleBody, sqsEvent, sqsRecord } from './harness.js';
+import { receiveAll } from '../support/queues.js';
 
 let sqsServer: SqsServer;
 before(async () => {
@@ -72,7 +73,7 @@ test('every message ends written, dead-lettered or in batchItemFailures, exactly
           const response = await handler(sqsEvent(records), lambdaContext(6000));
           const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
           const dead = new Map(
-            (dlq === undefined ? [] : await drainQueue(sqsServer.client(), dlq)).map((m) => [
+            (dlq === undefined ? [] : await receiveAll(sqsServer.client(), dlq)).map((m) => [
               m.MessageAttributes?.['bridge-source-message-id']?.StringValue ?? '',
               m.MessageAttributes?.['bridge-error-kind']?.StringValue ?? '',
             ]),
