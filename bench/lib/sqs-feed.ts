@@ -1,11 +1,6 @@
-// Filling a queue fast and reading a dead-letter queue completely, for the end-to-end benchmark and the soak.
-import {
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SendMessageBatchCommand,
-  type Message,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+// Filling a queue fast and reading its depth, for the end-to-end benchmark and the soak (reading a queue back:
+// test/support/queues.ts).
+import { GetQueueAttributesCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 
 /** Sends every body (10 per SendMessageBatch, `parallel` batches in flight); retries entries SQS refused. */
 export async function sendBodies(
@@ -53,28 +48,4 @@ export async function queueCounts(
     inFlight: Number(a.ApproximateNumberOfMessagesNotVisible ?? 0),
     delayed: Number(a.ApproximateNumberOfMessagesDelayed ?? 0),
   };
-}
-
-/** Every message of a queue, received with a long visibility timeout so none is seen twice (not deleted). */
-export async function receiveAll(sqs: SQSClient, queueUrl: string): Promise<Message[]> {
-  const all: Message[] = [];
-  for (;;) {
-    const answer = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 0,
-        VisibilityTimeout: 3600,
-        MessageAttributeNames: ['All'],
-        MessageSystemAttributeNames: ['All'],
-      }),
-    );
-    const messages = answer.Messages ?? [];
-    if (messages.length === 0) {
-      const counts = await queueCounts(sqs, queueUrl);
-      if (counts.visible === 0) return all;
-      continue;
-    }
-    all.push(...messages);
-  }
 }

@@ -1,7 +1,6 @@
 import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
   SendMessageBatchCommand,
   SendMessageCommand,
   type Message,
@@ -15,7 +14,7 @@ import { replay } from '../../cli/replay/replay.js';
 import { pipelineDecoder } from '../../cli/replay/sample-age.js';
 import { deadLetterSourceQueue } from '../../cli/replay/source-queue.js';
 import { startSqsServer, type SqsServer } from '../../cli/local/sqs-server.js';
-import { receiveAll } from '../support/queues.js';
+import { receiveAll, visibleCount } from '../support/queues.js';
 
 let server: SqsServer;
 let sqs: SQSClient;
@@ -80,13 +79,6 @@ async function seed(queueUrl: string, messages: readonly Seeded[]): Promise<void
   }
 }
 
-async function visibleCount(queueUrl: string): Promise<number> {
-  const answer = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
-  );
-  return Number(answer.Attributes?.ApproximateNumberOfMessages);
-}
-
 function bodies(messages: readonly Message[]): string[] {
   return messages.map((m) => m.Body ?? '').sort();
 }
@@ -107,7 +99,7 @@ test('replay moves every message with its body and own attributes intact and the
   assert.equal(summary.scanned, 25);
   assert.equal(summary.sendFailed + summary.sentNotDeleted, 0);
   assert.equal(summary.tooOld, 0);
-  assert.equal(await visibleCount(dlq), 0);
+  assert.equal(await visibleCount(sqs, dlq), 0);
   const moved = await receiveAll(sqs, queue);
   assert.deepEqual(bodies(moved), bodies(seeded.map((s) => ({ Body: s.body }))));
   for (const m of moved) {
@@ -130,8 +122,8 @@ test('--dry-run moves nothing and leaves every message visible', async () => {
   assert.equal(summary.dryRun, true);
   assert.equal(summary.matched, 12);
   assert.equal(summary.moved, 0);
-  assert.equal(await visibleCount(dlq), 12);
-  assert.equal(await visibleCount(queue), 0);
+  assert.equal(await visibleCount(sqs, dlq), 12);
+  assert.equal(await visibleCount(sqs, queue), 0);
 });
 
 test('--limit moves at most that many and leaves the rest visible', async () => {
@@ -142,8 +134,8 @@ test('--limit moves at most that many and leaves the rest visible', async () => 
   );
   const summary = await replay({ ...fast, sqs, from: dlq, to: queue, limit: 7 });
   assert.equal(summary.moved, 7);
-  assert.equal(await visibleCount(queue), 7);
-  assert.equal(await visibleCount(dlq), 8);
+  assert.equal(await visibleCount(sqs, queue), 7);
+  assert.equal(await visibleCount(sqs, dlq), 8);
 });
 
 test('filters by bridge-error-kind and by reason; refused messages are visible again at once', async () => {
@@ -164,15 +156,15 @@ test('filters by bridge-error-kind and by reason; refused messages are visible a
   });
   assert.equal(byKind.moved, 6);
   assert.equal(byKind.skipped, 5);
-  assert.equal(await visibleCount(dlq), 5);
+  assert.equal(await visibleCount(sqs, dlq), 5);
 
   const byReason = await replay({ ...fast, sqs, from: dlq, to: queue, filter: { reason: /field value/ } });
   assert.equal(byReason.moved, 4);
-  assert.equal(await visibleCount(dlq), 1);
+  assert.equal(await visibleCount(sqs, dlq), 1);
 
   const none = await replay({ ...fast, sqs, from: dlq, to: queue, filter: { kinds: ['none'] } });
   assert.equal(none.moved, 1);
-  assert.equal(await visibleCount(dlq), 0);
+  assert.equal(await visibleCount(sqs, dlq), 0);
   assert.equal((await receiveAll(sqs, queue)).length, 11);
 });
 
@@ -262,7 +254,7 @@ test('a failure midway loses nothing: partial delete failures and a crash leave 
   );
   const again = await replay({ ...fast, sqs, from: dlq, to: queue });
   assert.equal(again.sendFailed + again.sentNotDeleted, 0);
-  assert.equal(await visibleCount(dlq), 0);
+  assert.equal(await visibleCount(sqs, dlq), 0);
 });
 
 test('samples older than the receiver accepts are counted and warned about before they are sent', async () => {
