@@ -1,7 +1,12 @@
 // The ingest function's settings, read once per cold start from the environment (CONTRACT.md section 2).
 // Every problem is reported with the variable's name, so a misconfigured deployment fails its first
 // invocation with a message an operator can act on instead of dropping data.
-import { RESERVED_HEADERS } from '../pipeline/index.js';
+import {
+  DEFAULT_PIPELINE_CONFIG,
+  prepareExtraLabels,
+  RESERVED_HEADERS,
+  type PipelineConfig,
+} from '../pipeline/index.js';
 
 /** How requests to the receiver are authenticated. */
 export type AuthMode = 'sigv4' | 'none' | 'bearer' | 'basic';
@@ -181,7 +186,7 @@ export function loadConfig(env: Env = process.env): IngestConfig {
     );
   }
 
-  return {
+  const config: IngestConfig = {
     remoteWriteUrl: url,
     auth,
     ...(sigv4Region === undefined ? {} : { sigv4Region }),
@@ -205,5 +210,31 @@ export function loadConfig(env: Env = process.env): IngestConfig {
     ...optionalEntry('maxLabelsPerSeries', optionalInteger(env, 'MAX_LABELS_PER_SERIES', 1, 1_000)),
     ...optionalEntry('maxLabelNameLength', optionalInteger(env, 'MAX_LABEL_NAME_LENGTH', 1, 65_536)),
     ...optionalEntry('maxLabelValueLength', optionalInteger(env, 'MAX_LABEL_VALUE_LENGTH', 1, 1_048_576)),
+  };
+  // The pipeline's own check of extra labels, run here so that a bad name fails the cold start naming the
+  // variable, rather than every batch.
+  try {
+    const pipeline = pipelineConfigFrom(config);
+    prepareExtraLabels(pipeline.extraLabels, pipeline.limits);
+  } catch (error) {
+    throw new ConfigError('EXTRA_LABELS', (error as Error).message);
+  }
+  return config;
+}
+
+/** The pipeline settings of a configuration: what it sets, and the pipeline defaults for the rest. */
+export function pipelineConfigFrom(config: IngestConfig): PipelineConfig {
+  const defaults = DEFAULT_PIPELINE_CONFIG;
+  return {
+    extraLabels: config.extraLabels,
+    limits: {
+      maxLabelsPerSeries: config.maxLabelsPerSeries ?? defaults.limits.maxLabelsPerSeries,
+      maxLabelNameLength: config.maxLabelNameLength ?? defaults.limits.maxLabelNameLength,
+      maxLabelValueLength: config.maxLabelValueLength ?? defaults.limits.maxLabelValueLength,
+    },
+    request: {
+      maxSamplesPerRequest: config.maxSamplesPerRequest ?? defaults.request.maxSamplesPerRequest,
+      maxBytesPerRequest: config.maxBytesPerRequest ?? defaults.request.maxBytesPerRequest,
+    },
   };
 }

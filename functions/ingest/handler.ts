@@ -6,14 +6,12 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import {
   bisectBatch,
   compressBlock,
-  DEFAULT_PIPELINE_CONFIG,
   encodeWriteRequest,
   planBatch,
-  type PipelineConfig,
   type SourceMessage,
 } from '../pipeline/index.js';
 import type { Authenticator } from './auth/authenticator.js';
-import type { IngestConfig } from './config.js';
+import { pipelineConfigFrom, type IngestConfig } from './config.js';
 import type { DeadLetter, DeadLetterSender } from './dead-letter.js';
 import { deliver } from './delivery.js';
 import {
@@ -44,22 +42,6 @@ export interface HandlerDependencies {
 }
 
 export type IngestHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
-
-export function pipelineConfigFrom(config: IngestConfig): PipelineConfig {
-  const defaults = DEFAULT_PIPELINE_CONFIG;
-  return {
-    extraLabels: config.extraLabels,
-    limits: {
-      maxLabelsPerSeries: config.maxLabelsPerSeries ?? defaults.limits.maxLabelsPerSeries,
-      maxLabelNameLength: config.maxLabelNameLength ?? defaults.limits.maxLabelNameLength,
-      maxLabelValueLength: config.maxLabelValueLength ?? defaults.limits.maxLabelValueLength,
-    },
-    request: {
-      maxSamplesPerRequest: config.maxSamplesPerRequest ?? defaults.request.maxSamplesPerRequest,
-      maxBytesPerRequest: config.maxBytesPerRequest ?? defaults.request.maxBytesPerRequest,
-    },
-  };
-}
 
 function sourceMessage(record: SQSRecord, fallbackMs: number): SourceMessage {
   const sent = Number(record.attributes?.SentTimestamp);

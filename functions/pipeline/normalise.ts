@@ -27,6 +27,17 @@ function keyOf(labels: readonly Label[]): string {
   return key;
 }
 
+/**
+ * UTF-8 bytes of `text`, as receivers count label lengths (Cortex compares Go string lengths). A string of n UTF-16
+ * units has between n and 3n bytes, so the exact count is taken only when the limit lies in between.
+ */
+function exceedsBytes(text: string, limit: number): number | undefined {
+  if (text.length > limit) return Buffer.byteLength(text, 'utf8');
+  if (text.length * 3 <= limit) return undefined;
+  const bytes = Buffer.byteLength(text, 'utf8');
+  return bytes > limit ? bytes : undefined;
+}
+
 /** Validates EXTRA_LABELS once (at cold start): a bad configuration is the operator's error, not a message's. */
 export function prepareExtraLabels(
   extra: Readonly<Record<string, string>>,
@@ -39,21 +50,11 @@ export function prepareExtraLabels(
       throw new Error(`extra label ${JSON.stringify(name)}: not a valid label name`);
     if (name.startsWith('__')) throw new Error(`extra label ${name}: names starting with __ are reserved`);
     if (name.length > limits.maxLabelNameLength) throw new Error(`extra label ${name}: name too long`);
-    if (value.length > limits.maxLabelValueLength) throw new Error(`extra label ${name}: value too long`);
+    if (exceedsBytes(value, limits.maxLabelValueLength) !== undefined)
+      throw new Error(`extra label ${name}: value too long`);
     if (value !== '') labels.push({ name, value });
   }
   return labels.sort((a, b) => compareLabelNames(a.name, b.name));
-}
-
-/**
- * UTF-8 bytes of `text`, as receivers count label lengths (Cortex compares Go string lengths). A string of n UTF-16
- * units has between n and 3n bytes, so the exact count is taken only when the limit lies in between.
- */
-function exceedsBytes(text: string, limit: number): number | undefined {
-  if (text.length > limit) return Buffer.byteLength(text, 'utf8');
-  if (text.length * 3 <= limit) return undefined;
-  const bytes = Buffer.byteLength(text, 'utf8');
-  return bytes > limit ? bytes : undefined;
 }
 
 function quote(text: string): string {

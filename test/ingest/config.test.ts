@@ -69,6 +69,18 @@ test('configuration errors name the variable', () => {
   rejects({ REMOTE_WRITE_URL: AMP, EXTRA_LABELS: '{"a":1}' }, 'EXTRA_LABELS', /string/);
   rejects({ REMOTE_WRITE_URL: AMP, EXTRA_LABELS: '[1]' }, 'EXTRA_LABELS', /object/);
   rejects({ REMOTE_WRITE_URL: AMP, EXTRA_LABELS: '{' }, 'EXTRA_LABELS', /JSON/);
+  // Names and limits are checked at cold start too, not first when a batch is planned.
+  rejects(
+    { REMOTE_WRITE_URL: AMP, EXTRA_LABELS: '{"bad-name":"x"}' },
+    'EXTRA_LABELS',
+    /not a valid label name/,
+  );
+  rejects({ REMOTE_WRITE_URL: AMP, EXTRA_LABELS: '{"__tenant":"x"}' }, 'EXTRA_LABELS', /reserved/);
+  rejects(
+    { REMOTE_WRITE_URL: AMP, EXTRA_LABELS: '{"env":"ééé"}', MAX_LABEL_VALUE_LENGTH: '5' },
+    'EXTRA_LABELS',
+    /too long/,
+  );
   rejects(
     { REMOTE_WRITE_URL: AMP, REMOTE_WRITE_HEADERS: '{"Content-Type":"x"}' },
     'REMOTE_WRITE_HEADERS',
