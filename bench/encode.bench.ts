@@ -17,6 +17,10 @@ import { compressSync } from 'snappy';
 import { compressBlock } from '../functions/pipeline/compress.js';
 import { encodeWriteRequest } from '../functions/pipeline/encode.js';
 import type { Label, SeriesSample, WriteBatch } from '../functions/pipeline/model.js';
+import { plainSeriesOf, writeBatchOf } from '../functions/pipeline/write-batch.js';
+
+/** The batch as objects, the form protobufjs and prometheus-remote-write take. */
+type PlainBatch = ReturnType<typeof plainSeriesOf>;
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -56,7 +60,7 @@ function makeBatch(seriesCount: number, samplesPerSeries: number): WriteBatch {
       });
     series.push({ labels, samples });
   }
-  return { series, sampleCount: seriesCount * samplesPerSeries, messages: [] };
+  return writeBatchOf(series);
 }
 
 interface Measured {
@@ -92,9 +96,9 @@ async function compare(
 // ---- The candidate encoders -------------------------------------------------------------------------------
 
 /** Hand-written on protobufjs' Writer (fork/ldelim per message); the stale marker as two fixed32 words. */
-function encodeWithWriter(batch: WriteBatch): Uint8Array {
+function encodeWithWriter(batch: PlainBatch): Uint8Array {
   const w = protobuf.Writer.create();
-  for (const series of batch.series) {
+  for (const series of batch) {
     w.uint32(0x0a).fork();
     for (const label of series.labels)
       w.uint32(0x0a).fork().uint32(0x0a).string(label.name).uint32(0x12).string(label.value).ldelim();
@@ -110,9 +114,9 @@ function encodeWithWriter(batch: WriteBatch): Uint8Array {
 }
 
 /** The object shape protobufjs' generated and reflected encoders take (timestamp, not timestampMs). */
-function toMessageObject(batch: WriteBatch) {
+function toMessageObject(batch: PlainBatch) {
   return {
-    timeseries: batch.series.map((s) => ({
+    timeseries: batch.map((s) => ({
       labels: s.labels,
       samples: s.samples.map((x) => ({ value: x.value, timestamp: x.timestampMs })),
     })),
@@ -170,6 +174,7 @@ function table(rows: string[][]): string {
 async function main(): Promise<void> {
   console.log(`node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores)`);
   const batch = makeBatch(SERIES, SAMPLES_PER_SERIES);
+  const plain = plainSeriesOf(batch);
   console.log(
     `\nencode: ${SERIES} series x ${SAMPLES_PER_SERIES} samples = ${batch.sampleCount} samples, 5 labels each`,
   );
@@ -183,20 +188,20 @@ async function main(): Promise<void> {
   // Every candidate must produce the same bytes (no field of this data holds a zero default, so protobufjs,
   // which skips defaults, writes what the hand-written encoder writes).
   const outputs: Record<string, Uint8Array> = {
-    writer: encodeWithWriter(batch),
-    static: staticType.encode(toMessageObject(batch)).finish(),
-    reflection: reflectedType.encode(toMessageObject(batch)).finish(),
-    'prometheus-remote-write': new Uint8Array(await serialize(toMessageObject(batch) as never)),
+    writer: encodeWithWriter(plain),
+    static: staticType.encode(toMessageObject(plain)).finish(),
+    reflection: reflectedType.encode(toMessageObject(plain)).finish(),
+    'prometheus-remote-write': new Uint8Array(await serialize(toMessageObject(plain) as never)),
   };
   for (const [name, bytes] of Object.entries(outputs))
     if (!Buffer.from(bytes).equals(Buffer.from(reference))) throw new Error(`${name} wrote different bytes`);
 
   const encoders: Array<[string, () => unknown]> = [
     ['hand-written, sized per series (encode.ts)', () => encodeWriteRequest(batch)],
-    ['hand-written on protobufjs Writer', () => encodeWithWriter(batch)],
-    ['protobufjs static code (pbjs)', () => staticType.encode(toMessageObject(batch)).finish()],
-    ['protobufjs reflection (runtime proto/)', () => reflectedType.encode(toMessageObject(batch)).finish()],
-    ['prometheus-remote-write serialize', () => serialize(toMessageObject(batch) as never)],
+    ['hand-written on protobufjs Writer', () => encodeWithWriter(plain)],
+    ['protobufjs static code (pbjs)', () => staticType.encode(toMessageObject(plain)).finish()],
+    ['protobufjs reflection (runtime proto/)', () => reflectedType.encode(toMessageObject(plain)).finish()],
+    ['prometheus-remote-write serialize', () => serialize(toMessageObject(plain) as never)],
   ];
   const encodeResults = await compare(encoders);
   const best = encodeResults[0]!;
@@ -274,7 +279,7 @@ async function main(): Promise<void> {
     ['encode.ts + native snappy', () => compressBlock(encodeWriteRequest(batch))],
     [
       'prometheus-remote-write + snappyjs',
-      async () => snappyjs.compress(new Uint8Array(await serialize(toMessageObject(batch) as never))),
+      async () => snappyjs.compress(new Uint8Array(await serialize(toMessageObject(plain) as never))),
     ],
   ])) as [Measured, Measured];
   console.log(

@@ -14,7 +14,8 @@ import {
   encodeWriteRequest,
   splitIntoBatches,
   type Label,
-  type Series,
+  type PlainSeries,
+  writeBatchOf,
   type SeriesSample,
   type WriteBatch,
 } from '../../functions/pipeline/index.js';
@@ -56,12 +57,11 @@ for (let s = 0; s < SERIES; s++) {
 }
 
 let requests = 0;
-// As groupSeries shares them: a sample written for one message names it in a shared one-element array.
 const ONE_MESSAGE: readonly number[] = Object.freeze([0]);
 
 /** What the pipeline does before encoding: labels validated and sorted, series built, requests split. */
 function plan(): WriteBatch[] {
-  const series: Series[] = [];
+  const series: PlainSeries[] = [];
   for (const item of input) {
     const labels: Label[] = [];
     for (const name in item.labels) {
@@ -77,9 +77,10 @@ function plan(): WriteBatch[] {
       stale: false,
       messages: ONE_MESSAGE,
     }));
-    series.push({ key: '', labels, samples });
+    series.push({ labels, samples });
   }
-  return splitIntoBatches(series, DEFAULT_REQUEST_LIMITS).batches;
+  const whole = writeBatchOf(series);
+  return splitIntoBatches(whole.columns, whole.series, DEFAULT_REQUEST_LIMITS).batches;
 }
 
 function encodeAndCompress(batches: readonly WriteBatch[]): number {

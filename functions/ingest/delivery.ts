@@ -111,20 +111,19 @@ export async function deliver(
   // are batch indexes, so an array indexed by them does per sample what a Map did with hashing.
   let messageCount = 0;
   for (const batch of batches) {
-    for (const series of batch.series) {
-      for (const sample of series.samples) {
-        for (const message of sample.messages) if (message >= messageCount) messageCount = message + 1;
-      }
-    }
+    const last = batch.messages[batch.messages.length - 1];
+    if (last !== undefined && last >= messageCount) messageCount = last + 1;
   }
   const pending = new Int32Array(messageCount);
-  for (const batch of batches) {
+  /** Adds `delta` to the pending count of every message named by a sample of the batch. */
+  const countMessages = (batch: WriteBatch, delta: number): void => {
+    const { messageStart, messages } = batch.columns;
     for (const series of batch.series) {
-      for (const sample of series.samples) {
-        for (const message of sample.messages) pending[message]! += 1;
-      }
+      const last = messageStart[series.end]!;
+      for (let c = messageStart[series.start]!; c < last; c++) pending[messages[c]!]! += delta;
     }
-  }
+  };
+  for (const batch of batches) countMessages(batch, 1);
   const rejected = new Map<number, string>();
   const writtenSeries = new Set<string>();
   // The chunks of one series share its label array: its key is built once, not once per accepted request.
@@ -150,24 +149,21 @@ export async function deliver(
   };
 
   const accept = (batch: WriteBatch): void => {
+    const timestamps = batch.columns.timestampMs;
     for (const series of batch.series) {
       writtenSeries.add(keyOf(series.labels));
-      for (const sample of series.samples) {
-        samplesWritten += 1;
-        if (oldestWrittenMs === undefined || sample.timestampMs < oldestWrittenMs) {
-          oldestWrittenMs = sample.timestampMs;
-        }
-        for (const message of sample.messages) pending[message]! -= 1;
+      samplesWritten += series.end - series.start;
+      // Ranges are ascending by time: the first sample is the range's oldest.
+      const first = timestamps[series.start];
+      if (first !== undefined && (oldestWrittenMs === undefined || first < oldestWrittenMs)) {
+        oldestWrittenMs = first;
       }
     }
+    countMessages(batch, -1);
   };
 
   const refuse = (batch: WriteBatch, reason: string): void => {
-    for (const series of batch.series) {
-      for (const sample of series.samples) {
-        for (const message of sample.messages) if (!rejected.has(message)) rejected.set(message, reason);
-      }
-    }
+    for (const message of batch.messages) if (!rejected.has(message)) rejected.set(message, reason);
   };
 
   async function send(batch: WriteBatch): Promise<SendOutcome> {

@@ -6,8 +6,10 @@ export type {
   DecodedMessage,
   DecodedSample,
   Label,
-  NormalisedSample,
+  SampleColumns,
   Series,
+  SeriesIdentity,
+  SeriesRange,
   SeriesSample,
   SourceMessage,
   WriteBatch,
@@ -15,6 +17,10 @@ export type {
 export { decodeMessage } from './decode/index.js';
 export { SampleNormaliser, compareLabelNames, prepareExtraLabels } from './normalise.js';
 export { groupSeries } from './series.js';
+export type { GroupedSeries, SeriesStats } from './series.js';
+export { SampleTable } from './sample-table.js';
+export { batchOf, plainSeriesOf, samplesOf, writeBatchOf } from './write-batch.js';
+export type { PlainSeries } from './write-batch.js';
 export { bisectBatch, splitIntoBatches } from './split.js';
 export { planBatch } from './plan.js';
 export type { BatchPlan, BatchStats, MessageFailure } from './plan.js';

@@ -1,5 +1,6 @@
 // The data that flows through the pure pipeline:
-//   SourceMessage --decode--> DecodedSample --normalise--> NormalisedSample --series--> Series --split--> WriteBatch
+//   SourceMessage --decode--> DecodedSample --normalise--> SampleTable --series--> SampleColumns + Series
+//   --split--> WriteBatch
 // Messages are referred to by their index in the batch (a number is far cheaper than a string per sample).
 
 /** One SQS message as the pipeline sees it: no AWS types, so the pipeline runs and tests without them. */
@@ -40,7 +41,8 @@ export interface Label {
   readonly value: string;
 }
 
-/** One sample of a series after sorting and de-duplication. */
+/** One sample of a series after sorting and de-duplication, as an object (see `samplesOf`): the pipeline itself
+ * keeps samples in columns (SampleColumns), this form is for tests, tools and error reports. */
 export interface SeriesSample {
   readonly timestampMs: number;
   readonly value: number;
@@ -54,37 +56,48 @@ export interface SeriesSample {
 
 /** A complete, valid label set (with `__name__`), sorted by byte order of the name; one object per series. */
 export interface SeriesIdentity {
+  /** Index of this identity in the normaliser's `identities` (dense, from 0, in order of first appearance). */
+  readonly id: number;
   /** Canonical identity of the label set; equal label sets give equal keys. */
   readonly key: string;
   readonly labels: readonly Label[];
 }
 
 /**
- * A sample with its series identified. It is also a valid SeriesSample of its one message, so a series without
- * duplicates is made of these very objects.
+ * The samples of one batch after grouping, sorting and de-duplication, in columns rather than one object per
+ * sample: a 10,000-message batch holds tens of thousands of samples, and objects cost allocation and garbage
+ * collection time that typed arrays do not (bench/RESULTS.md, goals 1 and 5). Sample k is
+ * (timestampMs[k], value[k], stale[k]); the messages that carried it (or lost a conflict to it) are
+ * messages[messageStart[k] .. messageStart[k + 1]), ascending and without repeats.
  */
-export interface NormalisedSample extends SeriesSample {
-  /** Shared by every sample of the same label set within a batch (compare by identity). */
-  readonly series: SeriesIdentity;
-  /** Index of the contributing message in the batch (`messages` is `[message]`). */
-  readonly message: number;
+export interface SampleColumns {
+  readonly timestampMs: Float64Array;
+  readonly value: Float64Array;
+  /** 1 for a Prometheus staleness marker (encoded with the exact bits 0x7ff0000000000002; `value` is ignored). */
+  readonly stale: Uint8Array;
+  /** One more entry than there are samples. */
+  readonly messageStart: Int32Array;
+  readonly messages: Int32Array;
 }
 
-export interface Series {
+/** The samples [start, end) of `columns` that belong to one label set, strictly ascending by timestamp. */
+export interface SeriesRange {
+  readonly labels: readonly Label[];
+  readonly start: number;
+  readonly end: number;
+}
+
+export interface Series extends SeriesRange {
   /** Canonical identity of the label set; equal label sets give equal keys. */
   readonly key: string;
-  readonly labels: readonly Label[];
-  /** Strictly ascending by timestampMs. */
-  readonly samples: readonly SeriesSample[];
 }
 
 /** The content of one remote-write request, before encoding. */
 export interface WriteBatch {
-  /** Each entry's samples are strictly ascending; a series appears at most once per batch. */
-  readonly series: ReadonlyArray<{
-    readonly labels: readonly Label[];
-    readonly samples: readonly SeriesSample[];
-  }>;
+  /** Shared by every batch of one plan; the batch's samples are the ranges in `series`. */
+  readonly columns: SampleColumns;
+  /** Each range is strictly ascending; a label set appears at most once per batch. */
+  readonly series: readonly SeriesRange[];
   readonly sampleCount: number;
   /** Indexes of every message with a sample in this batch (sorted ascending, no repeats). */
   readonly messages: readonly number[];

@@ -3,7 +3,7 @@
 // sorted by the byte order of their names as remote-write requires (`Zone` < `__name__` < `app`).
 import { DEFAULT_PIPELINE_CONFIG, type PipelineConfig, type PipelineLimits } from './config.js';
 import { InvalidMessageError } from './errors.js';
-import type { DecodedSample, Label, NormalisedSample, SeriesIdentity } from './model.js';
+import type { DecodedSample, Label, SeriesIdentity } from './model.js';
 import { isValidLabelName, sanitiseLabelName, sanitiseMetricName } from './names.js';
 
 const METRIC_NAME_LABEL = '__name__';
@@ -88,7 +88,6 @@ export class SampleNormaliser {
   /** Label objects seen before, by their raw content in input order: most devices send the same labels in the
    * same order every time, and this skips sanitising, checking and sorting them again. */
   private readonly byRawContent = new Map<string, BaseLabels>();
-  private readonly singletons: number[][] = [];
   private lastInput: object | undefined;
   private lastBase: BaseLabels | undefined;
 
@@ -97,31 +96,21 @@ export class SampleNormaliser {
     this.extra = prepareExtraLabels(config.extraLabels, config.limits);
   }
 
-  /** @throws InvalidMessageError naming the message and the field. */
-  normalise(sample: DecodedSample, message: number, messageId: string): NormalisedSample {
+  /** Every series interned so far; `identities[i].id === i`. */
+  readonly identities: SeriesIdentity[] = [];
+
+  /**
+   * The series of a decoded sample: the same object for every sample of the same label set.
+   * @throws InvalidMessageError naming the message and the field.
+   */
+  seriesOf(sample: DecodedSample, messageId: string): SeriesIdentity {
     let base = this.lastBase;
     if (base === undefined || this.lastInput !== sample.labels) {
       base = this.baseLabels(sample, messageId);
       this.lastInput = sample.labels;
       this.lastBase = base;
     }
-    const series = base.byRawName.get(sample.name) ?? this.seriesNamed(base, sample, messageId);
-    // Samples of one message share one `messages` array: most samples are never duplicated, and then the
-    // normalised sample itself becomes the series sample.
-    let messages = this.singletons[message];
-    if (messages === undefined) {
-      messages = [message];
-      if (message === this.singletons.length) this.singletons.push(messages);
-      else this.singletons[message] = messages;
-    }
-    return {
-      series,
-      timestampMs: sample.timestampMs,
-      value: sample.value,
-      stale: sample.stale === true,
-      messages,
-      message,
-    };
+    return base.byRawName.get(sample.name) ?? this.seriesNamed(base, sample, messageId);
   }
 
   /** The series of a metric name not seen with these labels before (in this spelling). */
@@ -165,7 +154,8 @@ export class SampleNormaliser {
       labels.push(label);
     }
     if (!inserted) labels.push({ name: METRIC_NAME_LABEL, value: name });
-    const series: SeriesIdentity = { key: name + LABEL + base.key, labels };
+    const series: SeriesIdentity = { id: this.identities.length, key: name + LABEL + base.key, labels };
+    this.identities.push(series);
     base.series.set(name, series);
     return series;
   }

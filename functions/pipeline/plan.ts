@@ -4,8 +4,9 @@
 import { DEFAULT_PIPELINE_CONFIG, type PipelineConfig } from './config.js';
 import { decodeMessage } from './decode/index.js';
 import { InvalidMessageError } from './errors.js';
-import type { NormalisedSample, SourceMessage, WriteBatch } from './model.js';
+import type { SourceMessage, WriteBatch } from './model.js';
 import { SampleNormaliser } from './normalise.js';
+import { SampleTable } from './sample-table.js';
 import { groupSeries } from './series.js';
 import { splitIntoBatches } from './split.js';
 
@@ -57,36 +58,37 @@ export function planBatch(
   config: PipelineConfig = DEFAULT_PIPELINE_CONFIG,
   normaliser: SampleNormaliser = new SampleNormaliser(config),
 ): BatchPlan {
-  const samples: NormalisedSample[] = [];
+  const table = new SampleTable(messages.length * 4);
   const invalid: MessageFailure[] = [];
   let skippedRecords = 0;
 
   for (let index = 0; index < messages.length; index++) {
     const message = messages[index] as SourceMessage;
-    const before = samples.length;
+    const before = table.length;
     try {
       const decoded = decodeMessage(message);
       skippedRecords += decoded.skippedRecords;
-      for (const sample of decoded.samples)
-        samples.push(normaliser.normalise(sample, index, message.messageId));
+      for (const sample of decoded.samples) {
+        const series = normaliser.seriesOf(sample, message.messageId);
+        table.push(series.id, sample.timestampMs, sample.value, sample.stale === true, index);
+      }
     } catch (error) {
       // One bad sample makes the whole message invalid: its other samples are not written, so a replay after
       // the device is fixed does not meet half of them already stored.
-      samples.length = before;
+      table.truncate(before);
       invalid.push({ index, messageId: message.messageId, error: asInvalid(error, message) });
     }
   }
 
-  const { series, stats } = groupSeries(samples, messages);
-  const { batches, after } = splitIntoBatches(series, config.request);
+  const { series, columns, stats } = groupSeries(table, normaliser.identities, messages);
+  const { batches, after } = splitIntoBatches(columns, series, config.request);
 
-  let sampleCount = 0;
   let oldest = Infinity;
   for (const s of series) {
-    sampleCount += s.samples.length;
-    const first = s.samples[0];
-    if (first !== undefined && first.timestampMs < oldest) oldest = first.timestampMs;
+    const first = columns.timestampMs[s.start]!;
+    if (first < oldest) oldest = first;
   }
+  const sampleCount = columns.timestampMs.length;
   return {
     batches,
     after,

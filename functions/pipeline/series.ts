@@ -5,7 +5,8 @@
 // "duplicate sample for timestamp" to the second. The rule: the sample of the message SQS received last
 // (highest SentTimestamp) wins; between messages sent in the same millisecond, the one later in the batch wins.
 // The losing messages are still tied to the winning sample, so they are acknowledged only once it is written.
-import type { NormalisedSample, Series, SeriesIdentity, SeriesSample, SourceMessage } from './model.js';
+import type { SampleColumns, Series, SeriesIdentity, SourceMessage } from './model.js';
+import type { SampleTable } from './sample-table.js';
 
 export interface SeriesStats {
   /** Samples dropped because an identical sample (same series, timestamp and value) was already kept. */
@@ -14,84 +15,137 @@ export interface SeriesStats {
   readonly conflictsDropped: number;
 }
 
-function sameValue(a: NormalisedSample, b: NormalisedSample): boolean {
-  // Exact duplicates are what receivers accept twice: the same float bits. Object.is tells 0 from -0 and
-  // treats NaN as equal to NaN; stale markers are a distinct NaN and differ from every ordinary value.
-  return a.stale === b.stale && (a.stale || Object.is(a.value, b.value));
-}
-
-function laterMessage(messages: readonly SourceMessage[], a: number, b: number): boolean {
-  const sentA = messages[a]?.sentTimestampMs ?? 0;
-  const sentB = messages[b]?.sentTimestampMs ?? 0;
-  return sentA !== sentB ? sentA > sentB : a > b;
-}
-
-function byTimestamp(a: NormalisedSample, b: NormalisedSample): number {
-  return a.timestampMs - b.timestampMs;
-}
-
-function isSorted(group: readonly NormalisedSample[]): boolean {
-  for (let i = 1; i < group.length; i++) {
-    if ((group[i - 1] as NormalisedSample).timestampMs > (group[i] as NormalisedSample).timestampMs)
-      return false;
-  }
-  return true;
+export interface GroupedSeries {
+  /** In order of first appearance in the batch; series left without samples are omitted. */
+  readonly series: Series[];
+  readonly columns: SampleColumns;
+  readonly stats: SeriesStats;
 }
 
 /**
- * Groups samples into series (in order of first appearance), each strictly ascending by timestamp.
- * `messages` gives the SentTimestamp used to resolve conflicts.
+ * Groups the table's rows into series, each strictly ascending by timestamp. `identities[id]` is the series of
+ * rows whose `series` column holds `id`; `messages` gives the SentTimestamp used to resolve conflicts.
  */
 export function groupSeries(
-  samples: readonly NormalisedSample[],
+  table: SampleTable,
+  identities: readonly SeriesIdentity[],
   messages: readonly SourceMessage[],
-): { series: Series[]; stats: SeriesStats } {
-  const groups = new Map<SeriesIdentity, NormalisedSample[]>();
-  for (const sample of samples) {
-    const group = groups.get(sample.series);
-    if (group === undefined) groups.set(sample.series, [sample]);
-    else group.push(sample);
-  }
+): GroupedSeries {
+  const n = table.length;
+  const rowSeries = table.series;
+  const rowTime = table.timestampMs;
+  const rowValue = table.value;
+  const rowStale = table.stale;
+  const rowMessage = table.message;
 
+  // A stable counting sort by series: `order` lists the rows of each series together, in batch order, and the
+  // series come in order of first appearance.
+  const seriesCount = identities.length;
+  const count = new Int32Array(seriesCount);
+  const firstSeen: number[] = [];
+  for (let row = 0; row < n; row++) {
+    const id = rowSeries[row]!;
+    if (count[id]++ === 0) firstSeen.push(id);
+  }
+  const offset = new Int32Array(seriesCount);
+  let total = 0;
+  for (const id of firstSeen) {
+    offset[id] = total;
+    total += count[id]!;
+  }
+  const order = new Int32Array(n);
+  const next = offset.slice();
+  for (let row = 0; row < n; row++) order[next[rowSeries[row]!]!++] = row;
+
+  const timestampMs = new Float64Array(n);
+  const value = new Float64Array(n);
+  const stale = new Uint8Array(n);
+  const messageStart = new Int32Array(n + 1);
+  const contributors = new Int32Array(n);
+  let kept = 0;
+  let contributorCount = 0;
   let duplicatesDropped = 0;
   let conflictsDropped = 0;
   const series: Series[] = [];
-  for (const [identity, group] of groups) {
-    // Devices mostly report in order, so sorting is usually skipped; Array#sort is stable, so equal timestamps
-    // keep batch order.
-    if (!isSorted(group)) group.sort(byTimestamp);
-    const out: SeriesSample[] = [];
-    let i = 0;
-    while (i < group.length) {
-      let winner = group[i] as NormalisedSample;
+  const sent = (row: number): number => messages[rowMessage[row]!]?.sentTimestampMs ?? 0;
+
+  for (const id of firstSeen) {
+    const from = offset[id]!;
+    const to = from + count[id]!;
+    // Devices mostly report in order, so sorting is usually skipped. Ties keep batch order (rows ascend).
+    let sorted = true;
+    for (let i = from + 1; i < to; i++) {
+      if (rowTime[order[i - 1]!]! > rowTime[order[i]!]!) {
+        sorted = false;
+        break;
+      }
+    }
+    if (!sorted) {
+      const rows = Array.from(order.subarray(from, to));
+      rows.sort((a, b) => rowTime[a]! - rowTime[b]! || a - b);
+      order.set(rows, from);
+    }
+
+    const start = kept;
+    let i = from;
+    while (i < to) {
+      const first = order[i]!;
+      const time = rowTime[first]!;
       let j = i + 1;
-      if (j < group.length && (group[j] as NormalisedSample).timestampMs === winner.timestampMs) {
-        // Several samples at one timestamp: the latest message's value wins; the others are exact duplicates of
-        // it or lost conflicts, and every contributing message is remembered.
-        for (; j < group.length && (group[j] as NormalisedSample).timestampMs === winner.timestampMs; j++) {
-          const other = group[j] as NormalisedSample;
-          if (laterMessage(messages, other.message, winner.message)) winner = other;
+      while (j < to && rowTime[order[j]!] === time) j++;
+      let winner = first;
+      if (j - i > 1) {
+        // Several samples at one timestamp: the latest message's value wins; the others are exact duplicates
+        // of it or lost conflicts, and every contributing message is remembered (once, ascending).
+        for (let k = i + 1; k < j; k++) {
+          const row = order[k]!;
+          const sentRow = sent(row);
+          const sentWinner = sent(winner);
+          if (sentRow !== sentWinner ? sentRow > sentWinner : rowMessage[row]! > rowMessage[winner]!)
+            winner = row;
         }
-        const contributors = new Set<number>();
+        const contributed: number[] = [];
         for (let k = i; k < j; k++) {
-          const other = group[k] as NormalisedSample;
-          contributors.add(other.message);
-          if (other === winner) continue;
-          if (sameValue(winner, other)) duplicatesDropped++;
+          const row = order[k]!;
+          contributed.push(rowMessage[row]!);
+          if (row === winner) continue;
+          // Exact duplicates are what receivers accept twice: the same float bits. Object.is tells 0 from -0
+          // and treats NaN as equal to NaN; stale markers differ from every ordinary value.
+          const same =
+            rowStale[row] === rowStale[winner] &&
+            (rowStale[row] === 1 || Object.is(rowValue[row], rowValue[winner]));
+          if (same) duplicatesDropped++;
           else conflictsDropped++;
         }
-        out.push({
-          timestampMs: winner.timestampMs,
-          value: winner.value,
-          stale: winner.stale,
-          messages: [...contributors].sort((a, b) => a - b),
-        });
+        contributed.sort((a, b) => a - b);
+        let previous = -1;
+        for (const message of contributed) {
+          if (message !== previous) contributors[contributorCount++] = message;
+          previous = message;
+        }
       } else {
-        out.push(winner);
+        contributors[contributorCount++] = rowMessage[first]!;
       }
+      timestampMs[kept] = time;
+      value[kept] = rowValue[winner]!;
+      stale[kept] = rowStale[winner]!;
+      kept++;
+      messageStart[kept] = contributorCount;
       i = j;
     }
-    series.push({ key: identity.key, labels: identity.labels, samples: out });
+    const identity = identities[id]!;
+    series.push({ key: identity.key, labels: identity.labels, start, end: kept });
   }
-  return { series, stats: { duplicatesDropped, conflictsDropped } };
+
+  return {
+    series,
+    columns: {
+      timestampMs: timestampMs.subarray(0, kept),
+      value: value.subarray(0, kept),
+      stale: stale.subarray(0, kept),
+      messageStart: messageStart.subarray(0, kept + 1),
+      messages: contributors.subarray(0, contributorCount),
+    },
+    stats: { duplicatesDropped, conflictsDropped },
+  };
 }

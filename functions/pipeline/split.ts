@@ -3,25 +3,11 @@
 // per-series order must hold across requests (Remote-Write 1.0 §Ordering).
 import type { RequestLimits } from './config.js';
 import { encodedLabelsSize, encodedSampleSize } from './encode.js';
-import type { Label, Series, SeriesSample, WriteBatch } from './model.js';
+import type { SampleColumns, SeriesRange, WriteBatch } from './model.js';
+import { batchOf } from './write-batch.js';
 
 // Tag and an upper bound of the length varint of a TimeSeries entry (requests stay far below 2^28 bytes).
 const SERIES_HEADER_BYTES = 1 + 4;
-
-interface Chunk {
-  readonly labels: readonly Label[];
-  readonly samples: readonly SeriesSample[];
-}
-
-function toBatch(chunks: readonly Chunk[]): WriteBatch {
-  const messages = new Set<number>();
-  let sampleCount = 0;
-  for (const chunk of chunks) {
-    sampleCount += chunk.samples.length;
-    for (const sample of chunk.samples) for (const message of sample.messages) messages.add(message);
-  }
-  return { series: chunks, sampleCount, messages: [...messages].sort((a, b) => a - b) };
-}
 
 export interface SplitResult {
   readonly batches: WriteBatch[];
@@ -31,19 +17,24 @@ export interface SplitResult {
 
 /** Packs series into requests in order; never more than `maxSamplesPerRequest` samples or (but for a single
  * sample that alone exceeds it) `maxBytesPerRequest` encoded bytes per request. */
-export function splitIntoBatches(series: readonly Series[], limits: RequestLimits): SplitResult {
+export function splitIntoBatches(
+  columns: SampleColumns,
+  series: readonly SeriesRange[],
+  limits: RequestLimits,
+): SplitResult {
   const maxSamples = Math.max(1, limits.maxSamplesPerRequest);
   const maxBytes = limits.maxBytesPerRequest;
+  const timestamps = columns.timestampMs;
   const batches: WriteBatch[] = [];
   const after: number[][] = [];
-  let chunks: Chunk[] = [];
+  let chunks: SeriesRange[] = [];
   let count = 0;
   let bytes = 0;
   let prerequisites = new Set<number>();
 
   const flush = (): void => {
     if (chunks.length === 0) return;
-    batches.push(toBatch(chunks));
+    batches.push(batchOf(columns, chunks));
     after.push([...prerequisites].sort((a, b) => a - b));
     chunks = [];
     count = 0;
@@ -53,15 +44,15 @@ export function splitIntoBatches(series: readonly Series[], limits: RequestLimit
 
   for (const s of series) {
     const header = SERIES_HEADER_BYTES + encodedLabelsSize(s.labels);
-    let start = 0;
+    let start = s.start;
     let open = false; // whether a chunk of this series is open in the current batch
     let lastBatch = -1; // the batch that holds this series' previous chunk
-    for (let i = 0; i < s.samples.length; i++) {
-      const size = encodedSampleSize((s.samples[i] as SeriesSample).timestampMs);
+    for (let i = s.start; i < s.end; i++) {
+      const size = encodedSampleSize(timestamps[i]!);
       const extra = open ? size : header + size;
       if (count > 0 && (count + 1 > maxSamples || bytes + extra > maxBytes)) {
         if (open) {
-          chunks.push({ labels: s.labels, samples: s.samples.slice(start, i) });
+          chunks.push({ labels: s.labels, start, end: i });
           start = i;
           lastBatch = batches.length;
         }
@@ -76,7 +67,7 @@ export function splitIntoBatches(series: readonly Series[], limits: RequestLimit
       bytes += size;
       count++;
     }
-    if (open) chunks.push({ labels: s.labels, samples: start === 0 ? s.samples : s.samples.slice(start) });
+    if (open) chunks.push(start === s.start ? s : { labels: s.labels, start, end: s.end });
   }
   flush();
   return { batches, after };
@@ -89,21 +80,23 @@ export function splitIntoBatches(series: readonly Series[], limits: RequestLimit
  */
 export function bisectBatch(batch: WriteBatch): [WriteBatch, WriteBatch] | undefined {
   if (batch.sampleCount < 2) return undefined;
+  const { columns } = batch;
+  const timestamps = columns.timestampMs;
   const order: Array<{ series: number; timestampMs: number }> = [];
   batch.series.forEach((s, series) => {
-    for (const sample of s.samples) order.push({ series, timestampMs: sample.timestampMs });
+    for (let k = s.start; k < s.end; k++) order.push({ series, timestampMs: timestamps[k]! });
   });
   order.sort((a, b) => a.timestampMs - b.timestampMs || a.series - b.series);
   // Samples of one series have distinct timestamps, so the left half holds a prefix of each series.
   const leftCounts = new Array<number>(batch.series.length).fill(0);
   const half = Math.floor(order.length / 2);
   for (let i = 0; i < half; i++) leftCounts[(order[i] as { series: number }).series]!++;
-  const left: Chunk[] = [];
-  const right: Chunk[] = [];
+  const left: SeriesRange[] = [];
+  const right: SeriesRange[] = [];
   batch.series.forEach((s, index) => {
-    const n = leftCounts[index] as number;
-    if (n > 0) left.push({ labels: s.labels, samples: s.samples.slice(0, n) });
-    if (n < s.samples.length) right.push({ labels: s.labels, samples: s.samples.slice(n) });
+    const split = s.start + (leftCounts[index] as number);
+    if (split > s.start) left.push({ labels: s.labels, start: s.start, end: split });
+    if (split < s.end) right.push({ labels: s.labels, start: split, end: s.end });
   });
-  return [toBatch(left), toBatch(right)];
+  return [batchOf(columns, left), batchOf(columns, right)];
 }

@@ -5,34 +5,24 @@ import { test } from 'node:test';
 import { noAuth } from '../../functions/ingest/auth/authenticator.js';
 import { deliver } from '../../functions/ingest/delivery.js';
 import type { AttemptResult, RemoteWriteClient } from '../../functions/ingest/remote-write-client.js';
-import { bisectBatch } from '../../functions/pipeline/index.js';
+import { bisectBatch, plainSeriesOf, writeBatchOf } from '../../functions/pipeline/index.js';
 import type { WriteBatch } from '../../functions/pipeline/model.js';
 
 function batch(device: string, samples: Array<[number, number[]]>): WriteBatch {
-  const messages = [...new Set(samples.flatMap(([, m]) => m))].sort((a, b) => a - b);
-  return {
-    series: [
-      {
-        labels: [
-          { name: '__name__', value: 'm' },
-          { name: 'device', value: device },
-        ],
-        samples: samples.map(([timestampMs, msgs]) => ({
-          timestampMs,
-          value: 1,
-          stale: false,
-          messages: msgs,
-        })),
-      },
-    ],
-    sampleCount: samples.length,
-    messages,
-  };
+  return writeBatchOf([
+    {
+      labels: [
+        { name: '__name__', value: 'm' },
+        { name: 'device', value: device },
+      ],
+      samples: samples.map(([timestampMs, msgs]) => ({ timestampMs, value: 1, messages: msgs })),
+    },
+  ]);
 }
 
 /** Encodes a batch as its JSON so the stand-in client can tell requests apart. */
 const encode = (b: WriteBatch) =>
-  Buffer.from(JSON.stringify(b.series.map((s) => s.samples.map((x) => x.timestampMs))));
+  Buffer.from(JSON.stringify(plainSeriesOf(b).map((s) => s.samples.map((x) => x.timestampMs))));
 
 function scriptedClient(
   answer: (body: string, n: number) => AttemptResult,

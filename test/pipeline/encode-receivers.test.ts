@@ -10,6 +10,7 @@ import { REMOTE_WRITE_HEADERS } from '../../functions/pipeline/headers.js';
 import type { Label, WriteBatch } from '../../functions/pipeline/model.js';
 import { startPrometheus } from '../support/prometheus.js';
 import { seriesKey, StrictReceiver } from '../support/strict-receiver.js';
+import { writeBatchOf } from '../../functions/pipeline/write-batch.js';
 
 function post(url: string, body: Uint8Array): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -66,7 +67,7 @@ function sampleBatch(): WriteBatch {
       ],
     },
   ];
-  return { series, sampleCount: values.length + 2, messages: [0, 1] };
+  return writeBatchOf(series);
 }
 
 describe('encoded requests against the receivers', { timeout: 120_000 }, () => {

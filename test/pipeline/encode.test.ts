@@ -19,6 +19,7 @@ import {
 import { REMOTE_WRITE_HEADERS, RESERVED_HEADERS, USER_AGENT } from '../../functions/pipeline/headers.js';
 import type { Label, SeriesSample, WriteBatch } from '../../functions/pipeline/model.js';
 import { decodeWriteRequest, STALE_NAN_BITS } from '../support/strict-receiver.js';
+import { writeBatchOf } from '../../functions/pipeline/write-batch.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const snappyjs = createRequire(import.meta.url)('snappyjs') as {
@@ -35,14 +36,7 @@ interface TestSeries {
 }
 
 function batchOf(series: TestSeries[]): WriteBatch {
-  return {
-    series: series.map((s) => ({
-      labels: s.labels,
-      samples: s.samples.map((x) => ({ ...x, messages: [0] })),
-    })),
-    sampleCount: series.reduce((n, s) => n + s.samples.length, 0),
-    messages: [0],
-  };
+  return writeBatchOf(series);
 }
 
 const label = (name: string, value: string): Label => ({ name, value });

@@ -75,38 +75,36 @@ describe('name sanitisation', () => {
 
 describe('label normalisation', () => {
   test('sorts by byte order with __name__ in its place, not first', () => {
-    const out = new SampleNormaliser(config()).normalise(
+    const out = new SampleNormaliser(config()).seriesOf(
       sample('up', { app: 'a', Zone: 'z', _x: 'x' }),
-      0,
       'm-1',
     );
     assert.deepEqual(
-      out.series.labels.map((l) => l.name),
+      out.labels.map((l) => l.name),
       ['Zone', '__name__', '_x', 'app'],
     );
-    assert.deepEqual(out.series.labels[1], { name: '__name__', value: 'up' });
+    assert.deepEqual(out.labels[1], { name: '__name__', value: 'up' });
   });
 
   test('drops empty values and merges extra labels, the message winning', () => {
     const normaliser = new SampleNormaliser(config({ region: 'eu-west-1', site: 'default' }));
-    const out = normaliser.normalise(sample('t', { site: 'north', empty: '' }), 3, 'm-1');
-    assert.deepEqual(out.series.labels, [
+    const out = normaliser.seriesOf(sample('t', { site: 'north', empty: '' }), 'm-1');
+    assert.deepEqual(out.labels, [
       { name: '__name__', value: 't' },
       { name: 'region', value: 'eu-west-1' },
       { name: 'site', value: 'north' },
     ]);
-    assert.equal(out.message, 3);
   });
 
   test('sanitises names, and refuses two labels that collide once sanitised', () => {
     const normaliser = new SampleNormaliser(config());
-    const out = normaliser.normalise(sample('a.b', { 'device-id': 'd1' }), 0, 'm-1');
+    const out = normaliser.seriesOf(sample('a.b', { 'device-id': 'd1' }), 'm-1');
     assert.deepEqual(
-      out.series.labels.map((l) => `${l.name}=${l.value}`),
+      out.labels.map((l) => `${l.name}=${l.value}`),
       ['__name__=a_b', 'device_id=d1'],
     );
     invalid(
-      () => normaliser.normalise(sample('x', { 'a-b': '1', a_b: '2' }), 0, 'm-1'),
+      () => normaliser.seriesOf(sample('x', { 'a-b': '1', a_b: '2' }), 'm-1'),
       /^labels\.a_b$/,
       /both become "a_b"/,
     );
@@ -114,8 +112,7 @@ describe('label normalisation', () => {
 
   test('refuses labels starting with __, naming the record', () => {
     invalid(
-      () =>
-        new SampleNormaliser(config()).normalise(sample('x', { __name__: 'y' }, { path: '[2]' }), 0, 'm-1'),
+      () => new SampleNormaliser(config()).seriesOf(sample('x', { __name__: 'y' }, { path: '[2]' }), 'm-1'),
       /^\[2\]\.labels\.__name__$/,
       /reserved/,
     );
@@ -125,15 +122,14 @@ describe('label normalisation', () => {
     const many: Record<string, string> = {};
     for (let i = 0; i < 70; i++) many[`l${i}`] = 'v';
     invalid(
-      () => new SampleNormaliser(config()).normalise(sample('x', many), 0, 'm-1'),
+      () => new SampleNormaliser(config()).seriesOf(sample('x', many), 'm-1'),
       /labels/,
       /71 labels .* limit is 70/,
     );
     invalid(
       () =>
-        new SampleNormaliser(config({}, { maxLabelValueLength: 4 })).normalise(
+        new SampleNormaliser(config({}, { maxLabelValueLength: 4 })).seriesOf(
           sample('x', { a: 'long!' }),
-          0,
           'm-1',
         ),
       /labels\.a/,
@@ -142,26 +138,20 @@ describe('label normalisation', () => {
     // Limits are in UTF-8 bytes, as receivers count them: 3 characters of 2 bytes each exceed 5 bytes.
     invalid(
       () =>
-        new SampleNormaliser(config({}, { maxLabelValueLength: 5 })).normalise(
+        new SampleNormaliser(config({}, { maxLabelValueLength: 5 })).seriesOf(
           sample('x', { a: 'ééé' }),
-          0,
           'm-1',
         ),
       /labels\.a/,
       /6 bytes, the limit is 5/,
     );
     assert.doesNotThrow(() =>
-      new SampleNormaliser(config({}, { maxLabelValueLength: 6 })).normalise(
-        sample('x', { a: 'ééé' }),
-        0,
-        'm-1',
-      ),
+      new SampleNormaliser(config({}, { maxLabelValueLength: 6 })).seriesOf(sample('x', { a: 'ééé' }), 'm-1'),
     );
     invalid(
       () =>
-        new SampleNormaliser(config({}, { maxLabelNameLength: 3 })).normalise(
+        new SampleNormaliser(config({}, { maxLabelNameLength: 3 })).seriesOf(
           sample('x', { abcd: 'v' }),
-          0,
           'm-1',
         ),
       /labels\.abcd/,
@@ -171,14 +161,14 @@ describe('label normalisation', () => {
 
   test('gives equal keys to equal label sets whatever the input order, and different keys otherwise', () => {
     const n = new SampleNormaliser(config());
-    const a = n.normalise(sample('m', { a: '1', b: '2' }), 0, 'm-1');
-    const b = n.normalise(sample('m', { b: '2', a: '1' }), 0, 'm-1');
-    const c = n.normalise(sample('m', { a: '12' }), 0, 'm-1');
-    const d = n.normalise(sample('m', { a: '1', b: '2' }), 0, 'm-1');
-    assert.equal(a.series.key, b.series.key);
-    assert.equal(a.series.key, d.series.key);
-    assert.equal(a.series, d.series, 'one identity object per series');
-    assert.notEqual(a.series.key, c.series.key);
+    const a = n.seriesOf(sample('m', { a: '1', b: '2' }), 'm-1');
+    const b = n.seriesOf(sample('m', { b: '2', a: '1' }), 'm-1');
+    const c = n.seriesOf(sample('m', { a: '12' }), 'm-1');
+    const d = n.seriesOf(sample('m', { a: '1', b: '2' }), 'm-1');
+    assert.equal(a.key, b.key);
+    assert.equal(a.key, d.key);
+    assert.equal(a, d, 'one identity object per series');
+    assert.notEqual(a.key, c.key);
   });
 
   test('rejects invalid EXTRA_LABELS at configuration time', () => {
@@ -198,17 +188,17 @@ describe('label normalisation', () => {
         }
         let out;
         try {
-          out = normaliser.normalise(sample(name, labels), 0, 'm-1');
+          out = normaliser.seriesOf(sample(name, labels), 'm-1');
         } catch (error) {
           assert.ok(error instanceof InvalidMessageError, String(error));
           return;
         }
-        const names = out.series.labels.map((l) => l.name);
+        const names = out.labels.map((l) => l.name);
         for (let i = 1; i < names.length; i++) {
           assert.ok(Buffer.compare(Buffer.from(names[i - 1]!), Buffer.from(names[i]!)) < 0, names.join(','));
         }
         assert.equal(names.filter((n) => n === '__name__').length, 1);
-        for (const l of out.series.labels) {
+        for (const l of out.labels) {
           assert.notEqual(l.name, '');
           assert.notEqual(l.value, '');
           assert.ok(l.name === '__name__' ? isValidMetricName(l.value) : isValidLabelName(l.name));

@@ -3,33 +3,34 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import type {
   Label,
-  NormalisedSample,
-  Series,
   SeriesIdentity,
+  SeriesSample,
   SourceMessage,
   WriteBatch,
 } from '../../functions/pipeline/model.js';
 import { encodeWriteRequest } from '../../functions/pipeline/encode.js';
-import { groupSeries } from '../../functions/pipeline/series.js';
+import { SampleTable } from '../../functions/pipeline/sample-table.js';
+import { groupSeries, type SeriesStats } from '../../functions/pipeline/series.js';
 import { bisectBatch, splitIntoBatches } from '../../functions/pipeline/split.js';
+import {
+  plainSeriesOf,
+  samplesOf,
+  writeBatchOf,
+  type PlainSeries,
+} from '../../functions/pipeline/write-batch.js';
 
 const T0 = 1_732_531_200_000;
 
-const identities = new Map<string, SeriesIdentity>();
+interface Row {
+  readonly key: string;
+  readonly timestampMs: number;
+  readonly value: number;
+  readonly message: number;
+  readonly stale: boolean;
+}
 
-function normalised(
-  key: string,
-  timestampMs: number,
-  value: number,
-  message: number,
-  stale = false,
-): NormalisedSample {
-  let series = identities.get(key);
-  if (series === undefined) {
-    series = { key, labels: [{ name: '__name__', value: key }] };
-    identities.set(key, series);
-  }
-  return { series, timestampMs, value, message, messages: [message], stale };
+function normalised(key: string, timestampMs: number, value: number, message: number, stale = false): Row {
+  return { key, timestampMs, value, message, stale };
 }
 
 function messages(count: number, sent: (i: number) => number = () => T0): SourceMessage[] {
@@ -40,9 +41,30 @@ function messages(count: number, sent: (i: number) => number = () => T0): Source
   }));
 }
 
+/** groupSeries over a table of the given rows, with its series read back as objects. */
+function group(
+  rows: readonly Row[],
+  batch: readonly SourceMessage[],
+): { series: Array<{ key: string; samples: SeriesSample[] }>; stats: SeriesStats } {
+  const identities: SeriesIdentity[] = [];
+  const byKey = new Map<string, SeriesIdentity>();
+  const table = new SampleTable(1);
+  for (const row of rows) {
+    let identity = byKey.get(row.key);
+    if (identity === undefined) {
+      identity = { id: identities.length, key: row.key, labels: [{ name: '__name__', value: row.key }] };
+      identities.push(identity);
+      byKey.set(row.key, identity);
+    }
+    table.push(identity.id, row.timestampMs, row.value, row.stale, row.message);
+  }
+  const { series, columns, stats } = groupSeries(table, identities, batch);
+  return { series: series.map((s) => ({ key: s.key, samples: samplesOf(columns, s) })), stats };
+}
+
 describe('groupSeries', () => {
   test('groups by key, sorts by timestamp, keeps first-appearance order of series', () => {
-    const { series } = groupSeries(
+    const { series } = group(
       [normalised('b', T0 + 2, 2, 0), normalised('a', T0 + 1, 1, 1), normalised('b', T0 + 1, 1, 2)],
       messages(3),
     );
@@ -56,7 +78,7 @@ describe('groupSeries', () => {
   });
 
   test('sends exact duplicates once and remembers every message that carried them', () => {
-    const { series, stats } = groupSeries(
+    const { series, stats } = group(
       [
         normalised('a', T0, 1, 0),
         normalised('a', T0, 1, 2),
@@ -75,7 +97,7 @@ describe('groupSeries', () => {
 
   test('resolves conflicts by the latest SentTimestamp, then by batch position', () => {
     const sent = [T0 + 10, T0 + 30, T0 + 20, T0 + 30];
-    const { series, stats } = groupSeries(
+    const { series, stats } = group(
       [
         normalised('a', T0, 1, 0),
         normalised('a', T0, 2, 1),
@@ -86,7 +108,7 @@ describe('groupSeries', () => {
     );
     assert.equal(series[0]!.samples[0]!.value, 4); // m1 and m3 were both sent at +30: the later in the batch wins
     assert.deepEqual(stats, { duplicatesDropped: 0, conflictsDropped: 3 });
-    const reversed = groupSeries(
+    const reversed = group(
       [
         normalised('a', T0, 4, 3),
         normalised('a', T0, 3, 2),
@@ -103,7 +125,7 @@ describe('groupSeries', () => {
   });
 
   test('tells a stale marker from NaN and 0 from -0', () => {
-    const { series, stats } = groupSeries(
+    const { series, stats } = group(
       [
         normalised('a', T0, NaN, 0),
         normalised('a', T0, 0, 1, true),
@@ -118,9 +140,8 @@ describe('groupSeries', () => {
   });
 });
 
-function series(key: string, count: number, labels: Label[] = [], step = 1000): Series {
+function series(key: string, count: number, labels: Label[] = [], step = 1000): PlainSeries {
   return {
-    key,
     labels: [{ name: '__name__', value: key }, ...labels],
     samples: Array.from({ length: count }, (_, i) => ({
       timestampMs: T0 + i * step,
@@ -131,10 +152,18 @@ function series(key: string, count: number, labels: Label[] = [], step = 1000): 
   };
 }
 
+function split(
+  input: readonly PlainSeries[],
+  limits: { maxSamplesPerRequest: number; maxBytesPerRequest: number },
+): ReturnType<typeof splitIntoBatches> {
+  const whole = writeBatchOf(input);
+  return splitIntoBatches(whole.columns, whole.series, limits);
+}
+
 function flatten(batches: readonly WriteBatch[]): Map<string, number[]> {
   const out = new Map<string, number[]>();
   for (const batch of batches) {
-    for (const s of batch.series) {
+    for (const s of plainSeriesOf(batch)) {
       const name = s.labels[0]!.value;
       out.set(name, [...(out.get(name) ?? []), ...s.samples.map((x) => x.timestampMs)]);
     }
@@ -144,7 +173,7 @@ function flatten(batches: readonly WriteBatch[]): Map<string, number[]> {
 
 describe('splitIntoBatches', () => {
   test('bounds requests by samples and chains the continuation of a series', () => {
-    const { batches, after } = splitIntoBatches([series('a', 5), series('b', 3)], {
+    const { batches, after } = split([series('a', 5), series('b', 3)], {
       maxSamplesPerRequest: 3,
       maxBytesPerRequest: 1 << 20,
     });
@@ -163,13 +192,10 @@ describe('splitIntoBatches', () => {
 
   test('bounds requests by encoded bytes, and keeps independent series independent', () => {
     const long = [{ name: 'description', value: 'x'.repeat(300) }];
-    const { batches, after } = splitIntoBatches(
-      [series('a', 1, long), series('b', 1, long), series('c', 1, long)],
-      {
-        maxSamplesPerRequest: 100,
-        maxBytesPerRequest: 800,
-      },
-    );
+    const { batches, after } = split([series('a', 1, long), series('b', 1, long), series('c', 1, long)], {
+      maxSamplesPerRequest: 100,
+      maxBytesPerRequest: 800,
+    });
     assert.deepEqual(
       batches.map((b) => b.sampleCount),
       [2, 1],
@@ -178,7 +204,7 @@ describe('splitIntoBatches', () => {
   });
 
   test('puts a lone sample that exceeds the byte bound in a request of its own', () => {
-    const { batches } = splitIntoBatches([series('a', 2, [{ name: 'big', value: 'x'.repeat(2000) }])], {
+    const { batches } = split([series('a', 2, [{ name: 'big', value: 'x'.repeat(2000) }])], {
       maxSamplesPerRequest: 100,
       maxBytesPerRequest: 1000,
     });
@@ -196,7 +222,7 @@ describe('splitIntoBatches', () => {
         fc.integer({ min: 60, max: 3000 }),
         (sizes, maxSamples, maxBytes) => {
           const input = sizes.map((n, i) => series(`s${i}`, n, [{ name: 'device', value: `d${i}` }]));
-          const { batches, after } = splitIntoBatches(input, {
+          const { batches, after } = split(input, {
             maxSamplesPerRequest: maxSamples,
             maxBytesPerRequest: maxBytes,
           });
@@ -214,7 +240,7 @@ describe('splitIntoBatches', () => {
             assert.ok(encoded <= maxBytes || batch.sampleCount === 1, `${encoded} bytes > ${maxBytes}`);
             assert.equal(
               batch.sampleCount,
-              batch.series.reduce((n, s) => n + s.samples.length, 0),
+              batch.series.reduce((n, s) => n + s.end - s.start, 0),
             );
             for (const s of batch.series) {
               const name = s.labels[0]!.value;
@@ -236,7 +262,7 @@ describe('bisectBatch', () => {
   test('splits by time so each series keeps its order when left is sent before right', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 1, max: 20 }), { minLength: 1, maxLength: 6 }), (sizes) => {
-        const { batches } = splitIntoBatches(
+        const { batches } = split(
           sizes.map((n, i) => series(`s${i}`, n, [], 700 + i * 300)),
           { maxSamplesPerRequest: 1000, maxBytesPerRequest: 1 << 20 },
         );
@@ -256,7 +282,7 @@ describe('bisectBatch', () => {
   });
 
   test('recursion reaches single samples', () => {
-    let batch: WriteBatch = splitIntoBatches([series('a', 5), series('b', 2)], {
+    let batch: WriteBatch = split([series('a', 5), series('b', 2)], {
       maxSamplesPerRequest: 100,
       maxBytesPerRequest: 1 << 20,
     }).batches[0]!;

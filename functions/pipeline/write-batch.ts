@@ -1,0 +1,91 @@
+// Building WriteBatches over SampleColumns, and reading them back as plain objects (for tests, tools and error
+// reports; the hot path never materialises per-sample objects).
+import type { Label, SampleColumns, SeriesRange, SeriesSample, WriteBatch } from './model.js';
+
+/** A batch of the given ranges of `columns`, with its sample count and the sorted list of its messages. */
+export function batchOf(columns: SampleColumns, series: readonly SeriesRange[]): WriteBatch {
+  const { messageStart, messages } = columns;
+  let sampleCount = 0;
+  let highest = -1;
+  for (const range of series) {
+    sampleCount += range.end - range.start;
+    const last = messageStart[range.end]!;
+    for (let c = messageStart[range.start]!; c < last; c++)
+      if (messages[c]! > highest) highest = messages[c]!;
+  }
+  // Marks instead of a Set and a sort: message indexes are small dense integers.
+  const seen = new Uint8Array(highest + 1);
+  for (const range of series) {
+    const last = messageStart[range.end]!;
+    for (let c = messageStart[range.start]!; c < last; c++) seen[messages[c]!] = 1;
+  }
+  const list: number[] = [];
+  for (let message = 0; message <= highest; message++) if (seen[message] === 1) list.push(message);
+  return { columns, series, sampleCount, messages: list };
+}
+
+/** The samples of one range as objects. */
+export function samplesOf(columns: SampleColumns, range: Pick<SeriesRange, 'start' | 'end'>): SeriesSample[] {
+  const out: SeriesSample[] = [];
+  for (let k = range.start; k < range.end; k++) {
+    out.push({
+      timestampMs: columns.timestampMs[k]!,
+      value: columns.value[k]!,
+      stale: columns.stale[k] === 1,
+      messages: Array.from(columns.messages.subarray(columns.messageStart[k]!, columns.messageStart[k + 1]!)),
+    });
+  }
+  return out;
+}
+
+/** A plain description of one series of a batch, as tests and tools write it. */
+export interface PlainSeries {
+  readonly labels: readonly Label[];
+  readonly samples: ReadonlyArray<{
+    readonly timestampMs: number;
+    readonly value: number;
+    readonly stale?: boolean;
+    /** @default [0] */
+    readonly messages?: readonly number[];
+  }>;
+}
+
+/** A WriteBatch holding exactly the given series and samples, in the order given (nothing is sorted or checked). */
+export function writeBatchOf(series: readonly PlainSeries[]): WriteBatch {
+  let total = 0;
+  let contributorTotal = 0;
+  for (const s of series) {
+    total += s.samples.length;
+    for (const sample of s.samples) contributorTotal += (sample.messages ?? [0]).length;
+  }
+  const columns: SampleColumns = {
+    timestampMs: new Float64Array(total),
+    value: new Float64Array(total),
+    stale: new Uint8Array(total),
+    messageStart: new Int32Array(total + 1),
+    messages: new Int32Array(contributorTotal),
+  };
+  const ranges: SeriesRange[] = [];
+  let k = 0;
+  let c = 0;
+  for (const s of series) {
+    const start = k;
+    for (const sample of s.samples) {
+      columns.timestampMs[k] = sample.timestampMs;
+      columns.value[k] = sample.value;
+      columns.stale[k] = sample.stale === true ? 1 : 0;
+      for (const message of sample.messages ?? [0]) columns.messages[c++] = message;
+      k++;
+      columns.messageStart[k] = c;
+    }
+    ranges.push({ labels: s.labels, start, end: k });
+  }
+  return batchOf(columns, ranges);
+}
+
+/** A batch as plain series, the inverse of writeBatchOf. */
+export function plainSeriesOf(
+  batch: WriteBatch,
+): Array<{ labels: readonly Label[]; samples: SeriesSample[] }> {
+  return batch.series.map((range) => ({ labels: range.labels, samples: samplesOf(batch.columns, range) }));
+}
