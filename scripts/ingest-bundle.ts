@@ -22,7 +22,12 @@ export interface BundleIngestOptions {
 /** Node.js version the bundle's syntax targets: the oldest Lambda runtime the stack may select. */
 export const INGEST_NODE_TARGET = 'node22';
 
-export function ingestEsbuildOptions(outDir: string): BuildOptions {
+/** Module path of the snappy native binary for a Linux (glibc, as on Lambda) machine with the given CPU. */
+export function snappyBinaryModule(cpu: BundleCpu): string {
+  return `@napi-rs/snappy-linux-${cpu}-gnu/snappy.linux-${cpu}-gnu.node`;
+}
+
+export function ingestEsbuildOptions(outDir: string, cpu: BundleCpu = hostCpu()): BuildOptions {
   return {
     entryPoints: [join(projectRoot, 'functions/ingest/index.ts')],
     outdir: outDir,
@@ -40,8 +45,11 @@ export function ingestEsbuildOptions(outDir: string): BuildOptions {
     sourcemap: true,
     sourcesContent: false,
     legalComments: 'none',
-    // snappy loads a per-platform native binary with require(); it cannot be bundled and is copied beside.
-    external: ['snappy', '@napi-rs/*'],
+    // The native snappy binary cannot be bundled; it is copied beside. The bundle loads it directly
+    // (functions/pipeline/snappy-binding.ts) instead of through the `snappy` package's platform-probing loader.
+    external: ['@napi-rs/*'],
+    alias: { snappy: join(projectRoot, 'functions/pipeline/snappy-binding.ts') },
+    define: { SNAPPY_NATIVE_BINARY: JSON.stringify(snappyBinaryModule(cpu)) },
     // Bundled CommonJS dependencies call require() for Node built-ins; ESM output has no require of its own.
     banner: {
       js: "import { createRequire as __bridgeCreateRequire } from 'node:module'; const require = __bridgeCreateRequire(import.meta.url);",
@@ -56,7 +64,7 @@ export function ingestEsbuildOptions(outDir: string): BuildOptions {
  * paths removed, so an asset hash built from it is the same on every checkout.
  */
 export function ingestBuildDescriptor(cpu: BundleCpu): string {
-  const options = JSON.stringify(ingestEsbuildOptions('/asset-output')).split(projectRoot).join('.');
+  const options = JSON.stringify(ingestEsbuildOptions('/asset-output', cpu)).split(projectRoot).join('.');
   return JSON.stringify({ cpu, esbuild: JSON.parse(options) as unknown, snappy: snappyVersion() });
 }
 
@@ -72,7 +80,7 @@ function snappyVersion(): string {
   return pkg.version;
 }
 
-/** Folder holding `snappy` and `@napi-rs/snappy-linux-<cpu>-gnu` for the given CPU. */
+/** Folder holding `@napi-rs/snappy-linux-<cpu>-gnu` for the given CPU. */
 function snappyModules(cpu: BundleCpu): string {
   if (cpu === hostCpu() && process.platform === 'linux') return join(projectRoot, 'node_modules');
   const version = snappyVersion();
@@ -120,12 +128,12 @@ function prepareOutDir(outDir: string): void {
   mkdirSync(outDir, { recursive: true });
 }
 
+/** Copies the native binary's package; the `snappy` package itself (its loader) is not needed at run time. */
 function copySnappy(cpu: BundleCpu, outDir: string): void {
-  const from = snappyModules(cpu);
-  const to = join(outDir, 'node_modules');
-  cpSync(join(from, 'snappy'), join(to, 'snappy'), { recursive: true });
   const binary = `snappy-linux-${cpu}-gnu`;
-  cpSync(join(from, '@napi-rs', binary), join(to, '@napi-rs', binary), { recursive: true });
+  cpSync(join(snappyModules(cpu), '@napi-rs', binary), join(outDir, 'node_modules', '@napi-rs', binary), {
+    recursive: true,
+  });
 }
 
 /**
@@ -153,7 +161,7 @@ export async function bundleIngest(options: BundleIngestOptions): Promise<void> 
   const cpu = options.cpu ?? hostCpu();
   prepareOutDir(options.outDir);
   const staging = stagingDir();
-  await build(ingestEsbuildOptions(staging));
+  await build(ingestEsbuildOptions(staging, cpu));
   moveBuild(staging, options.outDir);
   copySnappy(cpu, options.outDir);
 }
@@ -163,7 +171,7 @@ export function bundleIngestSync(options: BundleIngestOptions): void {
   const cpu = options.cpu ?? hostCpu();
   prepareOutDir(options.outDir);
   const staging = stagingDir();
-  buildSync(ingestEsbuildOptions(staging));
+  buildSync(ingestEsbuildOptions(staging, cpu));
   moveBuild(staging, options.outDir);
   copySnappy(cpu, options.outDir);
 }

@@ -1,7 +1,8 @@
 // Snappy compression of a remote-write body. Remote-Write 1.0 requires the raw *block* format (the framed
 // stream format MUST NOT be used); `compressSync` of the native `snappy` package writes exactly that.
 // Native rather than the pure-JS snappyjs: bench/encode.bench.ts measured both at the request sizes the bridge
-// emits (figures in the bench's output).
+// emits (figures in the bench's output). The ingest bundle resolves `snappy` to ./snappy-binding.ts, which
+// loads the same native binary without the package's platform-probing loader.
 import { compressSync } from 'snappy';
 
 /** Compresses `data` as one snappy block (a varint of the uncompressed length, then the compressed stream). */

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
-import { projectRoot } from '../../scripts/ingest-bundle.js';
+import { projectRoot, snappyBinaryModule } from '../../scripts/ingest-bundle.js';
 import { StrictReceiver } from '../support/strict-receiver.js';
 import {
   AARCH64_SYSROOT,
@@ -82,13 +82,14 @@ const missing = missingArm64Tools();
 const SAMPLE_TIME = Date.now() - 60_000;
 const MARKER = 'SMOKE-RESULT ';
 
-// Runs inside the emulated arm64 Node.js: loads snappy and the handler from the asset exactly as Lambda would.
+// Runs inside the emulated arm64 Node.js: loads the snappy binary (as the bundle does, by its module path beside
+// index.mjs) and the handler from the asset exactly as Lambda would.
 const SMOKE_SCRIPT = `
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 const [assetDir, eventJson] = process.argv.slice(2);
 const entry = assetDir + '/index.mjs';
-const snappy = createRequire(entry)('snappy');
+const snappy = createRequire(entry)(${JSON.stringify(snappyBinaryModule('arm64'))});
 const input = Buffer.from('snappy on ' + process.arch);
 const snappyRoundTrip = Buffer.from(snappy.uncompressSync(snappy.compressSync(input))).equals(input);
 const { handler } = await import(pathToFileURL(entry).href);

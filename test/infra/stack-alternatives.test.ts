@@ -3,7 +3,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { ingestSourceFingerprint } from '../../infra/ingest-asset.js';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
@@ -162,6 +162,7 @@ describe('x86_64', () => {
     const binaries = nativeBinaries(dir);
     assert.deepEqual(binaries, ['@napi-rs/snappy-linux-x64-gnu/snappy.linux-x64-gnu.node']);
     assert.equal(elfMachine(join(dir, 'node_modules', binaries[0]!)), ELF_X86_64);
+    assert.ok(readFileSync(join(dir, 'index.mjs'), 'utf8').includes(JSON.stringify(binaries[0])));
     assert.deepEqual(s.nagFindings, []);
   });
 

@@ -285,13 +285,15 @@ describe('default configuration', () => {
 });
 
 describe('the function asset', () => {
-  test('holds index.mjs and exactly one snappy binary, an aarch64 ELF', () => {
+  test('holds index.mjs and exactly one snappy binary, an aarch64 ELF, which index.mjs loads by name', () => {
     const dir = ingestAssetDir(synth);
     assert.ok(existsSync(join(dir, 'index.mjs')));
-    assert.ok(existsSync(join(dir, 'node_modules/snappy/package.json')));
     const binaries = nativeBinaries(dir);
     assert.deepEqual(binaries, ['@napi-rs/snappy-linux-arm64-gnu/snappy.linux-arm64-gnu.node']);
     assert.equal(elfMachine(join(dir, 'node_modules', binaries[0]!)), ELF_AARCH64);
+    // The bundle loads the binary directly; the snappy package's loader (platform probing) is neither used nor shipped.
+    assert.ok(readFileSync(join(dir, 'index.mjs'), 'utf8').includes(JSON.stringify(binaries[0])));
+    assert.equal(existsSync(join(dir, 'node_modules/snappy')), false);
   });
 
   test('its hash covers every file the bundle is built from', async () => {
