@@ -1,8 +1,13 @@
 // One HTTP attempt against the remote-write receiver. The connection pool lives in the module, so a warm
 // Lambda reuses its TLS connections across invocations; retries and their timing belong to delivery.ts.
-import http from 'node:http';
-import https from 'node:https';
+import type * as Http from 'node:http';
+import type * as Https from 'node:https';
+import { createRequire } from 'node:module';
 import type { Authenticator } from './auth/authenticator.js';
+
+// Only the module the URL's scheme needs is loaded: `node:https` (TLS) costs a plain-http receiver's cold start
+// about 5 ms of CPU for nothing.
+const requireBuiltin = createRequire(import.meta.url);
 
 /** Longest receiver answer kept for logs and dead-letter reasons; the rest is drained unread. */
 export const MAX_RESPONSE_TEXT = 4096;
@@ -41,8 +46,10 @@ export interface RemoteWriteClient {
 export function createRemoteWriteClient(options: RemoteWriteClientOptions): RemoteWriteClient {
   const secure = options.url.protocol === 'https:';
   const agentOptions = { keepAlive: true, keepAliveMsecs: 30_000, maxSockets: options.maxSockets };
-  const agent = secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
-  const transport = secure ? https : http;
+  const transport = secure
+    ? (requireBuiltin('node:https') as typeof Https)
+    : (requireBuiltin('node:http') as typeof Http);
+  const agent = new transport.Agent(agentOptions);
   const lowerCase = (headers: Readonly<Record<string, string>>): Record<string, string> =>
     Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
   // Custom first, so the protocol headers win even if a reserved name slipped past validation.
