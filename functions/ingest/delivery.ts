@@ -2,7 +2,7 @@
 // requests they depend on (per-series order across requests), every request is retried while retrying can
 // help and time allows, and a request the receiver refuses for its content is bisected until the refused
 // samples stand alone. The result says, per message, whether all its samples were written.
-import type { Label, WriteBatch } from '../pipeline/model.js';
+import type { WriteBatch } from '../pipeline/model.js';
 import { AuthError, type Authenticator } from './auth/authenticator.js';
 import type { AttemptResult, RemoteWriteClient } from './remote-write-client.js';
 import { classifyStatus, nextDelayMs, parseRetryAfterMs, type Verdict } from './retry-policy.js';
@@ -82,10 +82,6 @@ type SendOutcome =
 
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-function seriesKey(labels: readonly Label[]): string {
-  return labels.map((label) => `${label.name}\u0000${label.value}`).join('\u0001');
-}
-
 function describe(result: AttemptResult): string {
   switch (result.kind) {
     case 'response':
@@ -125,17 +121,9 @@ export async function deliver(
   };
   for (const batch of batches) countMessages(batch, 1);
   const rejected = new Map<number, string>();
-  const writtenSeries = new Set<string>();
-  // The chunks of one series share its label array: its key is built once, not once per accepted request.
-  const keys = new Map<readonly Label[], string>();
-  const keyOf = (labels: readonly Label[]): string => {
-    let key = keys.get(labels);
-    if (key === undefined) {
-      key = seriesKey(labels);
-      keys.set(labels, key);
-    }
-    return key;
-  };
+  // Every range of one series shares its encoded labels (SeriesIdentity.encodedLabels, interned per label set):
+  // counting those objects counts label sets, with no key string built per series.
+  const writtenSeries = new Set<Uint8Array>();
   let requests = 0;
   let retries = 0;
   let samplesWritten = 0;
@@ -151,7 +139,7 @@ export async function deliver(
   const accept = (batch: WriteBatch): void => {
     const timestamps = batch.columns.timestampMs;
     for (const series of batch.series) {
-      writtenSeries.add(keyOf(series.labels));
+      writtenSeries.add(series.encodedLabels);
       samplesWritten += series.end - series.start;
       // Ranges are ascending by time: the first sample is the range's oldest.
       const first = timestamps[series.start];

@@ -8,6 +8,7 @@ import {
   compressBlock,
   encodeWriteRequest,
   planBatch,
+  SampleNormaliser,
   type SourceMessage,
 } from '../pipeline/index.js';
 import type { Authenticator } from './auth/authenticator.js';
@@ -62,6 +63,8 @@ export function createHandler(deps: HandlerDependencies): IngestHandler {
   const { logger, metrics } = observability;
   const now = deps.now ?? Date.now;
   const pipelineConfig = pipelineConfigFrom(config);
+  // Kept for the life of the execution environment: the fleet's label sets are checked and encoded once.
+  const normaliser = new SampleNormaliser(pipelineConfig);
   const observer = deliveryObserver(observability);
 
   async function handle(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
@@ -79,6 +82,7 @@ export function createHandler(deps: HandlerDependencies): IngestHandler {
     const plan = planBatch(
       records.map((record) => sourceMessage(record, started)),
       pipelineConfig,
+      normaliser,
     );
     countMetric(metrics, 'SamplesDeduplicated', plan.stats.duplicatesDropped);
 

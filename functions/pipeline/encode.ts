@@ -88,7 +88,12 @@ function checkTimestamp(timestampMs: number): void {
 
 /** Encoded bytes of the label fields of one TimeSeries (tags and length prefixes included). */
 export function encodedLabelsSize(labels: readonly Label[]): number {
-  return encodedLabels(labels).length;
+  let size = 0;
+  for (const label of labels) {
+    const inner = labelSize(utf8Size(label.name), utf8Size(label.value));
+    size += 1 + varintSize(inner) + inner;
+  }
+  return size;
 }
 
 /** Encoded bytes of one sample field of a TimeSeries (tag and length prefix included). */
@@ -207,12 +212,10 @@ class ByteWriter {
 }
 
 /**
- * The label fields of a TimeSeries, encoded once per label array: every chunk of a series in every request (and
- * every resend) shares the label array of its SeriesIdentity, so its labels are encoded once per batch.
+ * The label fields of a TimeSeries (tags and length prefixes included). Series identities keep theirs
+ * (SeriesIdentity.encodedLabels), so the labels of a series are encoded once, not once per request.
  */
-const labelFields = new WeakMap<readonly Label[], Uint8Array>();
-
-function encodeLabelFields(labels: readonly Label[]): Uint8Array {
+export function encodeLabelFields(labels: readonly Label[]): Uint8Array {
   const sizes: number[] = [];
   let size = 0;
   for (const label of labels) {
@@ -241,16 +244,6 @@ function encodeLabelFields(labels: readonly Label[]): Uint8Array {
   return w.bytes;
 }
 
-/** The encoded label fields of one TimeSeries (tags and length prefixes included), cached per label array. */
-export function encodedLabels(labels: readonly Label[]): Uint8Array {
-  let bytes = labelFields.get(labels);
-  if (bytes === undefined) {
-    bytes = encodeLabelFields(labels);
-    labelFields.set(labels, bytes);
-  }
-  return bytes;
-}
-
 // One writer serves every call: encoding is synchronous, so calls never overlap. The buffer grows to the largest
 // request encoded so far (about maxBytesPerRequest) and stays at that size.
 const writer = new ByteWriter(Buffer.allocUnsafe(64 * 1024));
@@ -262,7 +255,7 @@ export function encodeWriteRequest(batch: WriteBatch): Uint8Array {
   const w = writer;
   w.pos = 0;
   for (const range of batch.series) {
-    const labels = encodedLabels(range.labels);
+    const labels = range.encodedLabels;
     // Each series is sized and then written at once, while its data is still in the CPU cache.
     let body = labels.length;
     for (let k = range.start; k < range.end; k++) {

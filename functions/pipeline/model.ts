@@ -61,6 +61,8 @@ export interface SeriesIdentity {
   /** Canonical identity of the label set; equal label sets give equal keys. */
   readonly key: string;
   readonly labels: readonly Label[];
+  /** The label fields of a remote-write TimeSeries for these labels, encoded once for the series' lifetime. */
+  readonly encodedLabels: Uint8Array;
 }
 
 /**
@@ -83,6 +85,8 @@ export interface SampleColumns {
 /** The samples [start, end) of `columns` that belong to one label set, strictly ascending by timestamp. */
 export interface SeriesRange {
   readonly labels: readonly Label[];
+  /** `labels` as remote-write label fields (encodeLabelFields), shared by every range of the series. */
+  readonly encodedLabels: Uint8Array;
   readonly start: number;
   readonly end: number;
 }

@@ -1,6 +1,8 @@
 // Normalisation turns a decoded sample into a complete, valid label set: sanitised names, no reserved `__` labels
 // from input, empty values dropped, EXTRA_LABELS merged (the message wins), limits enforced, and the labels
 // sorted by the byte order of their names as remote-write requires (`Zone` < `__name__` < `app`).
+import type { ScanMemory } from './decode/object-scanner.js';
+import { encodeLabelFields } from './encode.js';
 import { DEFAULT_PIPELINE_CONFIG, type PipelineConfig, type PipelineLimits } from './config.js';
 import { InvalidMessageError } from './errors.js';
 import type { DecodedSample, Label, SeriesIdentity } from './model.js';
@@ -74,15 +76,39 @@ interface BaseLabels {
   readonly series: Map<string, SeriesIdentity>;
   /** By metric name as the messages spell it: a hit needs no sanitising. */
   readonly byRawName: Map<string, SeriesIdentity>;
+  /**
+   * For scanned bodies: the metric name last seen at each position of a report's "metrics" and its series. A
+   * device sends the same metrics in the same order, so a name is matched in the body text, with no string made.
+   */
+  readonly recent: Array<{ readonly name: string; readonly series: SeriesIdentity } | undefined>;
 }
 
+/** Labels of a scanned body, before checking: the JSON text of its labels object, parsed once per text. */
+export type ScannedLabels = BaseLabels;
+
+/** A stand-in DecodedSample for the checks that only read names and labels. */
+function probe(name: string, labels: Readonly<Record<string, string>>): DecodedSample {
+  return { name, labels, value: 0, timestampMs: 0 };
+}
+
+const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
+
 /**
- * Normalises the samples of one batch, interning series: every sample of one label set gets the same
- * SeriesIdentity object, so grouping compares objects instead of hashing label strings. It also remembers the
- * last label object it saw: a report's samples share one, so their labels are checked and sorted once.
+ * Series and label sets a normaliser keeps between batches at most (about 0.5 KB each). A fleet sends the same
+ * series batch after batch, so a warm Lambda checks, sorts and encodes each label set once; a fleet larger than
+ * this starts over whenever the cache fills, which costs what an uncached batch costs.
  */
-export class SampleNormaliser {
+export const DEFAULT_SERIES_CACHE_LIMIT = 50_000;
+
+/**
+ * Normalises samples, interning series: every sample of one label set gets the same SeriesIdentity object, so
+ * grouping compares objects instead of hashing label strings. It also remembers the last label object it saw: a
+ * report's samples share one, so their labels are checked and sorted once. One normaliser may serve batch after
+ * batch (the Lambda handler keeps one per execution environment); `startBatch` bounds what it keeps.
+ */
+export class SampleNormaliser implements ScanMemory<ScannedLabels, SeriesIdentity> {
   private readonly limits: PipelineLimits;
+  private readonly cacheLimit: number;
   private readonly extra: Label[];
   private readonly bases = new Map<string, BaseLabels>();
   /** Label objects seen before, by their raw content in input order: most devices send the same labels in the
@@ -91,9 +117,22 @@ export class SampleNormaliser {
   private lastInput: object | undefined;
   private lastBase: BaseLabels | undefined;
 
-  constructor(config: PipelineConfig = DEFAULT_PIPELINE_CONFIG) {
+  constructor(config: PipelineConfig = DEFAULT_PIPELINE_CONFIG, cacheLimit = DEFAULT_SERIES_CACHE_LIMIT) {
     this.limits = config.limits;
     this.extra = prepareExtraLabels(config.extraLabels, config.limits);
+    this.cacheLimit = cacheLimit;
+  }
+
+  /** Called before each batch: forgets every series and label set once more than the limit are cached. */
+  startBatch(): void {
+    const cached = this.identities.length + this.byRawContent.size + this.byLabelsText.size;
+    if (cached <= this.cacheLimit) return;
+    this.identities.length = 0;
+    this.bases.clear();
+    this.byRawContent.clear();
+    this.byLabelsText.clear();
+    this.lastInput = undefined;
+    this.lastBase = undefined;
   }
 
   /** Every series interned so far; `identities[i].id === i`. */
@@ -111,6 +150,67 @@ export class SampleNormaliser {
       this.lastBase = base;
     }
     return base.byRawName.get(sample.name) ?? this.seriesNamed(base, sample, messageId);
+  }
+
+  /** Label sets of scanned bodies, by the JSON text of their labels object ('' for none). */
+  private readonly byLabelsText = new Map<string, BaseLabels>();
+
+  labelsAt(text: string, start: number, end: number): ScannedLabels | undefined {
+    return this.byLabelsText.get(text.slice(start, end));
+  }
+
+  nameAt(labels: ScannedLabels, position: number): { name: string; series: SeriesIdentity } | undefined {
+    return labels.recent[position];
+  }
+
+  /**
+   * The checked labels of a scanned body whose labels object is text[start, end) (start -1: no labels), or
+   * undefined when they are invalid: the message then goes through the slow path, whose error names the field.
+   */
+  labelsOfScanned(text: string, start: number, end: number, messageId: string): ScannedLabels | undefined {
+    const raw = start < 0 ? '' : text.slice(start, end);
+    let base = this.byLabelsText.get(raw);
+    if (base === undefined) {
+      // The scanner only passes objects of plain string values, so JSON.parse yields what decodeLabels would.
+      const labels = start < 0 ? NO_LABELS : (JSON.parse(raw) as Record<string, string>);
+      try {
+        base = this.checkedBaseLabels(probe('', labels), messageId);
+      } catch (error) {
+        if (error instanceof InvalidMessageError) return undefined;
+        throw error;
+      }
+      this.byLabelsText.set(raw, base);
+    }
+    return base;
+  }
+
+  /**
+   * The series of metric text[start, end) at `position` of a scanned body with these labels, or undefined when
+   * the name is invalid (the slow path then explains why).
+   */
+  seriesOfScanned(
+    labels: ScannedLabels,
+    text: string,
+    start: number,
+    end: number,
+    position: number,
+    messageId: string,
+  ): SeriesIdentity | undefined {
+    const last = labels.recent[position];
+    if (last !== undefined && last.name.length === end - start && text.startsWith(last.name, start))
+      return last.series;
+    const name = text.slice(start, end);
+    let series = labels.byRawName.get(name);
+    if (series === undefined) {
+      try {
+        series = this.seriesNamed(labels, probe(name, NO_LABELS), messageId);
+      } catch (error) {
+        if (error instanceof InvalidMessageError) return undefined;
+        throw error;
+      }
+    }
+    labels.recent[position] = { name, series };
+    return series;
   }
 
   /** The series of a metric name not seen with these labels before (in this spelling). */
@@ -154,7 +254,12 @@ export class SampleNormaliser {
       labels.push(label);
     }
     if (!inserted) labels.push({ name: METRIC_NAME_LABEL, value: name });
-    const series: SeriesIdentity = { id: this.identities.length, key: name + LABEL + base.key, labels };
+    const series: SeriesIdentity = {
+      id: this.identities.length,
+      key: name + LABEL + base.key,
+      labels,
+      encodedLabels: encodeLabelFields(labels),
+    };
     this.identities.push(series);
     base.series.set(name, series);
     return series;
@@ -233,7 +338,7 @@ export class SampleNormaliser {
     const key = keyOf(labels);
     let base = this.bases.get(key);
     if (base === undefined) {
-      base = { labels, key, series: new Map(), byRawName: new Map() };
+      base = { labels, key, series: new Map(), byRawName: new Map(), recent: [] };
       this.bases.set(key, base);
     }
     return base;

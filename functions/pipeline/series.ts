@@ -134,7 +134,13 @@ export function groupSeries(
       i = j;
     }
     const identity = identities[id]!;
-    series.push({ key: identity.key, labels: identity.labels, start, end: kept });
+    series.push({
+      key: identity.key,
+      labels: identity.labels,
+      encodedLabels: identity.encodedLabels,
+      start,
+      end: kept,
+    });
   }
 
   return {

@@ -2,7 +2,7 @@
 // request continues in the next; the later request then records the earlier one as a prerequisite, because
 // per-series order must hold across requests (Remote-Write 1.0 §Ordering).
 import type { RequestLimits } from './config.js';
-import { encodedLabelsSize, encodedSampleSize } from './encode.js';
+import { encodedSampleSize } from './encode.js';
 import type { SampleColumns, SeriesRange, WriteBatch } from './model.js';
 import { batchOf } from './write-batch.js';
 
@@ -15,6 +15,18 @@ export interface SplitResult {
   readonly after: number[][];
 }
 
+// A plain function, not a closure in splitIntoBatches: a closure is a new function per call, which made V8
+// throw away splitIntoBatches' optimised code on every batch ("wrong call target").
+function closeBatch(
+  result: SplitResult,
+  columns: SampleColumns,
+  chunks: SeriesRange[],
+  prerequisites: ReadonlySet<number>,
+): void {
+  result.batches.push(batchOf(columns, chunks));
+  result.after.push([...prerequisites].sort((a, b) => a - b));
+}
+
 /** Packs series into requests in order; never more than `maxSamplesPerRequest` samples or (but for a single
  * sample that alone exceeds it) `maxBytesPerRequest` encoded bytes per request. */
 export function splitIntoBatches(
@@ -25,25 +37,15 @@ export function splitIntoBatches(
   const maxSamples = Math.max(1, limits.maxSamplesPerRequest);
   const maxBytes = limits.maxBytesPerRequest;
   const timestamps = columns.timestampMs;
-  const batches: WriteBatch[] = [];
-  const after: number[][] = [];
+  const result: SplitResult = { batches: [], after: [] };
+  const batches = result.batches;
   let chunks: SeriesRange[] = [];
   let count = 0;
   let bytes = 0;
   let prerequisites = new Set<number>();
 
-  const flush = (): void => {
-    if (chunks.length === 0) return;
-    batches.push(batchOf(columns, chunks));
-    after.push([...prerequisites].sort((a, b) => a - b));
-    chunks = [];
-    count = 0;
-    bytes = 0;
-    prerequisites = new Set();
-  };
-
   for (const s of series) {
-    const header = SERIES_HEADER_BYTES + encodedLabelsSize(s.labels);
+    const header = SERIES_HEADER_BYTES + s.encodedLabels.length;
     let start = s.start;
     let open = false; // whether a chunk of this series is open in the current batch
     let lastBatch = -1; // the batch that holds this series' previous chunk
@@ -52,11 +54,17 @@ export function splitIntoBatches(
       const extra = open ? size : header + size;
       if (count > 0 && (count + 1 > maxSamples || bytes + extra > maxBytes)) {
         if (open) {
-          chunks.push({ labels: s.labels, start, end: i });
+          chunks.push({ labels: s.labels, encodedLabels: s.encodedLabels, start, end: i });
           start = i;
           lastBatch = batches.length;
         }
-        flush();
+        if (chunks.length > 0) {
+          closeBatch(result, columns, chunks, prerequisites);
+          chunks = [];
+          prerequisites = new Set();
+        }
+        count = 0;
+        bytes = 0;
         open = false;
       }
       if (!open) {
@@ -67,10 +75,13 @@ export function splitIntoBatches(
       bytes += size;
       count++;
     }
-    if (open) chunks.push(start === s.start ? s : { labels: s.labels, start, end: s.end });
+    if (open)
+      chunks.push(
+        start === s.start ? s : { labels: s.labels, encodedLabels: s.encodedLabels, start, end: s.end },
+      );
   }
-  flush();
-  return { batches, after };
+  if (chunks.length > 0) closeBatch(result, columns, chunks, prerequisites);
+  return result;
 }
 
 /**
@@ -95,8 +106,10 @@ export function bisectBatch(batch: WriteBatch): [WriteBatch, WriteBatch] | undef
   const right: SeriesRange[] = [];
   batch.series.forEach((s, index) => {
     const split = s.start + (leftCounts[index] as number);
-    if (split > s.start) left.push({ labels: s.labels, start: s.start, end: split });
-    if (split < s.end) right.push({ labels: s.labels, start: split, end: s.end });
+    if (split > s.start)
+      left.push({ labels: s.labels, encodedLabels: s.encodedLabels, start: s.start, end: split });
+    if (split < s.end)
+      right.push({ labels: s.labels, encodedLabels: s.encodedLabels, start: split, end: s.end });
   });
   return [batchOf(columns, left), batchOf(columns, right)];
 }

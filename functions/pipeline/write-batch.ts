@@ -1,5 +1,6 @@
 // Building WriteBatches over SampleColumns, and reading them back as plain objects (for tests, tools and error
 // reports; the hot path never materialises per-sample objects).
+import { encodeLabelFields } from './encode.js';
 import type { Label, SampleColumns, SeriesRange, SeriesSample, WriteBatch } from './model.js';
 
 /** A batch of the given ranges of `columns`, with its sample count and the sorted list of its messages. */
@@ -78,7 +79,7 @@ export function writeBatchOf(series: readonly PlainSeries[]): WriteBatch {
       k++;
       columns.messageStart[k] = c;
     }
-    ranges.push({ labels: s.labels, start, end: k });
+    ranges.push({ labels: s.labels, encodedLabels: encodeLabelFields(s.labels), start, end: k });
   }
   return batchOf(columns, ranges);
 }

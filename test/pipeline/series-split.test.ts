@@ -8,7 +8,7 @@ import type {
   SourceMessage,
   WriteBatch,
 } from '../../functions/pipeline/model.js';
-import { encodeWriteRequest } from '../../functions/pipeline/encode.js';
+import { encodeLabelFields, encodeWriteRequest } from '../../functions/pipeline/encode.js';
 import { SampleTable } from '../../functions/pipeline/sample-table.js';
 import { groupSeries, type SeriesStats } from '../../functions/pipeline/series.js';
 import { bisectBatch, splitIntoBatches } from '../../functions/pipeline/split.js';
@@ -52,7 +52,8 @@ function group(
   for (const row of rows) {
     let identity = byKey.get(row.key);
     if (identity === undefined) {
-      identity = { id: identities.length, key: row.key, labels: [{ name: '__name__', value: row.key }] };
+      const labels = [{ name: '__name__', value: row.key }];
+      identity = { id: identities.length, key: row.key, labels, encodedLabels: encodeLabelFields(labels) };
       identities.push(identity);
       byKey.set(row.key, identity);
     }

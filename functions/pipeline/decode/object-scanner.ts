@@ -1,0 +1,468 @@
+// A direct scanner for the bodies nearly every device sends: one Sample or Report object in plain JSON. It reads
+// the text in place instead of building it with JSON.parse, so a message costs no objects: labels are returned as
+// the range of their JSON text (the normaliser caches label sets by it), metric names as ranges, and values and
+// timestamps as numbers.
+//
+// It is a fast path only. It accepts a strict subset of what decodeMessage accepts and, for that subset, yields
+// exactly the samples decodeMessage would. Anything else (base64, arrays, SenML, escapes, surrogates, numbers
+// it cannot convert exactly, repeated keys, string values, RFC 3339 timestamps, invalid JSON, missing fields)
+// makes it return false, and the message goes through decodeMessage, which accepts it or explains what is wrong.
+// test/pipeline/object-scanner.test.ts checks the equivalence on generated bodies.
+import { MAX_TIMESTAMP_MS } from './timestamp.js';
+
+/** 10^k for the fractions the fast number path handles: exact doubles up to 10^22. */
+const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => 10 ** k);
+/** Digits a double holds exactly (10^15 < 2^53): a mantissa of at most this many digits is an exact integer. */
+const MAX_EXACT_DIGITS = 15;
+const NESTING_LIMIT = 32;
+
+/**
+ * What the caller already knows from earlier bodies, so the scan can recognise text instead of checking it
+ * character by character. Whatever it returns stands for text that passed a full check before.
+ */
+export interface ScanMemory<L, S> {
+  /** The label set whose labels object is exactly text[start, end), if one was seen before. */
+  labelsAt(text: string, start: number, end: number): L | undefined;
+  /** The metric name last seen at `position` of the metrics of bodies with these labels, and its series. */
+  nameAt(labels: L, position: number): { readonly name: string; readonly series: S } | undefined;
+}
+
+/** What a scan found; reused from message to message, so nothing is allocated per message. */
+export class ScannedObject<L = unknown, S = unknown> {
+  /** The JSON text of the `labels` object, [labelsStart, labelsEnd); -1 when the body has no labels. */
+  labelsStart = -1;
+  labelsEnd = -1;
+  /** The label set ScanMemory recognised, if it did. */
+  labels: L | undefined = undefined;
+  /** For each sample, the series ScanMemory recognised by its name, if it did. */
+  series: Array<S | undefined> = [];
+  /** NaN when the body has no timestamp. */
+  timestampMs = NaN;
+  /** Samples found: metric name i is text[nameStart[i], nameEnd[i]) (without quotes), its value values[i]. */
+  count = 0;
+  nameStart = new Int32Array(16);
+  nameEnd = new Int32Array(16);
+  values = new Float64Array(16);
+
+  reset(): void {
+    this.labelsStart = -1;
+    this.labelsEnd = -1;
+    this.labels = undefined;
+    this.timestampMs = NaN;
+    this.count = 0;
+  }
+
+  add(start: number, end: number, value: number, series: S | undefined): void {
+    const i = this.count;
+    this.series[i] = series;
+    if (i === this.nameStart.length) {
+      const nameStart = new Int32Array(i * 2);
+      nameStart.set(this.nameStart);
+      this.nameStart = nameStart;
+      const nameEnd = new Int32Array(i * 2);
+      nameEnd.set(this.nameEnd);
+      this.nameEnd = nameEnd;
+      const values = new Float64Array(i * 2);
+      values.set(this.values);
+      this.values = values;
+    }
+    this.nameStart[i] = start;
+    this.nameEnd[i] = end;
+    this.values[i] = value;
+    this.count = i + 1;
+  }
+}
+
+function isWhitespace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
+/** Scans a string whose opening quote is at `start - 1`; returns the index of its closing quote, or -1 for a
+ * string the fast path leaves to JSON.parse (escapes, control characters, surrogates) or an unterminated one. */
+function plainStringEnd(text: string, start: number): number {
+  for (let i = start; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) return i;
+    if (c === 0x5c || c < 0x20 || (c >= 0xd800 && c <= 0xdfff)) return -1;
+  }
+  return -1;
+}
+
+/** The number the scan read last, and where it ended. Module state: scanning is synchronous. */
+let numberEnd = -1;
+
+/**
+ * Reads a JSON number at `start` (grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?) and returns its value,
+ * or NaN when it is not a valid JSON number or not finite (the slow path then names the problem). Up to 15
+ * significant digits without exponent are converted by one exact division (correctly rounded, so equal to
+ * JSON.parse); anything longer goes through Number(), which rounds like JSON.parse.
+ */
+function readNumber(text: string, start: number): number {
+  let i = start;
+  let c = text.charCodeAt(i);
+  const negative = c === 0x2d;
+  if (negative) c = text.charCodeAt(++i);
+  let mantissa = 0;
+  let digits = 0;
+  if (c === 0x30) {
+    c = text.charCodeAt(++i);
+    digits = 1;
+  } else if (c >= 0x31 && c <= 0x39) {
+    do {
+      mantissa = mantissa * 10 + (c - 0x30);
+      digits++;
+      c = text.charCodeAt(++i);
+    } while (c >= 0x30 && c <= 0x39);
+  } else {
+    return NaN;
+  }
+  let fraction = 0;
+  if (c === 0x2e) {
+    c = text.charCodeAt(++i);
+    if (!(c >= 0x30 && c <= 0x39)) return NaN;
+    do {
+      mantissa = mantissa * 10 + (c - 0x30);
+      digits++;
+      fraction++;
+      c = text.charCodeAt(++i);
+    } while (c >= 0x30 && c <= 0x39);
+  }
+  let exact = digits <= MAX_EXACT_DIGITS;
+  if (c === 0x65 || c === 0x45) {
+    exact = false;
+    c = text.charCodeAt(++i);
+    if (c === 0x2b || c === 0x2d) c = text.charCodeAt(++i);
+    if (!(c >= 0x30 && c <= 0x39)) return NaN;
+    do c = text.charCodeAt(++i);
+    while (c >= 0x30 && c <= 0x39);
+  }
+  numberEnd = i;
+  let value: number;
+  if (exact) {
+    value = fraction === 0 ? mantissa : mantissa / POWERS_OF_TEN[fraction]!;
+    if (negative) value = -value;
+  } else {
+    value = Number(text.slice(start, i));
+  }
+  return value - value === 0 ? value : NaN;
+}
+
+/** Skips a JSON value of a field the bridge ignores (IoT rule SQL may add any); -1 if it is not valid JSON. */
+function skipValue(text: string, start: number, depth: number): number {
+  if (depth > NESTING_LIMIT) return -1;
+  let i = start;
+  const c = text.charCodeAt(i);
+  if (c === 0x22) return skipString(text, i + 1);
+  if (c === 0x7b || c === 0x5b) {
+    const close = c === 0x7b ? 0x7d : 0x5d;
+    i = skipWhitespace(text, i + 1);
+    if (text.charCodeAt(i) === close) return i + 1;
+    for (;;) {
+      if (close === 0x7d) {
+        if (text.charCodeAt(i) !== 0x22) return -1;
+        i = skipString(text, i + 1);
+        if (i < 0) return -1;
+        i = skipWhitespace(text, i);
+        if (text.charCodeAt(i) !== 0x3a) return -1;
+        i = skipWhitespace(text, i + 1);
+      }
+      i = skipValue(text, i, depth + 1);
+      if (i < 0) return -1;
+      i = skipWhitespace(text, i);
+      const next = text.charCodeAt(i);
+      if (next === close) return i + 1;
+      if (next !== 0x2c) return -1;
+      i = skipWhitespace(text, i + 1);
+    }
+  }
+  if (text.startsWith('true', i)) return i + 4;
+  if (text.startsWith('false', i)) return i + 5;
+  if (text.startsWith('null', i)) return i + 4;
+  // An ignored number is only checked for its grammar; its value does not matter, even beyond float64.
+  if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+    const saved = numberEnd;
+    numberEnd = -1;
+    readNumber(text, i);
+    const end = numberEnd;
+    numberEnd = saved;
+    return end;
+  }
+  return -1;
+}
+
+/** Skips a string of any content after its opening quote; -1 if it is not a valid JSON string. */
+function skipString(text: string, start: number): number {
+  for (let i = start; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) return i + 1;
+    if (c < 0x20) return -1;
+    if (c === 0x5c) {
+      const e = text.charCodeAt(++i);
+      if (e === 0x75) {
+        for (let k = 1; k <= 4; k++) {
+          const h = text.charCodeAt(i + k);
+          const hex = (h >= 0x30 && h <= 0x39) || (h >= 0x41 && h <= 0x46) || (h >= 0x61 && h <= 0x66);
+          if (!hex) return -1;
+        }
+        i += 4;
+      } else if (
+        e !== 0x22 &&
+        e !== 0x5c &&
+        e !== 0x2f &&
+        e !== 0x62 &&
+        e !== 0x66 &&
+        e !== 0x6e &&
+        e !== 0x72 &&
+        e !== 0x74
+      ) {
+        return -1;
+      }
+    }
+  }
+  return -1;
+}
+
+function skipWhitespace(text: string, start: number): number {
+  let i = start;
+  while (isWhitespace(text.charCodeAt(i))) i++;
+  return i;
+}
+
+/** True when text[a0, a1) and text[b0, b1) hold the same characters. */
+function sameText(text: string, a0: number, a1: number, b0: number, b1: number): boolean {
+  if (a1 - a0 !== b1 - b0) return false;
+  for (let k = 0; k < a1 - a0; k++) if (text.charCodeAt(a0 + k) !== text.charCodeAt(b0 + k)) return false;
+  return true;
+}
+
+/** Scans the labels object at `start` ('{'); returns the index after its '}', or -1. Values must be strings. */
+function scanLabels(text: string, start: number): number {
+  let i = skipWhitespace(text, start + 1);
+  if (text.charCodeAt(i) === 0x7d) return i + 1;
+  for (;;) {
+    if (text.charCodeAt(i) !== 0x22) return -1;
+    const keyEnd = plainStringEnd(text, i + 1);
+    // An empty label name is an error even with an empty value, which the normaliser would just drop.
+    if (keyEnd <= i + 1) return -1;
+    i = skipWhitespace(text, keyEnd + 1);
+    if (text.charCodeAt(i) !== 0x3a) return -1;
+    i = skipWhitespace(text, i + 1);
+    // Numbers and booleans as label values are converted to text by the slow path.
+    if (text.charCodeAt(i) !== 0x22) return -1;
+    const valueEnd = plainStringEnd(text, i + 1);
+    if (valueEnd < 0) return -1;
+    i = skipWhitespace(text, valueEnd + 1);
+    const c = text.charCodeAt(i);
+    if (c === 0x7d) return i + 1;
+    if (c !== 0x2c) return -1;
+    i = skipWhitespace(text, i + 1);
+  }
+}
+
+/** Scans the metrics object at `start` ('{') into `out`; returns the index after its '}', or -1. */
+function scanMetrics<L, S>(
+  text: string,
+  start: number,
+  out: ScannedObject<L, S>,
+  memory?: ScanMemory<L, S>,
+): number {
+  let i = start + 1;
+  if (isWhitespace(text.charCodeAt(i))) i = skipWhitespace(text, i);
+  // An empty "metrics" is an error the slow path explains.
+  for (let position = 0; ; position++) {
+    if (text.charCodeAt(i) !== 0x22) return -1;
+    const nameStart = i + 1;
+    let nameEnd = -1;
+    let series: S | undefined;
+    // A name spelled like the one this device sent at this position before is known to be a plain string.
+    const known =
+      out.labels === undefined || memory === undefined ? undefined : memory.nameAt(out.labels, position);
+    if (
+      known !== undefined &&
+      text.charCodeAt(nameStart + known.name.length) === 0x22 &&
+      text.startsWith(known.name, nameStart)
+    ) {
+      nameEnd = nameStart + known.name.length;
+      series = known.series;
+    } else {
+      nameEnd = plainStringEnd(text, nameStart);
+      if (nameEnd <= nameStart) return -1;
+    }
+    // JSON.parse keeps the last of repeated keys; the fast path leaves such bodies to it.
+    for (let k = 0; k < out.count; k++)
+      if (sameText(text, out.nameStart[k]!, out.nameEnd[k]!, nameStart, nameEnd)) return -1;
+    i = nameEnd + 1;
+    if (text.charCodeAt(i) !== 0x3a) {
+      i = skipWhitespace(text, i);
+      if (text.charCodeAt(i) !== 0x3a) return -1;
+    }
+    i++;
+    if (isWhitespace(text.charCodeAt(i))) i = skipWhitespace(text, i);
+    const value = readNumber(text, i);
+    if (value !== value) return -1;
+    out.add(nameStart, nameEnd, value, series);
+    i = numberEnd;
+    let c = text.charCodeAt(i);
+    if (isWhitespace(c)) {
+      i = skipWhitespace(text, i);
+      c = text.charCodeAt(i);
+    }
+    if (c === 0x7d) return i + 1;
+    if (c !== 0x2c) return -1;
+    i++;
+    if (isWhitespace(text.charCodeAt(i))) i = skipWhitespace(text, i);
+  }
+}
+
+/** Reads an integer timestamp in milliseconds at `start`; -1 for anything the fast path leaves to the slow one. */
+function readTimestamp(text: string, start: number): number {
+  let i = start;
+  let value = 0;
+  let c = text.charCodeAt(i);
+  if (c === 0x30) {
+    numberEnd = i + 1;
+    c = text.charCodeAt(i + 1);
+    return c === 0x2e || c === 0x65 || c === 0x45 || (c >= 0x30 && c <= 0x39) ? -1 : 0;
+  }
+  if (!(c >= 0x31 && c <= 0x39)) return -1;
+  do {
+    value = value * 10 + (c - 0x30);
+    c = text.charCodeAt(++i);
+  } while (c >= 0x30 && c <= 0x39 && i - start < 16);
+  if (c === 0x2e || c === 0x65 || c === 0x45 || (c >= 0x30 && c <= 0x39)) return -1;
+  numberEnd = i;
+  return value <= MAX_TIMESTAMP_MS ? value : -1;
+}
+
+// Which fields a body held, as bits: a repeated key sends the body to the slow path.
+const LABELS = 1;
+const TIMESTAMP = 2;
+const METRICS = 4;
+const NAME = 8;
+const VALUE = 16;
+const OTHER = 32;
+
+/** The field whose key starts at `start` (after its quote), or OTHER; the key's end is left in keyEnd. */
+let keyEnd = -1;
+function fieldAt(text: string, start: number): number {
+  // The bridge's own keys are recognised whole, closing quote included, without a character loop.
+  switch (text.charCodeAt(start)) {
+    case 0x6c /* l */:
+      if (text.startsWith('labels"', start)) return ((keyEnd = start + 6), LABELS);
+      break;
+    case 0x6d /* m */:
+      if (text.startsWith('metrics"', start)) return ((keyEnd = start + 7), METRICS);
+      break;
+    case 0x74 /* t */:
+      if (text.startsWith('timestamp"', start)) return ((keyEnd = start + 9), TIMESTAMP);
+      break;
+    case 0x6e /* n */:
+      if (text.startsWith('name"', start)) return ((keyEnd = start + 4), NAME);
+      break;
+    case 0x76 /* v */:
+      if (text.startsWith('value"', start)) return ((keyEnd = start + 5), VALUE);
+      break;
+  }
+  keyEnd = plainStringEnd(text, start);
+  return OTHER;
+}
+
+/**
+ * Scans `text` as one Sample or Report object into `out`. True when it is one in the fast path's subset: the
+ * samples are then out's metric names and values (a Sample gives one), sharing out's labels and timestamp.
+ * `memory` lets it recognise labels objects and metric names seen before instead of checking them again.
+ */
+export function scanObjectBody<L, S>(
+  text: string,
+  out: ScannedObject<L, S>,
+  memory?: ScanMemory<L, S>,
+): boolean {
+  out.reset();
+  if (text.charCodeAt(0) !== 0x7b) return false;
+  let i = 1;
+  if (isWhitespace(text.charCodeAt(i))) i = skipWhitespace(text, i);
+  let seen = 0;
+  let sampleValue = NaN;
+  let nameStart = -1;
+  let nameEnd = -1;
+  if (text.charCodeAt(i) === 0x7d) return false;
+  for (;;) {
+    if (text.charCodeAt(i) !== 0x22) return false;
+    const field = fieldAt(text, i + 1);
+    if (keyEnd < 0) return false;
+    if ((seen & field) !== 0 && field !== OTHER) return false;
+    seen |= field;
+    i = keyEnd + 1;
+    if (text.charCodeAt(i) !== 0x3a) {
+      i = skipWhitespace(text, i);
+      if (text.charCodeAt(i) !== 0x3a) return false;
+    }
+    i++;
+    if (isWhitespace(text.charCodeAt(i))) i = skipWhitespace(text, i);
+    const c = text.charCodeAt(i);
+    switch (field) {
+      case LABELS: {
+        if (c !== 0x7b) return false;
+        out.labelsStart = i;
+        // Label values hold no '}' unless escaped... or quoted: a candidate end is only trusted when memory
+        // recognises the whole text up to it, which then is a labels object that passed the full check before.
+        const candidate = text.indexOf('}', i) + 1;
+        const labels =
+          candidate > 0 && memory !== undefined ? memory.labelsAt(text, i, candidate) : undefined;
+        if (labels !== undefined) {
+          out.labels = labels;
+          i = candidate;
+        } else {
+          i = scanLabels(text, i);
+        }
+        out.labelsEnd = i;
+        break;
+      }
+      case METRICS:
+        if (c !== 0x7b) return false;
+        i = scanMetrics(text, i, out, memory);
+        break;
+      case TIMESTAMP: {
+        const ms = readTimestamp(text, i);
+        if (ms < 0) return false;
+        out.timestampMs = ms;
+        i = numberEnd;
+        break;
+      }
+      case NAME:
+        if (c !== 0x22) return false;
+        nameStart = i + 1;
+        nameEnd = plainStringEnd(text, nameStart);
+        if (nameEnd <= nameStart) return false;
+        i = nameEnd + 1;
+        break;
+      case VALUE:
+        sampleValue = readNumber(text, i);
+        if (sampleValue !== sampleValue) return false;
+        i = numberEnd;
+        break;
+      default:
+        i = skipValue(text, i, 0);
+    }
+    if (i < 0) return false;
+    let next = text.charCodeAt(i);
+    if (isWhitespace(next)) {
+      i = skipWhitespace(text, i);
+      next = text.charCodeAt(i);
+    }
+    if (next === 0x7d) break;
+    if (next !== 0x2c) return false;
+    i++;
+    if (isWhitespace(text.charCodeAt(i))) i = skipWhitespace(text, i);
+  }
+  // Only whitespace may follow the object.
+  if (i + 1 !== text.length && skipWhitespace(text, i + 1) !== text.length) return false;
+  const isReport = (seen & METRICS) !== 0;
+  const isSample = (seen & (NAME | VALUE)) !== 0;
+  if (isReport === isSample) return false;
+  if (isSample) {
+    if ((seen & (NAME | VALUE)) !== (NAME | VALUE)) return false;
+    out.add(nameStart, nameEnd, sampleValue, undefined);
+  }
+  return out.count > 0;
+}

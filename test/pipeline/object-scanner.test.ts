@@ -1,0 +1,282 @@
+// The direct scanner is a fast path: for every body it must either step aside or give exactly what
+// decodeMessage and the normaliser give. These tests compare whole plans made with and without it, on bodies
+// generated to hit its edges (whitespace, escapes, repeated keys, odd numbers, unknown fields, invalid JSON).
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import { ScannedObject, scanObjectBody } from '../../functions/pipeline/decode/object-scanner.js';
+import type { SourceMessage } from '../../functions/pipeline/model.js';
+import { SampleNormaliser } from '../../functions/pipeline/normalise.js';
+import { planBatch, type BatchPlan } from '../../functions/pipeline/plan.js';
+import { plainSeriesOf } from '../../functions/pipeline/write-batch.js';
+
+const SENT = 1_732_531_200_000;
+
+/** Everything a plan says, in comparable form (values by their bits, so -0 and NaN compare exactly). */
+function describePlan(plan: BatchPlan): unknown {
+  return {
+    batches: plan.batches.map((batch) =>
+      plainSeriesOf(batch).map((s) => ({
+        labels: s.labels,
+        samples: s.samples.map((x) => ({ ...x, value: Object.is(x.value, -0) ? '-0' : String(x.value) })),
+      })),
+    ),
+    after: plan.after,
+    invalid: plan.invalid.map((f) => [f.index, f.messageId, f.error.message]),
+    stats: plan.stats,
+  };
+}
+
+function messagesOf(bodies: readonly string[]): SourceMessage[] {
+  return bodies.map((body, i) => ({ messageId: `m-${i}`, body, sentTimestampMs: SENT + i }));
+}
+
+function assertSamePlans(bodies: readonly string[]): void {
+  const messages = messagesOf(bodies);
+  // One normaliser per path, kept over two batches: the second batch meets the scanner's memory of the first.
+  const fast = new SampleNormaliser();
+  const slow = new SampleNormaliser();
+  for (let round = 0; round < 2; round++) {
+    assert.deepEqual(
+      describePlan(planBatch(messages, undefined, fast)),
+      describePlan(planBatch(messages, undefined, slow, { scan: false })),
+    );
+  }
+}
+
+// ---- generators: JSON text built by hand, so keys can repeat and whitespace can go anywhere ----------------
+
+const ws = fc.constantFrom('', '', '', ' ', '\n', '\t ', '\r\n');
+const plainName = fc.constantFrom('temperature', 'humidity_percent', 'a.b', 'x-y', '1wire', 'Zone', 'site');
+const oddName = fc.constantFrom(
+  '',
+  '__name__',
+  '__x',
+  'a"b',
+  'a\\b',
+  'é',
+  'a}b',
+  'n\u0001',
+  '\ud83d\ude00',
+  'x'.repeat(300),
+);
+const name = fc.oneof({ weight: 6, arbitrary: plainName }, { weight: 1, arbitrary: oddName });
+const labelValue = fc.oneof(
+  { weight: 5, arbitrary: fc.constantFrom('d-1', 'd-2', 'north', '', 'a}b', 'q"x', 'é', '\ud800') },
+  { weight: 1, arbitrary: fc.string({ maxLength: 6 }) },
+);
+
+/** Short decimals, the fast path's exact division: "21.5", "-0.007", "1234.56789". */
+const decimalText = fc
+  .tuple(fc.integer({ min: 0, max: 999_999_999 }), fc.integer({ min: 1, max: 9 }), fc.boolean())
+  .map(([mantissa, places, negative]) => {
+    const digits = String(mantissa).padStart(places + 1, '0');
+    return `${negative ? '-' : ''}${digits.slice(0, -places)}.${digits.slice(-places)}`;
+  });
+const numberText = fc.oneof(
+  decimalText,
+  fc.double({ noNaN: true, noDefaultInfinity: true }).map((d) => JSON.stringify(d)),
+  fc.integer().map(String),
+  fc.constantFrom(
+    '-0',
+    '0',
+    '0.1',
+    '1e5',
+    '1E-3',
+    '-2.5e+3',
+    '123456789012345678',
+    '0.30000000000000004',
+    '1e400',
+  ),
+  fc.constantFrom('01', '1.', '.5', '-', '+1', '1e', 'NaN', 'true', 'null', '"12"', '"NaN"', '[]'),
+);
+const timestampText = fc.oneof(
+  fc.integer({ min: 0, max: 2 ** 45 }).map(String),
+  fc.constantFrom(
+    '0',
+    '1732531200000.5',
+    '-5',
+    '1e12',
+    '253402300799999',
+    '253402300800000',
+    '99999999999999999',
+  ),
+  fc.constantFrom('"2024-11-25T10:40:00Z"', '"junk"', 'null', '{}'),
+);
+
+function quoted(text: string): string {
+  // Names with quotes or backslashes are written escaped (valid JSON); control characters raw (invalid JSON).
+  return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+function objectText(entries: ReadonlyArray<readonly [string, string]>, space: readonly string[]): string {
+  const parts = entries.map(
+    ([key, value], i) => `${space[i % space.length]}${quoted(key)}${space[(i + 1) % space.length]}:${value}`,
+  );
+  return `{${parts.join(',')}${space[0]}}`;
+}
+
+const labelsText = fc
+  .tuple(fc.array(fc.tuple(name, labelValue), { maxLength: 4 }), fc.array(ws, { minLength: 1, maxLength: 3 }))
+  .map(([pairs, space]) =>
+    objectText(
+      pairs.map(([k, v]) => [k, quoted(v)] as const),
+      space,
+    ),
+  );
+
+const metricsText = fc
+  .tuple(fc.array(fc.tuple(name, numberText), { maxLength: 4 }), fc.array(ws, { minLength: 1, maxLength: 3 }))
+  .map(([pairs, space]) => objectText(pairs, space));
+
+const unknownValue = fc.constantFrom(
+  '"topic/a"',
+  '{"a":[1,2,{"b":null}]}',
+  '[true,false]',
+  '"esc\\u0041\\n"',
+  '1e999',
+  '{"x":}',
+);
+
+const field = fc.oneof(
+  fc.tuple(fc.constant('labels'), labelsText),
+  fc.tuple(fc.constant('timestamp'), timestampText),
+  fc.tuple(fc.constant('metrics'), metricsText),
+  fc.tuple(fc.constant('name'), name.map(quoted)),
+  fc.tuple(fc.constant('value'), numberText),
+  fc.tuple(fc.constantFrom('topic', 'clientid', 'labels', 'metrics'), unknownValue),
+);
+
+/** Well-formed reports and samples, mostly in the scanner's subset, in any field order. */
+const goodBody = fc
+  .tuple(
+    fc.dictionary(plainName, fc.constantFrom('d-1', 'd-2', 'north', ''), { maxKeys: 3 }),
+    fc.option(fc.integer({ min: 0, max: 2 ** 42 }), { nil: undefined }),
+    fc.dictionary(plainName, fc.oneof(decimalText, fc.integer().map(String)), { minKeys: 1, maxKeys: 4 }),
+    fc.boolean(),
+    fc.array(ws, { minLength: 1, maxLength: 3 }),
+  )
+  .map(([labels, timestamp, metrics, asSample, space]) => {
+    const fields: Array<readonly [string, string]> = [];
+    if (Object.keys(labels).length > 0)
+      fields.push([
+        'labels',
+        objectText(
+          Object.entries(labels).map(([k, v]) => [k, quoted(v)] as const),
+          space,
+        ),
+      ]);
+    if (timestamp !== undefined) fields.push(['timestamp', String(timestamp)]);
+    const [first] = Object.entries(metrics);
+    if (asSample && first !== undefined) fields.push(['name', quoted(first[0])], ['value', first[1]]);
+    else fields.push(['metrics', objectText(Object.entries(metrics), space)]);
+    if (space.length > 1) fields.reverse();
+    return objectText(fields, space);
+  });
+
+const body = fc.oneof(
+  { weight: 8, arbitrary: goodBody },
+  {
+    weight: 8,
+    arbitrary: fc
+      .tuple(fc.array(field, { minLength: 1, maxLength: 5 }), fc.array(ws, { minLength: 1, maxLength: 3 }))
+      .map(([fields, space]) => objectText(fields, space)),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '{}',
+      '[]',
+      ' {"metrics":{"a":1}}',
+      '{"metrics":{"a":1}} x',
+      '{"metrics":{"a":1}',
+      'eyJtZXRyaWNzIjp7ImEiOjF9fQ==',
+    ),
+  },
+);
+
+describe('object scanner', () => {
+  test('property: plans are the same with and without the scanner', () => {
+    // The property must not hold vacuously: a fair share of the generated bodies has to take the fast path.
+    const probe = new ScannedObject();
+    let scanned = 0;
+    let total = 0;
+    fc.assert(
+      fc.property(fc.array(body, { minLength: 1, maxLength: 12 }), (bodies) => {
+        for (const text of bodies) if (scanObjectBody(text, probe)) scanned++;
+        total += bodies.length;
+        assertSamePlans(bodies);
+      }),
+      { numRuns: 1500 },
+    );
+    assert.ok(scanned > total / 10, `only ${scanned} of ${total} bodies took the fast path`);
+  });
+
+  test('property: numbers read as JSON.parse reads them, or step aside', () => {
+    const out = new ScannedObject();
+    fc.assert(
+      fc.property(numberText, (text) => {
+        const json = `{"name":"x","value":${text}}`;
+        let expected: number | undefined;
+        try {
+          const parsed: unknown = (JSON.parse(json) as { value: unknown }).value;
+          expected = typeof parsed === 'number' && Number.isFinite(parsed) ? parsed : undefined;
+        } catch {
+          expected = undefined;
+        }
+        const accepted = scanObjectBody(json, out);
+        if (expected === undefined) assert.equal(accepted, false, json);
+        else if (accepted)
+          assert.ok(Object.is(out.values[0], expected), `${json}: ${out.values[0]} vs ${expected}`);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  test('takes the common report in one pass, and steps aside for what it leaves to decodeMessage', () => {
+    const out = new ScannedObject();
+    const report =
+      '{"labels":{"device":"d-17","site":"north"},"timestamp":1732531200000,"metrics":{"t":21.5,"h":40}}';
+    assert.equal(scanObjectBody(report, out), true);
+    assert.equal(out.count, 2);
+    assert.equal(out.timestampMs, 1732531200000);
+    assert.equal(report.slice(out.labelsStart, out.labelsEnd), '{"device":"d-17","site":"north"}');
+    assert.deepEqual([...out.values.subarray(0, 2)], [21.5, 40]);
+    for (const other of [
+      '{"metrics":{"t":1,"t":2}}', // repeated key: JSON.parse keeps the last
+      '{"metrics":{"t":"1"}}', // a string value
+      '{"metrics":{"t":1},"timestamp":"2024-11-25T10:40:00Z"}', // RFC 3339
+      '{"metrics":{"t":1},"labels":{"n":5}}', // a number as label value
+      '{"metrics":{"t\\u0041":1}}', // an escape
+      '[{"name":"a","value":1}]', // an array body
+    ])
+      assert.equal(scanObjectBody(other, out), false, other);
+  });
+
+  test('recognises labels objects and metric names it has seen, and stays exact for look-alikes', () => {
+    const bodies = [
+      '{"labels":{"device":"d-1"},"metrics":{"t":1,"h":2}}',
+      '{"labels":{"device":"d-1"},"metrics":{"t":3,"h":4}}',
+      '{"labels":{"device":"d-1"},"metrics":{"h":5,"t":6}}',
+      '{"labels":{"device":"d-1}","x":"y"},"metrics":{"t":7}}',
+      '{"labels":{"device":"d-1"},"metrics":{"t":8,"t":9}}',
+      '{"labels":{"device":"d-1"},"metrics":{"tt":10,"h":11}}',
+    ];
+    assertSamePlans(bodies);
+  });
+
+  test('cases the property found or might miss', () => {
+    assertSamePlans([
+      '{"labels":{"":""},"name":"temperature","value":0.0}', // an empty name is an error even with an empty value
+      '{"labels":{"a":"","b":"x"},"metrics":{"t":1}}',
+      '{"labels":{"__name__":"y"},"metrics":{"t":1}}',
+      '{"labels":{"a-b":"1","a_b":"2"},"metrics":{"t":1}}',
+      '{"metrics":{"":1}}',
+      '{"name":"t","value":1,"metrics":{"u":2}}',
+      '{"name":"t"}',
+      '{"metrics":{"t":-0}}',
+      '{"metrics":{"t":1},"timestamp":253402300800000}',
+      '{"metrics":{"t":1},"timestamp":0}',
+    ]);
+  });
+});
