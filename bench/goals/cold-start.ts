@@ -45,6 +45,10 @@ export function coldStart(rounds = 30): GoalResult {
     : 0;
   const bundleBytes = statSync(handlerBundle).size + chunkBytes;
   const nativeBytes = folderBytes(join(projectRoot, 'dist', 'ingest', 'node_modules'));
+  // Unlike goals 1 and 5, the children run without the function's NODE_OPTIONS (INGEST_NODE_OPTIONS): on Node 20
+  // any V8 heap-size flag makes Node reject its built-in code cache, which doubles the CPU time of loading
+  // node:http and friends (measured +15-20 ms here); Node 24, the function's runtime, has no such penalty, and
+  // Lambda's own bootstrap passes heap-size flags to every function anyway.
   const env = {
     ...process.env,
     // Configuration is read at import (cold start); nothing is sent until the handler is invoked.
