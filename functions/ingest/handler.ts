@@ -44,13 +44,29 @@ export interface HandlerDependencies {
 
 export type IngestHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
-function sourceMessage(record: SQSRecord, fallbackMs: number): SourceMessage {
-  const sent = Number(record.attributes?.SentTimestamp);
-  return {
-    messageId: record.messageId,
-    body: typeof record.body === 'string' ? record.body : '',
-    sentTimestampMs: Number.isFinite(sent) && sent > 0 ? sent : fallbackMs,
-  };
+/**
+ * An SQS record as the pipeline reads it. SentTimestamp is parsed only when asked for: only samples without a
+ * timestamp of their own and conflicting samples need it, and parsing it up front for every record of a
+ * 10,000-message batch cost about 3 ms of CPU (a boxed number per record), a fifth of planning the batch.
+ */
+class RecordMessage implements SourceMessage {
+  constructor(
+    private readonly record: SQSRecord,
+    private readonly fallbackMs: number,
+  ) {}
+
+  get messageId(): string {
+    return this.record.messageId;
+  }
+
+  get body(): string {
+    return typeof this.record.body === 'string' ? this.record.body : '';
+  }
+
+  get sentTimestampMs(): number {
+    const sent = Number(this.record.attributes?.SentTimestamp);
+    return Number.isFinite(sent) && sent > 0 ? sent : this.fallbackMs;
+  }
 }
 
 function remainingMs(context: Context | undefined): number {
@@ -80,7 +96,7 @@ export function createHandler(deps: HandlerDependencies): IngestHandler {
     if (records.length === 0) return { batchItemFailures: [] };
 
     const plan = planBatch(
-      records.map((record) => sourceMessage(record, started)),
+      records.map((record) => new RecordMessage(record, started)),
       pipelineConfig,
       normaliser,
     );

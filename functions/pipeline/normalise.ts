@@ -1,7 +1,7 @@
 // Normalisation turns a decoded sample into a complete, valid label set: sanitised names, no reserved `__` labels
 // from input, empty values dropped, EXTRA_LABELS merged (the message wins), limits enforced, and the labels
 // sorted by the byte order of their names as remote-write requires (`Zone` < `__name__` < `app`).
-import type { ScanMemory } from './decode/object-scanner.js';
+import type { ScanMemory, ScanTemplate } from './decode/object-scanner.js';
 import { encodeLabelFields } from './encode.js';
 import { DEFAULT_PIPELINE_CONFIG, type PipelineConfig, type PipelineLimits } from './config.js';
 import { InvalidMessageError } from './errors.js';
@@ -81,10 +81,21 @@ interface BaseLabels {
    * device sends the same metrics in the same order, so a name is matched in the body text, with no string made.
    */
   readonly recent: Array<{ readonly name: string; readonly series: SeriesIdentity } | undefined>;
+  /** The layout of the last scanned body with these labels that was not read through it. */
+  template: ScanTemplate<SeriesIdentity> | undefined;
 }
 
 /** Labels of a scanned body, before checking: the JSON text of its labels object, parsed once per text. */
 export type ScannedLabels = BaseLabels;
+
+/**
+ * A flat copy of a slice. V8 may represent a slice as a view into the whole body: kept in a cache, it would keep
+ * that body alive, and comparing against it is slower than against a flat string. The scanner passes only text
+ * without lone surrogates, which survives the UTF-8 round trip unchanged.
+ */
+function ownCopy(slice: string): string {
+  return Buffer.from(slice, 'utf8').toString('utf8');
+}
 
 /** A stand-in DecodedSample for the checks that only read names and labels. */
 function probe(name: string, labels: Readonly<Record<string, string>>): DecodedSample {
@@ -163,12 +174,21 @@ export class SampleNormaliser implements ScanMemory<ScannedLabels, SeriesIdentit
     return labels.recent[position];
   }
 
+  templateOf(labels: ScannedLabels): ScanTemplate<SeriesIdentity> | undefined {
+    return labels.template;
+  }
+
+  /** Remembers how bodies with these labels are laid out (a device may change it: the last one is kept). */
+  rememberTemplate(labels: ScannedLabels, template: ScanTemplate<SeriesIdentity>): void {
+    labels.template = template;
+  }
+
   /**
    * The checked labels of a scanned body whose labels object is text[start, end) (start -1: no labels), or
    * undefined when they are invalid: the message then goes through the slow path, whose error names the field.
    */
   labelsOfScanned(text: string, start: number, end: number, messageId: string): ScannedLabels | undefined {
-    const raw = start < 0 ? '' : text.slice(start, end);
+    const raw = start < 0 ? '' : ownCopy(text.slice(start, end));
     let base = this.byLabelsText.get(raw);
     if (base === undefined) {
       // The scanner only passes objects of plain string values, so JSON.parse yields what decodeLabels would.
@@ -199,7 +219,7 @@ export class SampleNormaliser implements ScanMemory<ScannedLabels, SeriesIdentit
     const last = labels.recent[position];
     if (last !== undefined && last.name.length === end - start && text.startsWith(last.name, start))
       return last.series;
-    const name = text.slice(start, end);
+    const name = ownCopy(text.slice(start, end));
     let series = labels.byRawName.get(name);
     if (series === undefined) {
       try {
@@ -338,7 +358,7 @@ export class SampleNormaliser implements ScanMemory<ScannedLabels, SeriesIdentit
     const key = keyOf(labels);
     let base = this.bases.get(key);
     if (base === undefined) {
-      base = { labels, key, series: new Map(), byRawName: new Map(), recent: [] };
+      base = { labels, key, series: new Map(), byRawName: new Map(), recent: [], template: undefined };
       this.bases.set(key, base);
     }
     return base;

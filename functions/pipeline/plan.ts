@@ -3,7 +3,7 @@
 // is listed as invalid.
 import { DEFAULT_PIPELINE_CONFIG, type PipelineConfig } from './config.js';
 import { decodeMessage } from './decode/index.js';
-import { ScannedObject, scanObjectBody } from './decode/object-scanner.js';
+import { learnTemplate, ScannedObject, scanObjectBody } from './decode/object-scanner.js';
 import { InvalidMessageError } from './errors.js';
 import type { SeriesIdentity, SourceMessage, WriteBatch } from './model.js';
 import { SampleNormaliser, type ScannedLabels } from './normalise.js';
@@ -72,15 +72,24 @@ function addScanned(
     body.labels ?? normaliser.labelsOfScanned(text, body.labelsStart, body.labelsEnd, message.messageId);
   if (labels === undefined) return false;
   const timestampMs = body.timestampMs === body.timestampMs ? body.timestampMs : message.sentTimestampMs;
+  const resolved = scratchSeries;
+  resolved.length = 0;
   for (let i = 0; i < body.count; i++) {
     const series =
       body.series[i] ??
       normaliser.seriesOfScanned(labels, text, body.nameStart[i]!, body.nameEnd[i]!, i, message.messageId);
     if (series === undefined) return false;
+    resolved.push(series);
     table.push(series.id, timestampMs, body.values[i]!, false, index);
+  }
+  if (!body.viaTemplate) {
+    const template = learnTemplate(text, body, resolved);
+    if (template !== undefined) normaliser.rememberTemplate(labels, template);
   }
   return true;
 }
+
+const scratchSeries: SeriesIdentity[] = [];
 
 /** Plans the remote-write requests for one batch of messages. Never throws for bad input. */
 export interface PlanOptions {

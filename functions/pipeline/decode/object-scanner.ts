@@ -25,7 +25,43 @@ export interface ScanMemory<L, S> {
   labelsAt(text: string, start: number, end: number): L | undefined;
   /** The metric name last seen at `position` of the metrics of bodies with these labels, and its series. */
   nameAt(labels: L, position: number): { readonly name: string; readonly series: S } | undefined;
+  /** The template learnt from a body with these labels (learnTemplate), if any. */
+  templateOf(labels: L): ScanTemplate<S> | undefined;
 }
+
+/**
+ * A body's text around its numbers, learnt from one body of a label set. A device sends the same fields in the
+ * same order with the same names every time; only the timestamp and the values change. A later body with these
+ * labels that equals the template but for its numbers holds the same fields, names and series, so it is read by
+ * comparing a few runs of text instead of checking every character again.
+ */
+export interface ScanTemplate<S> {
+  readonly layout: TemplateLayout;
+  /** Sample i's series. */
+  readonly series: readonly S[];
+}
+
+/**
+ * The label-independent part of a template, shared by every label set whose bodies look alike: a fleet has a few
+ * layouts and thousands of devices, and one shared copy stays in the CPU cache where thousands would not (the
+ * bench measured per-device copies at twice the cost).
+ */
+export interface TemplateLayout {
+  /** The text before the labels object, e.g. `{"labels":`. */
+  readonly head: string;
+  /** The text after the labels object, cut at the numbers: segments[0], number 0, segments[1], …, the last. */
+  readonly segments: readonly string[];
+  /** What number h holds: -1 the timestamp, i >= 0 the value of sample i. */
+  readonly holes: readonly number[];
+  /** Sample i's name is at nameOffset[i] of segments[nameSegment[i]], nameLength[i] long. */
+  readonly nameSegment: readonly number[];
+  readonly nameOffset: readonly number[];
+  readonly nameLength: readonly number[];
+}
+
+/** Layouts by their text; bounded, since a layout is as varied as the bodies' unknown fields may be. */
+const layouts = new Map<string, TemplateLayout>();
+const MAX_LAYOUTS = 1000;
 
 /** What a scan found; reused from message to message, so nothing is allocated per message. */
 export class ScannedObject<L = unknown, S = unknown> {
@@ -36,8 +72,16 @@ export class ScannedObject<L = unknown, S = unknown> {
   labels: L | undefined = undefined;
   /** For each sample, the series ScanMemory recognised by its name, if it did. */
   series: Array<S | undefined> = [];
+  /** Whether the body was read through a template (learnTemplate) rather than scanned character by character. */
+  viaTemplate = false;
   /** NaN when the body has no timestamp. */
   timestampMs = NaN;
+  /** Where the timestamp's number starts and ends in the text (-1: none). */
+  timestampStart = -1;
+  timestampEnd = -1;
+  /** Where each sample's value starts and ends in the text. */
+  valueStart = new Int32Array(16);
+  valueEnd = new Int32Array(16);
   /** Samples found: metric name i is text[nameStart[i], nameEnd[i]) (without quotes), its value values[i]. */
   count = 0;
   nameStart = new Int32Array(16);
@@ -49,13 +93,29 @@ export class ScannedObject<L = unknown, S = unknown> {
     this.labelsEnd = -1;
     this.labels = undefined;
     this.timestampMs = NaN;
+    this.timestampStart = -1;
+    this.timestampEnd = -1;
+    this.viaTemplate = false;
     this.count = 0;
   }
 
-  add(start: number, end: number, value: number, series: S | undefined): void {
+  add(
+    start: number,
+    end: number,
+    value: number,
+    series: S | undefined,
+    valueStart = -1,
+    valueEnd = -1,
+  ): void {
     const i = this.count;
     this.series[i] = series;
     if (i === this.nameStart.length) {
+      const valueStarts = new Int32Array(i * 2);
+      valueStarts.set(this.valueStart);
+      this.valueStart = valueStarts;
+      const valueEnds = new Int32Array(i * 2);
+      valueEnds.set(this.valueEnd);
+      this.valueEnd = valueEnds;
       const nameStart = new Int32Array(i * 2);
       nameStart.set(this.nameStart);
       this.nameStart = nameStart;
@@ -69,6 +129,8 @@ export class ScannedObject<L = unknown, S = unknown> {
     this.nameStart[i] = start;
     this.nameEnd[i] = end;
     this.values[i] = value;
+    this.valueStart[i] = valueStart;
+    this.valueEnd[i] = valueEnd;
     this.count = i + 1;
   }
 }
@@ -97,7 +159,7 @@ let numberEnd = -1;
  * significant digits without exponent are converted by one exact division (correctly rounded, so equal to
  * JSON.parse); anything longer goes through Number(), which rounds like JSON.parse.
  */
-function readNumber(text: string, start: number): number {
+export function readNumber(text: string, start: number): number {
   let i = start;
   let c = text.charCodeAt(i);
   const negative = c === 0x2d;
@@ -300,7 +362,7 @@ function scanMetrics<L, S>(
     if (isWhitespace(text.charCodeAt(i))) i = skipWhitespace(text, i);
     const value = readNumber(text, i);
     if (value !== value) return -1;
-    out.add(nameStart, nameEnd, value, series);
+    out.add(nameStart, nameEnd, value, series, i, numberEnd);
     i = numberEnd;
     let c = text.charCodeAt(i);
     if (isWhitespace(c)) {
@@ -315,7 +377,7 @@ function scanMetrics<L, S>(
 }
 
 /** Reads an integer timestamp in milliseconds at `start`; -1 for anything the fast path leaves to the slow one. */
-function readTimestamp(text: string, start: number): number {
+export function readTimestamp(text: string, start: number): number {
   let i = start;
   let value = 0;
   let c = text.charCodeAt(i);
@@ -378,6 +440,14 @@ export function scanObjectBody<L, S>(
   memory?: ScanMemory<L, S>,
 ): boolean {
   out.reset();
+  if (
+    memory !== undefined &&
+    lastHead !== '' &&
+    text.slice(0, lastHead.length) === lastHead &&
+    matchTemplate(text, out, memory)
+  )
+    return true;
+  out.reset();
   if (text.charCodeAt(0) !== 0x7b) return false;
   let i = 1;
   if (isWhitespace(text.charCodeAt(i))) i = skipWhitespace(text, i);
@@ -385,6 +455,8 @@ export function scanObjectBody<L, S>(
   let sampleValue = NaN;
   let nameStart = -1;
   let nameEnd = -1;
+  let valueStart = -1;
+  let valueEnd = -1;
   if (text.charCodeAt(i) === 0x7d) return false;
   for (;;) {
     if (text.charCodeAt(i) !== 0x22) return false;
@@ -426,6 +498,8 @@ export function scanObjectBody<L, S>(
         const ms = readTimestamp(text, i);
         if (ms < 0) return false;
         out.timestampMs = ms;
+        out.timestampStart = i;
+        out.timestampEnd = numberEnd;
         i = numberEnd;
         break;
       }
@@ -439,7 +513,9 @@ export function scanObjectBody<L, S>(
       case VALUE:
         sampleValue = readNumber(text, i);
         if (sampleValue !== sampleValue) return false;
+        valueStart = i;
         i = numberEnd;
+        valueEnd = i;
         break;
       default:
         i = skipValue(text, i, 0);
@@ -462,7 +538,140 @@ export function scanObjectBody<L, S>(
   if (isReport === isSample) return false;
   if (isSample) {
     if ((seen & (NAME | VALUE)) !== (NAME | VALUE)) return false;
-    out.add(nameStart, nameEnd, sampleValue, undefined);
+    out.add(nameStart, nameEnd, sampleValue, undefined, valueStart, valueEnd);
   }
   return out.count > 0;
+}
+
+/** The head of the template learnt last: nearly every device's bodies start the same way. */
+let lastHead = '';
+
+/**
+ * Reads `text` through the template of its label set, if it has one and the text matches it. The labels object
+ * follows lastHead; whatever the scan would check is either equal to text the template's body passed with,
+ * or a number read by the same function the scan uses.
+ */
+export function matchTemplate<L, S>(
+  text: string,
+  out: ScannedObject<L, S>,
+  memory: ScanMemory<L, S>,
+): boolean {
+  const labelsStart = lastHead.length;
+  const labelsEnd = text.indexOf('}', labelsStart) + 1;
+  if (labelsEnd === 0) return false;
+  const labels = memory.labelsAt(text, labelsStart, labelsEnd);
+  if (labels === undefined) return false;
+  const template = memory.templateOf(labels);
+  if (template === undefined) return false;
+  const layout = template.layout;
+  if (layout.head !== lastHead) return false;
+  const { segments, holes } = layout;
+  const values =
+    out.values.length >= holes.length ? out.values : (out.values = new Float64Array(holes.length * 2));
+  const segmentStarts =
+    scratchStarts.length > segments.length
+      ? scratchStarts
+      : (scratchStarts = new Int32Array(segments.length * 2));
+  let at = labelsEnd;
+  for (let h = 0; h < holes.length; h++) {
+    const segment = segments[h]!;
+    // A slice compared whole is about a third faster than startsWith, which V8 runs character by character.
+    if (text.slice(at, at + segment.length) !== segment) return false;
+    segmentStarts[h] = at;
+    at += segment.length;
+    const hole = holes[h]!;
+    if (hole < 0) {
+      const ms = readTimestamp(text, at);
+      if (ms < 0) return false;
+      out.timestampMs = ms;
+    } else {
+      const value = readNumber(text, at);
+      if (value !== value) return false;
+      values[hole] = value;
+    }
+    at = numberEnd;
+  }
+  const last = segments[holes.length]!;
+  if (at + last.length !== text.length || text.slice(at) !== last) return false;
+  segmentStarts[holes.length] = at;
+  out.labels = labels;
+  out.labelsStart = labelsStart;
+  out.labelsEnd = labelsEnd;
+  out.viaTemplate = true;
+  const { nameSegment, nameOffset, nameLength } = layout;
+  const series = template.series;
+  for (let i = 0; i < series.length; i++) {
+    const start = segmentStarts[nameSegment[i]!]! + nameOffset[i]!;
+    out.add(start, start + nameLength[i]!, values[i]!, series[i]);
+  }
+  return true;
+}
+
+let scratchStarts = new Int32Array(16);
+
+/**
+ * A flat copy of a slice. V8 may keep a slice as a view into the whole body, which would keep that body alive
+ * and makes every startsWith against it several times slower. Scanned text holds no lone surrogates, so the
+ * UTF-8 round trip returns it unchanged.
+ */
+export function flatCopy(slice: string): string {
+  return Buffer.from(slice, 'utf8').toString('utf8');
+}
+
+/**
+ * The template of a body the scan accepted, whose samples turned out to belong to `series` (one per sample, in
+ * order); undefined for a body without labels. Also makes its head the one scans try first.
+ */
+export function learnTemplate<L, S>(
+  text: string,
+  out: ScannedObject<L, S>,
+  series: readonly S[],
+): ScanTemplate<S> | undefined {
+  if (out.labelsStart < 0 || series.length !== out.count) return undefined;
+  // The numbers after the labels object, in text order: the timestamp (-1) and each sample's value.
+  const holes: Array<{ start: number; end: number; hole: number }> = [];
+  if (out.timestampStart >= 0) {
+    if (out.timestampStart < out.labelsEnd) return undefined;
+    holes.push({ start: out.timestampStart, end: out.timestampEnd, hole: -1 });
+  }
+  for (let i = 0; i < out.count; i++) {
+    if (out.valueStart[i]! < out.labelsEnd) return undefined;
+    holes.push({ start: out.valueStart[i]!, end: out.valueEnd[i]!, hole: i });
+  }
+  holes.sort((a, b) => a.start - b.start);
+  const segments: string[] = [];
+  const segmentStart: number[] = [];
+  let at = out.labelsEnd;
+  for (const { start, end } of holes) {
+    segmentStart.push(at);
+    segments.push(flatCopy(text.slice(at, start)));
+    at = end;
+  }
+  segmentStart.push(at);
+  segments.push(flatCopy(text.slice(at)));
+  const nameSegment: number[] = [];
+  const nameOffset: number[] = [];
+  const nameLength: number[] = [];
+  for (let i = 0; i < out.count; i++) {
+    const start = out.nameStart[i]!;
+    const end = out.nameEnd[i]!;
+    let k = segmentStart.length - 1;
+    while (k > 0 && segmentStart[k]! > start) k--;
+    // A name lies inside one segment (names are never numbers); anything else is no template.
+    if (start < out.labelsEnd || end > segmentStart[k]! + segments[k]!.length) return undefined;
+    nameSegment.push(k);
+    nameOffset.push(start - segmentStart[k]!);
+    nameLength.push(end - start);
+  }
+  const head = flatCopy(text.slice(0, out.labelsStart));
+  const holeKinds = holes.map((h) => h.hole);
+  const key = JSON.stringify([head, segments, holeKinds, nameSegment, nameOffset, nameLength]);
+  let layout = layouts.get(key);
+  if (layout === undefined) {
+    if (layouts.size >= MAX_LAYOUTS) layouts.clear();
+    layout = { head, segments, holes: holeKinds, nameSegment, nameOffset, nameLength };
+    layouts.set(key, layout);
+  }
+  lastHead = layout.head;
+  return { layout, series: [...series] };
 }
