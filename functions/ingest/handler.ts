@@ -1,12 +1,12 @@
 // One SQS batch in, one SQSBatchResponse out. Every message ends in exactly one place: written to the
 // receiver, dead-lettered with a reason, or returned in batchItemFailures for SQS to redeliver. Bad input never
 // throws; an unexpected bug returns the whole batch to SQS rather than acknowledging anything unwritten.
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { MetricUnit } from './emf-metrics.js';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import {
   bisectBatch,
   compressBlock,
-  encodeWriteRequest,
+  encodeWriteRequestView,
   planBatch,
   SampleNormaliser,
   type SourceMessage,
@@ -105,7 +105,7 @@ export function createHandler(deps: HandlerDependencies): IngestHandler {
     const result = await deliver(plan.batches, plan.after, {
       client: deps.client,
       authenticator: deps.authenticator,
-      encode: (batch) => compressBlock(encodeWriteRequest(batch)),
+      encode: (batch) => compressBlock(encodeWriteRequestView(batch)),
       bisect: bisectBatch,
       concurrency: config.concurrency,
       deadlineMs,

@@ -59,6 +59,16 @@ export function createRemoteWriteClient(options: RemoteWriteClientOptions): Remo
     host: options.url.host,
   };
 
+  // Resolved once: given the URL object, Node converts it to request options on every request.
+  const target: Http.RequestOptions = {
+    method: 'POST',
+    agent,
+    protocol: options.url.protocol,
+    hostname: options.url.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: options.url.port === '' ? undefined : Number(options.url.port),
+    path: `${options.url.pathname}${options.url.search}`,
+  };
+
   async function send(body: Uint8Array, timeoutMs: number): Promise<AttemptResult> {
     const headers: Record<string, string> = { ...baseHeaders, 'content-length': String(body.byteLength) };
     // The attempt's time includes obtaining credentials (a credential provider or Secrets Manager call can
@@ -88,7 +98,7 @@ export function createRemoteWriteClient(options: RemoteWriteClientOptions): Remo
         clearTimeout(timer);
         resolve(result);
       };
-      const request = transport.request(options.url, { method: 'POST', agent, headers }, (response) => {
+      const request = transport.request({ ...target, headers }, (response) => {
         const chunks: Buffer[] = [];
         let kept = 0;
         response.on('data', (chunk: Buffer) => {

@@ -53,6 +53,12 @@ function asInvalid(error: unknown, message: SourceMessage): InvalidMessageError 
   return new InvalidMessageError(message.messageId, '', `could not be decoded: ${text}`);
 }
 
+/**
+ * The rows of the batch being planned, reused from batch to batch (planBatch is synchronous and the rows do not
+ * outlive it): allocating and zeroing a megabyte of typed arrays per batch showed in the bench's GC time.
+ */
+const rows = new SampleTable(16 * 1024);
+
 /** Reused by every planBatch call: scanning is synchronous. */
 const scanned = new ScannedObject<ScannedLabels, SeriesIdentity>();
 
@@ -109,7 +115,8 @@ export function planBatch(
 ): BatchPlan {
   const scan = options.scan !== false;
   normaliser.startBatch();
-  const table = new SampleTable(messages.length * 4);
+  const table = rows;
+  table.clear();
   const invalid: MessageFailure[] = [];
   let skippedRecords = 0;
 

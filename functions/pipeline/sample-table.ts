@@ -36,6 +36,11 @@ export class SampleTable {
     this.length = row + 1;
   }
 
+  /** Empties the table, keeping its arrays for the next batch. */
+  clear(): void {
+    this.length = 0;
+  }
+
   /** Drops the rows from `length` on (a message turned out invalid after some of its samples were added). */
   truncate(length: number): void {
     if (length < this.length) this.length = length;

@@ -15,6 +15,30 @@ export interface SeriesStats {
   readonly conflictsDropped: number;
 }
 
+/** Working arrays of groupSeries, kept between calls (it is synchronous): counts by series id must start at 0,
+ * and groupSeries leaves them so. */
+let scratch = {
+  count: new Int32Array(0),
+  offset: new Int32Array(0),
+  next: new Int32Array(0),
+  order: new Int32Array(0),
+};
+
+function scratchFor(seriesCount: number, rows: number): typeof scratch {
+  if (scratch.count.length < seriesCount) {
+    const size = Math.max(seriesCount, scratch.count.length * 2);
+    scratch = {
+      ...scratch,
+      count: new Int32Array(size),
+      offset: new Int32Array(size),
+      next: new Int32Array(size),
+    };
+  }
+  if (scratch.order.length < rows)
+    scratch = { ...scratch, order: new Int32Array(Math.max(rows, scratch.order.length * 2)) };
+  return scratch;
+}
+
 export interface GroupedSeries {
   /** In order of first appearance in the batch; series left without samples are omitted. */
   readonly series: Series[];
@@ -41,21 +65,21 @@ export function groupSeries(
   // A stable counting sort by series: `order` lists the rows of each series together, in batch order, and the
   // series come in order of first appearance.
   const seriesCount = identities.length;
-  const count = new Int32Array(seriesCount);
+  const { count, offset, next, order } = scratchFor(seriesCount, n);
   const firstSeen: number[] = [];
   for (let row = 0; row < n; row++) {
     const id = rowSeries[row]!;
     if (count[id]++ === 0) firstSeen.push(id);
   }
-  const offset = new Int32Array(seriesCount);
   let total = 0;
   for (const id of firstSeen) {
     offset[id] = total;
+    next[id] = total;
     total += count[id]!;
   }
-  const order = new Int32Array(n);
-  const next = offset.slice();
   for (let row = 0; row < n; row++) order[next[rowSeries[row]!]!++] = row;
+  // Only the counts of this batch's series were set: clear them for the next batch.
+  for (const id of firstSeen) count[id] = 0;
 
   const timestampMs = new Float64Array(n);
   const value = new Float64Array(n);
@@ -71,7 +95,7 @@ export function groupSeries(
 
   for (const id of firstSeen) {
     const from = offset[id]!;
-    const to = from + count[id]!;
+    const to = next[id]!; // the scatter left it at the end of the series' rows
     // Devices mostly report in order, so sorting is usually skipped. Ties keep batch order (rows ascend).
     let sorted = true;
     for (let i = from + 1; i < to; i++) {
