@@ -11,7 +11,7 @@ import {
   compareLabelNames,
   compressBlock,
   DEFAULT_REQUEST_LIMITS,
-  encodeWriteRequest,
+  encodeWriteRequestView,
   splitIntoBatches,
   type Label,
   type PlainSeries,
@@ -85,7 +85,7 @@ function plan(): WriteBatch[] {
 
 function encodeAndCompress(batches: readonly WriteBatch[]): number {
   let bytes = 0;
-  for (const batch of batches) bytes += compressBlock(encodeWriteRequest(batch)).length;
+  for (const batch of batches) bytes += compressBlock(encodeWriteRequestView(batch)).length;
   requests = batches.length;
   return bytes;
 }

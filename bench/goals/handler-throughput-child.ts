@@ -2,7 +2,7 @@
 // set before this import) on a 10,000-message batch of 3-metric reports, against JSON.parse of the same bodies,
 // in alternating rounds. The receiver is the parent's 204 sink on loopback.
 import { pathToFileURL } from 'node:url';
-import { compressBlock, encodeWriteRequest, planBatch } from '../../functions/pipeline/index.js';
+import { compressBlock, encodeWriteRequestView, planBatch } from '../../functions/pipeline/index.js';
 import { sendToParent } from '../lib/parent-channel.js';
 import { interleaved } from '../lib/stats.js';
 import { lambdaContext, reportBodies, sqsEvent } from '../lib/workload.js';
@@ -44,7 +44,7 @@ const times = await interleaved(
     },
     'JSON.parse + encode + compress': () => {
       for (const body of bodies) sink += (JSON.parse(body) as { timestamp: number }).timestamp & 1;
-      for (const batch of planned) sink += compressBlock(encodeWriteRequest(batch)).length & 1;
+      for (const batch of planned) sink += compressBlock(encodeWriteRequestView(batch)).length & 1;
     },
   },
   { warmupRounds: 3, rounds },
