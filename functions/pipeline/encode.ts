@@ -123,6 +123,33 @@ export function encodedSeriesSizeBound(labels: readonly Label[], sampleCount: nu
   return 1 + varintSize(body) + body;
 }
 
+/** Writes an unsigned varint of a non-negative safe integer at `pos`; returns the position after it. Small enough
+ * for V8 to inline into the sample loop. */
+function putVarint(bytes: Uint8Array, pos: number, value: number): number {
+  if (value < TWO_POW_32) {
+    while (value > 0x7f) {
+      bytes[pos++] = (value & 0x7f) | 0x80;
+      value >>>= 7;
+    }
+    bytes[pos++] = value;
+    return pos;
+  }
+  // Beyond 32 bits: the low and high words as 32-bit integers, so every step stays in integer arithmetic.
+  let lo = value >>> 0;
+  let hi = (value - lo) / TWO_POW_32;
+  while (hi > 0) {
+    bytes[pos++] = (lo & 0x7f) | 0x80;
+    lo = ((lo >>> 7) | (hi << 25)) >>> 0;
+    hi >>>= 7;
+  }
+  while (lo > 0x7f) {
+    bytes[pos++] = (lo & 0x7f) | 0x80;
+    lo >>>= 7;
+  }
+  bytes[pos++] = lo;
+  return pos;
+}
+
 class ByteWriter {
   pos = 0;
   view: DataView;
@@ -145,31 +172,7 @@ class ByteWriter {
   }
 
   varint(value: number): void {
-    const bytes = this.bytes;
-    let pos = this.pos;
-    if (value < TWO_POW_32) {
-      while (value > 0x7f) {
-        bytes[pos++] = (value & 0x7f) | 0x80;
-        value >>>= 7;
-      }
-      bytes[pos++] = value;
-      this.pos = pos;
-      return;
-    }
-    // Beyond 32 bits: the low and high words as 32-bit integers, so every step stays in integer arithmetic.
-    let lo = value >>> 0;
-    let hi = (value - lo) / TWO_POW_32;
-    while (hi > 0) {
-      bytes[pos++] = (lo & 0x7f) | 0x80;
-      lo = ((lo >>> 7) | (hi << 25)) >>> 0;
-      hi >>>= 7;
-    }
-    while (lo > 0x7f) {
-      bytes[pos++] = (lo & 0x7f) | 0x80;
-      lo >>>= 7;
-    }
-    bytes[pos++] = lo;
-    this.pos = pos;
+    this.pos = putVarint(this.bytes, this.pos, value);
   }
 
   int64(value: number): void {
@@ -283,7 +286,7 @@ export function encodeWriteRequestView(batch: WriteBatch): Uint8Array {
     w.varint(body);
     w.bytes.set(labels, w.pos);
     w.pos += labels.length;
-    let bytes = w.bytes;
+    const bytes = w.bytes;
     let pos = w.pos;
     const view = w.view;
     for (let k = range.start; k < range.end; k++) {
@@ -302,25 +305,12 @@ export function encodeWriteRequestView(batch: WriteBatch): Uint8Array {
         pos += 8;
       }
       bytes[pos++] = TAG_SAMPLE_TIMESTAMP;
-      if (time >= 0 && time < TWO_POW_32 * 0x200000) {
-        // Below 2^53 and non-negative: low and high words, as in ByteWriter.varint, inlined for the hot loop.
-        let lo = time >>> 0;
-        let hi = (time - lo) / TWO_POW_32;
-        while (hi > 0) {
-          bytes[pos++] = (lo & 0x7f) | 0x80;
-          lo = ((lo >>> 7) | (hi << 25)) >>> 0;
-          hi >>>= 7;
-        }
-        while (lo > 0x7f) {
-          bytes[pos++] = (lo & 0x7f) | 0x80;
-          lo >>>= 7;
-        }
-        bytes[pos++] = lo;
+      if (time >= 0) {
+        pos = putVarint(bytes, pos, time);
       } else {
         w.pos = pos;
         w.int64(time);
         pos = w.pos;
-        bytes = w.bytes;
       }
     }
     w.pos = pos;

@@ -2,6 +2,8 @@
 // growable typed arrays instead of one object per sample (fewer allocations, nothing for the garbage collector
 // to trace or copy).
 
+import { grown } from './grow.js';
+
 const INITIAL_CAPACITY = 1024;
 
 export class SampleTable {
@@ -48,20 +50,10 @@ export class SampleTable {
 
   private grow(): void {
     const size = this.series.length * 2;
-    const series = new Int32Array(size);
-    series.set(this.series);
-    this.series = series;
-    const timestampMs = new Float64Array(size);
-    timestampMs.set(this.timestampMs);
-    this.timestampMs = timestampMs;
-    const value = new Float64Array(size);
-    value.set(this.value);
-    this.value = value;
-    const stale = new Uint8Array(size);
-    stale.set(this.stale);
-    this.stale = stale;
-    const message = new Int32Array(size);
-    message.set(this.message);
-    this.message = message;
+    this.series = grown(this.series, size);
+    this.timestampMs = grown(this.timestampMs, size);
+    this.value = grown(this.value, size);
+    this.stale = grown(this.stale, size);
+    this.message = grown(this.message, size);
   }
 }

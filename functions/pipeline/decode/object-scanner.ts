@@ -8,6 +8,7 @@
 // it cannot convert exactly, repeated keys, string values, RFC 3339 timestamps, invalid JSON, missing fields)
 // makes it return false, and the message goes through decodeMessage, which accepts it or explains what is wrong.
 // test/pipeline/object-scanner.test.ts checks the equivalence on generated bodies.
+import { grown } from '../grow.js';
 import { MAX_TIMESTAMP_MS } from './timestamp.js';
 
 /** 10^k for the fractions the fast number path handles: exact doubles up to 10^22. */
@@ -110,21 +111,11 @@ export class ScannedObject<L = unknown, S = unknown> {
     const i = this.count;
     this.series[i] = series;
     if (i === this.nameStart.length) {
-      const valueStarts = new Int32Array(i * 2);
-      valueStarts.set(this.valueStart);
-      this.valueStart = valueStarts;
-      const valueEnds = new Int32Array(i * 2);
-      valueEnds.set(this.valueEnd);
-      this.valueEnd = valueEnds;
-      const nameStart = new Int32Array(i * 2);
-      nameStart.set(this.nameStart);
-      this.nameStart = nameStart;
-      const nameEnd = new Int32Array(i * 2);
-      nameEnd.set(this.nameEnd);
-      this.nameEnd = nameEnd;
-      const values = new Float64Array(i * 2);
-      values.set(this.values);
-      this.values = values;
+      this.valueStart = grown(this.valueStart, i + 1);
+      this.valueEnd = grown(this.valueEnd, i + 1);
+      this.nameStart = grown(this.nameStart, i + 1);
+      this.nameEnd = grown(this.nameEnd, i + 1);
+      this.values = grown(this.values, i + 1);
     }
     this.nameStart[i] = start;
     this.nameEnd[i] = end;
