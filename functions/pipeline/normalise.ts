@@ -3,6 +3,7 @@
 // sorted by the byte order of their names as remote-write requires (`Zone` < `__name__` < `app`).
 import type { ScanMemory, ScanTemplate } from './decode/object-scanner.js';
 import { encodeLabelFields } from './encode.js';
+import { TextIndex } from './text-index.js';
 import { DEFAULT_PIPELINE_CONFIG, type PipelineConfig, type PipelineLimits } from './config.js';
 import { InvalidMessageError } from './errors.js';
 import type { DecodedSample, Label, SeriesIdentity } from './model.js';
@@ -164,10 +165,10 @@ export class SampleNormaliser implements ScanMemory<ScannedLabels, SeriesIdentit
   }
 
   /** Label sets of scanned bodies, by the JSON text of their labels object ('' for none). */
-  private readonly byLabelsText = new Map<string, BaseLabels>();
+  private readonly byLabelsText = new TextIndex<BaseLabels>();
 
   labelsAt(text: string, start: number, end: number): ScannedLabels | undefined {
-    return this.byLabelsText.get(text.slice(start, end));
+    return this.byLabelsText.getRange(text, start, end);
   }
 
   nameAt(labels: ScannedLabels, position: number): { name: string; series: SeriesIdentity } | undefined {
@@ -188,9 +189,9 @@ export class SampleNormaliser implements ScanMemory<ScannedLabels, SeriesIdentit
    * undefined when they are invalid: the message then goes through the slow path, whose error names the field.
    */
   labelsOfScanned(text: string, start: number, end: number, messageId: string): ScannedLabels | undefined {
-    const raw = start < 0 ? '' : ownCopy(text.slice(start, end));
-    let base = this.byLabelsText.get(raw);
+    let base = start < 0 ? this.byLabelsText.get('') : this.byLabelsText.getRange(text, start, end);
     if (base === undefined) {
+      const raw = start < 0 ? '' : ownCopy(text.slice(start, end));
       // The scanner only passes objects of plain string values, so JSON.parse yields what decodeLabels would.
       const labels = start < 0 ? NO_LABELS : (JSON.parse(raw) as Record<string, string>);
       try {
