@@ -27,6 +27,11 @@ export class SampleTable {
     this.message = new Int32Array(size);
   }
 
+  /** Makes room for `extra` more rows, for callers that write the columns directly. */
+  reserve(extra: number): void {
+    while (this.length + extra > this.series.length) this.grow();
+  }
+
   push(series: number, timestampMs: number, value: number, stale: boolean, message: number): void {
     const row = this.length;
     if (row === this.series.length) this.grow();

@@ -47,24 +47,15 @@ export interface GroupedSeries {
 }
 
 /**
- * Groups the table's rows into series, each strictly ascending by timestamp. `identities[id]` is the series of
- * rows whose `series` column holds `id`; `messages` gives the SentTimestamp used to resolve conflicts.
+ * The table's rows ordered by series by a stable counting sort: the rows of each series together, in batch order,
+ * series in order of first appearance; the rows of series firstSeen[k] are order[offset[id], end[id]).
  */
-export function groupSeries(
+function orderBySeries(
   table: SampleTable,
-  identities: readonly SeriesIdentity[],
-  messages: readonly SourceMessage[],
-): GroupedSeries {
+  seriesCount: number,
+): { firstSeen: number[]; order: Int32Array; offset: Int32Array; end: Int32Array } {
   const n = table.length;
   const rowSeries = table.series;
-  const rowTime = table.timestampMs;
-  const rowValue = table.value;
-  const rowStale = table.stale;
-  const rowMessage = table.message;
-
-  // A stable counting sort by series: `order` lists the rows of each series together, in batch order, and the
-  // series come in order of first appearance.
-  const seriesCount = identities.length;
   const { count, offset, next, order } = scratchFor(seriesCount, n);
   const firstSeen: number[] = [];
   for (let row = 0; row < n; row++) {
@@ -80,37 +71,59 @@ export function groupSeries(
   for (let row = 0; row < n; row++) order[next[rowSeries[row]!]!++] = row;
   // Only the counts of this batch's series were set: clear them for the next batch.
   for (const id of firstSeen) count[id] = 0;
+  // The scatter left next[id] at the end of each series' rows.
+  return { firstSeen, order, offset, end: next };
+}
 
-  const timestampMs = new Float64Array(n);
-  const value = new Float64Array(n);
-  const stale = new Uint8Array(n);
-  const messageStart = new Int32Array(n + 1);
-  const contributors = new Int32Array(n);
-  let kept = 0;
-  let contributorCount = 0;
-  let duplicatesDropped = 0;
-  let conflictsDropped = 0;
-  const series: Series[] = [];
-  const sent = (row: number): number => messages[rowMessage[row]!]?.sentTimestampMs ?? 0;
+/**
+ * Writes the kept samples of one series after another into the output columns. A class with a method per
+ * series, not one long function: V8 optimises a long function in the middle of its first loop and then throws
+ * that code away at the first line the loop had not reached yet, on every batch (bench: groupSeries deopted at
+ * each call).
+ */
+class SeriesWriter {
+  readonly timestampMs: Float64Array;
+  readonly value: Float64Array;
+  readonly stale: Uint8Array;
+  readonly messageStart: Int32Array;
+  readonly contributors: Int32Array;
+  kept = 0;
+  contributorCount = 0;
+  duplicatesDropped = 0;
+  conflictsDropped = 0;
 
-  for (const id of firstSeen) {
-    const from = offset[id]!;
-    const to = next[id]!; // the scatter left it at the end of the series' rows
+  constructor(
+    private readonly table: SampleTable,
+    private readonly order: Int32Array,
+    private readonly messages: readonly SourceMessage[],
+  ) {
+    const n = table.length;
+    this.timestampMs = new Float64Array(n);
+    this.value = new Float64Array(n);
+    this.stale = new Uint8Array(n);
+    this.messageStart = new Int32Array(n + 1);
+    this.contributors = new Int32Array(n);
+  }
+
+  /** Sorts, de-duplicates and writes the rows order[from, to) of one series. */
+  write(from: number, to: number): void {
+    const { order, table } = this;
+    const rowTime = table.timestampMs;
+    const rowValue = table.value;
+    const rowStale = table.stale;
+    const rowMessage = table.message;
     // Devices mostly report in order, so sorting is usually skipped. Ties keep batch order (rows ascend).
-    let sorted = true;
     for (let i = from + 1; i < to; i++) {
       if (rowTime[order[i - 1]!]! > rowTime[order[i]!]!) {
-        sorted = false;
+        const rows = Array.from(order.subarray(from, to));
+        rows.sort((a, b) => rowTime[a]! - rowTime[b]! || a - b);
+        order.set(rows, from);
         break;
       }
     }
-    if (!sorted) {
-      const rows = Array.from(order.subarray(from, to));
-      rows.sort((a, b) => rowTime[a]! - rowTime[b]! || a - b);
-      order.set(rows, from);
-    }
-
-    const start = kept;
+    const { timestampMs, value, stale, messageStart, contributors } = this;
+    let kept = this.kept;
+    let contributorCount = this.contributorCount;
     let i = from;
     while (i < to) {
       const first = order[i]!;
@@ -119,34 +132,8 @@ export function groupSeries(
       while (j < to && rowTime[order[j]!] === time) j++;
       let winner = first;
       if (j - i > 1) {
-        // Several samples at one timestamp: the latest message's value wins; the others are exact duplicates
-        // of it or lost conflicts, and every contributing message is remembered (once, ascending).
-        for (let k = i + 1; k < j; k++) {
-          const row = order[k]!;
-          const sentRow = sent(row);
-          const sentWinner = sent(winner);
-          if (sentRow !== sentWinner ? sentRow > sentWinner : rowMessage[row]! > rowMessage[winner]!)
-            winner = row;
-        }
-        const contributed: number[] = [];
-        for (let k = i; k < j; k++) {
-          const row = order[k]!;
-          contributed.push(rowMessage[row]!);
-          if (row === winner) continue;
-          // Exact duplicates are what receivers accept twice: the same float bits. Object.is tells 0 from -0
-          // and treats NaN as equal to NaN; stale markers differ from every ordinary value.
-          const same =
-            rowStale[row] === rowStale[winner] &&
-            (rowStale[row] === 1 || Object.is(rowValue[row], rowValue[winner]));
-          if (same) duplicatesDropped++;
-          else conflictsDropped++;
-        }
-        contributed.sort((a, b) => a - b);
-        let previous = -1;
-        for (const message of contributed) {
-          if (message !== previous) contributors[contributorCount++] = message;
-          previous = message;
-        }
+        winner = this.resolve(i, j);
+        contributorCount = this.addContributors(i, j, contributorCount);
       } else {
         contributors[contributorCount++] = rowMessage[first]!;
       }
@@ -157,25 +144,90 @@ export function groupSeries(
       messageStart[kept] = contributorCount;
       i = j;
     }
+    this.kept = kept;
+    this.contributorCount = contributorCount;
+  }
+
+  /**
+   * Several samples at one timestamp, order[i, j): the latest message's value wins (SentTimestamp, then batch
+   * position); the others are exact duplicates of it or lost conflicts. Returns the winning row.
+   */
+  private resolve(i: number, j: number): number {
+    const { order, table, messages } = this;
+    const rowValue = table.value;
+    const rowStale = table.stale;
+    const rowMessage = table.message;
+    const sent = (row: number): number => messages[rowMessage[row]!]?.sentTimestampMs ?? 0;
+    let winner = order[i]!;
+    for (let k = i + 1; k < j; k++) {
+      const row = order[k]!;
+      const sentRow = sent(row);
+      const sentWinner = sent(winner);
+      if (sentRow !== sentWinner ? sentRow > sentWinner : rowMessage[row]! > rowMessage[winner]!)
+        winner = row;
+    }
+    for (let k = i; k < j; k++) {
+      const row = order[k]!;
+      if (row === winner) continue;
+      // Exact duplicates are what receivers accept twice: the same float bits. Object.is tells 0 from -0 and
+      // treats NaN as equal to NaN; stale markers differ from every ordinary value.
+      const same =
+        rowStale[row] === rowStale[winner] &&
+        (rowStale[row] === 1 || Object.is(rowValue[row], rowValue[winner]));
+      if (same) this.duplicatesDropped++;
+      else this.conflictsDropped++;
+    }
+    return winner;
+  }
+
+  /** Every message of the rows order[i, j), once and ascending; returns the new contributor count. */
+  private addContributors(i: number, j: number, contributorCount: number): number {
+    const contributed: number[] = [];
+    for (let k = i; k < j; k++) contributed.push(this.table.message[this.order[k]!]!);
+    contributed.sort((a, b) => a - b);
+    let previous = -1;
+    for (const message of contributed) {
+      if (message !== previous) this.contributors[contributorCount++] = message;
+      previous = message;
+    }
+    return contributorCount;
+  }
+}
+
+/**
+ * Groups the table's rows into series, each strictly ascending by timestamp. `identities[id]` is the series of
+ * rows whose `series` column holds `id`; `messages` gives the SentTimestamp used to resolve conflicts.
+ */
+export function groupSeries(
+  table: SampleTable,
+  identities: readonly SeriesIdentity[],
+  messages: readonly SourceMessage[],
+): GroupedSeries {
+  const { firstSeen, order, offset, end } = orderBySeries(table, identities.length);
+  const writer = new SeriesWriter(table, order, messages);
+  const series: Series[] = [];
+  for (const id of firstSeen) {
+    const start = writer.kept;
+    writer.write(offset[id]!, end[id]!);
     const identity = identities[id]!;
     series.push({
       key: identity.key,
       labels: identity.labels,
       encodedLabels: identity.encodedLabels,
       start,
-      end: kept,
+      end: writer.kept,
     });
   }
-
+  const kept = writer.kept;
   return {
     series,
     columns: {
-      timestampMs: timestampMs.subarray(0, kept),
-      value: value.subarray(0, kept),
-      stale: stale.subarray(0, kept),
-      messageStart: messageStart.subarray(0, kept + 1),
-      messages: contributors.subarray(0, contributorCount),
+      timestampMs: writer.timestampMs.subarray(0, kept),
+      value: writer.value.subarray(0, kept),
+      stale: writer.stale.subarray(0, kept),
+      messageStart: writer.messageStart.subarray(0, kept + 1),
+      messages: writer.contributors.subarray(0, writer.contributorCount),
     },
-    stats: { duplicatesDropped, conflictsDropped },
+    stats: { duplicatesDropped: writer.duplicatesDropped, conflictsDropped: writer.conflictsDropped },
   };
 }

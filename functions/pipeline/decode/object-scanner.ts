@@ -100,6 +100,16 @@ export class ScannedObject<L = unknown, S = unknown> {
     this.count = 0;
   }
 
+  /** Makes room for `size` samples. */
+  reserve(size: number): void {
+    if (size <= this.nameStart.length) return;
+    this.valueStart = grown(this.valueStart, size);
+    this.valueEnd = grown(this.valueEnd, size);
+    this.nameStart = grown(this.nameStart, size);
+    this.nameEnd = grown(this.nameEnd, size);
+    this.values = grown(this.values, size);
+  }
+
   add(
     start: number,
     end: number,
@@ -110,13 +120,7 @@ export class ScannedObject<L = unknown, S = unknown> {
   ): void {
     const i = this.count;
     this.series[i] = series;
-    if (i === this.nameStart.length) {
-      this.valueStart = grown(this.valueStart, i + 1);
-      this.valueEnd = grown(this.valueEnd, i + 1);
-      this.nameStart = grown(this.nameStart, i + 1);
-      this.nameEnd = grown(this.nameEnd, i + 1);
-      this.values = grown(this.values, i + 1);
-    }
+    this.reserve(i + 1);
     this.nameStart[i] = start;
     this.nameEnd[i] = end;
     this.values[i] = value;
@@ -141,16 +145,20 @@ function plainStringEnd(text: string, start: number): number {
   return -1;
 }
 
-/** The number the scan read last, and where it ended. Module state: scanning is synchronous. */
-let numberEnd = -1;
+/**
+ * The value readNumber read last. A typed array rather than a return value: a double returned from a call V8
+ * does not inline is boxed, one allocation per number (bench allocation profile).
+ */
+const numberOut = new Float64Array(1);
 
 /**
- * Reads a JSON number at `start` (grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?) and returns its value,
- * or NaN when it is not a valid JSON number or not finite (the slow path then names the problem). Up to 15
- * significant digits without exponent are converted by one exact division (correctly rounded, so equal to
- * JSON.parse); anything longer goes through Number(), which rounds like JSON.parse.
+ * Reads a JSON number at `start` (grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?) into numberOut[0] and
+ * returns the index after it, or -1 when it is not a JSON number. A literal beyond float64 reads as ±Infinity,
+ * as in JSON.parse; callers that need a finite value check. Up to 15 significant digits without exponent are
+ * converted by one exact division (correctly rounded, so equal to JSON.parse); anything longer goes through
+ * Number(), which rounds like JSON.parse.
  */
-export function readNumber(text: string, start: number): number {
+function readNumber(text: string, start: number): number {
   let i = start;
   let c = text.charCodeAt(i);
   const negative = c === 0x2d;
@@ -167,12 +175,12 @@ export function readNumber(text: string, start: number): number {
       c = text.charCodeAt(++i);
     } while (c >= 0x30 && c <= 0x39);
   } else {
-    return NaN;
+    return -1;
   }
   let fraction = 0;
   if (c === 0x2e) {
     c = text.charCodeAt(++i);
-    if (!(c >= 0x30 && c <= 0x39)) return NaN;
+    if (!(c >= 0x30 && c <= 0x39)) return -1;
     do {
       mantissa = mantissa * 10 + (c - 0x30);
       digits++;
@@ -185,11 +193,10 @@ export function readNumber(text: string, start: number): number {
     exact = false;
     c = text.charCodeAt(++i);
     if (c === 0x2b || c === 0x2d) c = text.charCodeAt(++i);
-    if (!(c >= 0x30 && c <= 0x39)) return NaN;
+    if (!(c >= 0x30 && c <= 0x39)) return -1;
     do c = text.charCodeAt(++i);
     while (c >= 0x30 && c <= 0x39);
   }
-  numberEnd = i;
   let value: number;
   if (exact) {
     value = fraction === 0 ? mantissa : mantissa / POWERS_OF_TEN[fraction]!;
@@ -197,7 +204,8 @@ export function readNumber(text: string, start: number): number {
   } else {
     value = Number(text.slice(start, i));
   }
-  return value - value === 0 ? value : NaN;
+  numberOut[0] = value;
+  return i;
 }
 
 /** Skips a JSON value of a field the bridge ignores (IoT rule SQL may add any); -1 if it is not valid JSON. */
@@ -233,12 +241,7 @@ function skipValue(text: string, start: number, depth: number): number {
   if (text.startsWith('null', i)) return i + 4;
   // An ignored number is only checked for its grammar; its value does not matter, even beyond float64.
   if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
-    const saved = numberEnd;
-    numberEnd = -1;
-    readNumber(text, i);
-    const end = numberEnd;
-    numberEnd = saved;
-    return end;
+    return readNumber(text, i);
   }
   return -1;
 }
@@ -351,10 +354,11 @@ function scanMetrics<L, S>(
     }
     i++;
     if (isWhitespace(text.charCodeAt(i))) i = skipWhitespace(text, i);
-    const value = readNumber(text, i);
-    if (value !== value) return -1;
-    out.add(nameStart, nameEnd, value, series, i, numberEnd);
-    i = numberEnd;
+    const valueEnd = readNumber(text, i);
+    const value = numberOut[0]!;
+    if (valueEnd < 0 || value - value !== 0) return -1;
+    out.add(nameStart, nameEnd, value, series, i, valueEnd);
+    i = valueEnd;
     let c = text.charCodeAt(i);
     if (isWhitespace(c)) {
       i = skipWhitespace(text, i);
@@ -367,15 +371,25 @@ function scanMetrics<L, S>(
   }
 }
 
-/** Reads an integer timestamp in milliseconds at `start`; -1 for anything the fast path leaves to the slow one. */
-export function readTimestamp(text: string, start: number): number {
+/**
+ * The value readTimestamp read last. A typed array rather than a return value: a double returned from a call V8
+ * does not inline is boxed, one allocation per message (bench allocation profile).
+ */
+const timestampOut = new Float64Array(1);
+
+/**
+ * Reads an integer timestamp in milliseconds at `start` into timestampOut[0]; returns the index after it, or -1
+ * for anything the fast path leaves to the slow one.
+ */
+function readTimestamp(text: string, start: number): number {
   let i = start;
   let value = 0;
   let c = text.charCodeAt(i);
   if (c === 0x30) {
-    numberEnd = i + 1;
     c = text.charCodeAt(i + 1);
-    return c === 0x2e || c === 0x65 || c === 0x45 || (c >= 0x30 && c <= 0x39) ? -1 : 0;
+    if (c === 0x2e || c === 0x65 || c === 0x45 || (c >= 0x30 && c <= 0x39)) return -1;
+    timestampOut[0] = 0;
+    return i + 1;
   }
   if (!(c >= 0x31 && c <= 0x39)) return -1;
   do {
@@ -383,8 +397,9 @@ export function readTimestamp(text: string, start: number): number {
     c = text.charCodeAt(++i);
   } while (c >= 0x30 && c <= 0x39 && i - start < 16);
   if (c === 0x2e || c === 0x65 || c === 0x45 || (c >= 0x30 && c <= 0x39)) return -1;
-  numberEnd = i;
-  return value <= MAX_TIMESTAMP_MS ? value : -1;
+  if (value > MAX_TIMESTAMP_MS) return -1;
+  timestampOut[0] = value;
+  return i;
 }
 
 // Which fields a body held, as bits: a repeated key sends the body to the slow path.
@@ -486,12 +501,12 @@ export function scanObjectBody<L, S>(
         i = scanMetrics(text, i, out, memory);
         break;
       case TIMESTAMP: {
-        const ms = readTimestamp(text, i);
-        if (ms < 0) return false;
-        out.timestampMs = ms;
+        const end = readTimestamp(text, i);
+        if (end < 0) return false;
+        out.timestampMs = timestampOut[0]!;
         out.timestampStart = i;
-        out.timestampEnd = numberEnd;
-        i = numberEnd;
+        out.timestampEnd = end;
+        i = end;
         break;
       }
       case NAME:
@@ -502,11 +517,11 @@ export function scanObjectBody<L, S>(
         i = nameEnd + 1;
         break;
       case VALUE:
-        sampleValue = readNumber(text, i);
-        if (sampleValue !== sampleValue) return false;
+        valueEnd = readNumber(text, i);
+        sampleValue = numberOut[0]!;
+        if (valueEnd < 0 || sampleValue - sampleValue !== 0) return false;
         valueStart = i;
-        i = numberEnd;
-        valueEnd = i;
+        i = valueEnd;
         break;
       default:
         i = skipValue(text, i, 0);
@@ -542,11 +557,7 @@ let lastHead = '';
  * follows lastHead; whatever the scan would check is either equal to text the template's body passed with,
  * or a number read by the same function the scan uses.
  */
-export function matchTemplate<L, S>(
-  text: string,
-  out: ScannedObject<L, S>,
-  memory: ScanMemory<L, S>,
-): boolean {
+function matchTemplate<L, S>(text: string, out: ScannedObject<L, S>, memory: ScanMemory<L, S>): boolean {
   const labelsStart = lastHead.length;
   const labelsEnd = text.indexOf('}', labelsStart) + 1;
   if (labelsEnd === 0) return false;
@@ -557,8 +568,8 @@ export function matchTemplate<L, S>(
   const layout = template.layout;
   if (layout.head !== lastHead) return false;
   const { segments, holes } = layout;
-  const values =
-    out.values.length >= holes.length ? out.values : (out.values = new Float64Array(holes.length * 2));
+  out.reserve(holes.length);
+  const values = out.values;
   const segmentStarts =
     scratchStarts.length > segments.length
       ? scratchStarts
@@ -573,15 +584,17 @@ export function matchTemplate<L, S>(
     at += segment.length;
     const hole = holes[h]!;
     if (hole < 0) {
-      const ms = readTimestamp(text, at);
-      if (ms < 0) return false;
-      out.timestampMs = ms;
+      const end = readTimestamp(text, at);
+      if (end < 0) return false;
+      out.timestampMs = timestampOut[0]!;
+      at = end;
     } else {
-      const value = readNumber(text, at);
-      if (value !== value) return false;
+      const end = readNumber(text, at);
+      const value = numberOut[0]!;
+      if (end < 0 || value - value !== 0) return false;
       values[hole] = value;
+      at = end;
     }
-    at = numberEnd;
   }
   const last = segments[holes.length]!;
   if (at + last.length !== text.length || text.indexOf(last, at) !== at) return false;
@@ -592,10 +605,15 @@ export function matchTemplate<L, S>(
   out.viaTemplate = true;
   const { nameSegment, nameOffset, nameLength } = layout;
   const series = template.series;
+  // Written in place rather than through add(): a double passed to a call V8 does not inline is boxed.
+  const { nameStart, nameEnd } = out;
   for (let i = 0; i < series.length; i++) {
     const start = segmentStarts[nameSegment[i]!]! + nameOffset[i]!;
-    out.add(start, start + nameLength[i]!, values[i]!, series[i]);
+    nameStart[i] = start;
+    nameEnd[i] = start + nameLength[i]!;
+    out.series[i] = series[i];
   }
+  out.count = series.length;
   return true;
 }
 
