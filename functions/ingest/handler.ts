@@ -9,6 +9,7 @@ import {
   encodeWriteRequestView,
   planBatch,
   SampleNormaliser,
+  type BatchPlan,
   type SourceMessage,
 } from '../pipeline/index.js';
 import type { Authenticator } from './auth/authenticator.js';
@@ -50,23 +51,43 @@ export type IngestHandler = (event: SQSEvent, context: Context) => Promise<SQSBa
  * 10,000-message batch cost about 3 ms of CPU (a boxed number per record), a fifth of planning the batch.
  */
 class RecordMessage implements SourceMessage {
-  constructor(
-    private readonly record: SQSRecord,
-    private readonly fallbackMs: number,
-  ) {}
+  record: SQSRecord | undefined;
+  fallbackMs = 0;
 
   get messageId(): string {
-    return this.record.messageId;
+    return this.record?.messageId ?? '';
   }
 
   get body(): string {
-    return typeof this.record.body === 'string' ? this.record.body : '';
+    const body = this.record?.body;
+    return typeof body === 'string' ? body : '';
   }
 
   get sentTimestampMs(): number {
-    const sent = Number(this.record.attributes?.SentTimestamp);
+    const sent = Number(this.record?.attributes?.SentTimestamp);
     return Number.isFinite(sent) && sent > 0 ? sent : this.fallbackMs;
   }
+}
+
+/**
+ * The views of one batch's records, reused from invocation to invocation: planBatch reads them synchronously and
+ * keeps none, and 10,000 new objects per batch were a fifth of the handler's garbage (bench allocation profile).
+ */
+const recordViews: RecordMessage[] = [];
+
+function sourceMessages(records: readonly SQSRecord[], fallbackMs: number): SourceMessage[] {
+  while (recordViews.length < records.length) recordViews.push(new RecordMessage());
+  for (let i = 0; i < records.length; i++) {
+    const view = recordViews[i]!;
+    view.record = records[i];
+    view.fallbackMs = fallbackMs;
+  }
+  return recordViews.slice(0, records.length);
+}
+
+/** Lets go of the batch's records once it is planned, so a warm environment does not keep an old event alive. */
+function releaseSourceMessages(): void {
+  for (const view of recordViews) view.record = undefined;
 }
 
 function remainingMs(context: Context | undefined): number {
@@ -95,11 +116,12 @@ export function createHandler(deps: HandlerDependencies): IngestHandler {
     countMetric(metrics, 'MessagesReceived', records.length);
     if (records.length === 0) return { batchItemFailures: [] };
 
-    const plan = planBatch(
-      records.map((record) => new RecordMessage(record, started)),
-      pipelineConfig,
-      normaliser,
-    );
+    let plan: BatchPlan;
+    try {
+      plan = planBatch(sourceMessages(records, started), pipelineConfig, normaliser);
+    } finally {
+      releaseSourceMessages();
+    }
     countMetric(metrics, 'SamplesDeduplicated', plan.stats.duplicatesDropped);
 
     const result = await deliver(plan.batches, plan.after, {
