@@ -21,7 +21,7 @@ const only =
   args.includes('--only') && onlyArg !== undefined ? new Set(onlyArg.split(',').map(Number)) : undefined;
 
 const goals: Array<[number, () => Promise<GoalResult> | GoalResult]> = [
-  [1, () => handlerThroughput(quick ? 5 : 15)],
+  [1, () => handlerThroughput(quick ? 5 : 31)],
   [2, () => encodeVsPackage(quick ? 5 : 15)],
   [3, () => snappyChoice(quick ? 5 : 15)],
   [4, () => coldStart(quick ? 8 : 30)],

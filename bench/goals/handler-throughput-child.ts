@@ -53,7 +53,7 @@ const times = await interleaved(
       for (const batch of planned) sink += compressBlock(encodeWriteRequestView(batch)).length & 1;
     },
   },
-  { warmupRounds: 3, rounds },
+  { warmupRounds: 5, rounds },
 );
 
 sendToParent({
