@@ -114,7 +114,9 @@ export async function deliver(
   /** Adds `delta` to the pending count of every message named by a sample of the batch. */
   const countMessages = (batch: WriteBatch, delta: number): void => {
     const { messageStart, messages } = batch.columns;
-    for (const series of batch.series) {
+    const ranges = batch.series;
+    for (let r = 0; r < ranges.length; r++) {
+      const series = ranges[r]!;
       const last = messageStart[series.end]!;
       for (let c = messageStart[series.start]!; c < last; c++) pending[messages[c]!]! += delta;
     }
@@ -138,7 +140,9 @@ export async function deliver(
 
   const accept = (batch: WriteBatch): void => {
     const timestamps = batch.columns.timestampMs;
-    for (const series of batch.series) {
+    const ranges = batch.series;
+    for (let r = 0; r < ranges.length; r++) {
+      const series = ranges[r]!;
       writtenSeries.add(series.encodedLabels);
       samplesWritten += series.end - series.start;
       // Ranges are ascending by time: the first sample is the range's oldest.

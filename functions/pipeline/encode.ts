@@ -270,7 +270,9 @@ export function encodeWriteRequestView(batch: WriteBatch): Uint8Array {
   const { timestampMs, value, stale } = batch.columns;
   const w = writer;
   w.pos = 0;
-  for (const range of batch.series) {
+  const ranges = batch.series;
+  for (let r = 0; r < ranges.length; r++) {
+    const range = ranges[r]!;
     const labels = range.encodedLabels;
     // Each series is sized and then written at once, while its data is still in the CPU cache.
     let body = labels.length;

@@ -44,7 +44,8 @@ export function splitIntoBatches(
   let bytes = 0;
   let prerequisites = new Set<number>();
 
-  for (const s of series) {
+  for (let k = 0; k < series.length; k++) {
+    const s = series[k]!;
     const header = SERIES_HEADER_BYTES + s.encodedLabels.length;
     let start = s.start;
     let open = false; // whether a chunk of this series is open in the current batch

@@ -8,7 +8,8 @@ export function batchOf(columns: SampleColumns, series: readonly SeriesRange[]):
   const { messageStart, messages } = columns;
   let sampleCount = 0;
   let highest = -1;
-  for (const range of series) {
+  for (let k = 0; k < series.length; k++) {
+    const range = series[k]!;
     sampleCount += range.end - range.start;
     const last = messageStart[range.end]!;
     for (let c = messageStart[range.start]!; c < last; c++)
@@ -16,7 +17,8 @@ export function batchOf(columns: SampleColumns, series: readonly SeriesRange[]):
   }
   // Marks instead of a Set and a sort: message indexes are small dense integers.
   const seen = new Uint8Array(highest + 1);
-  for (const range of series) {
+  for (let k = 0; k < series.length; k++) {
+    const range = series[k]!;
     const last = messageStart[range.end]!;
     for (let c = messageStart[range.start]!; c < last; c++) seen[messages[c]!] = 1;
   }
