@@ -84,6 +84,8 @@ interface BaseLabels {
   readonly recent: Array<{ readonly name: string; readonly series: SeriesIdentity } | undefined>;
   /** The layout of the last scanned body with these labels that was not read through it. */
   template: ScanTemplate<SeriesIdentity> | undefined;
+  /** How many templates were learnt for these labels: bodies that vary outside their numbers stop learning. */
+  templatesLearnt: number;
 }
 
 /** Labels of a scanned body, before checking: the JSON text of its labels object, parsed once per text. */
@@ -112,6 +114,13 @@ const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
  */
 export const DEFAULT_SERIES_CACHE_LIMIT = 50_000;
 
+/** Templates learnt per label set at most (a device may change its layout a few times). */
+const MAX_TEMPLATES_PER_LABEL_SET = 4;
+/** Bodies longer than this teach no template: telemetry bodies are a few hundred characters. */
+const MAX_TEMPLATE_BODY_CHARS = 2048;
+/** Template text is counted against the cache limit as one entry per this many characters. */
+const TEMPLATE_CHARS_PER_ENTRY = 512;
+
 /**
  * Normalises samples, interning series: every sample of one label set gets the same SeriesIdentity object, so
  * grouping compares objects instead of hashing label strings. It also remembers the last label object it saw: a
@@ -137,12 +146,17 @@ export class SampleNormaliser implements ScanMemory<ScannedLabels, SeriesIdentit
 
   /** Called before each batch: forgets every series and label set once more than the limit are cached. */
   startBatch(): void {
-    const cached = this.identities.length + this.byRawContent.size + this.byLabelsText.size;
+    const cached =
+      this.identities.length +
+      this.byRawContent.size +
+      this.byLabelsText.size +
+      Math.floor(this.templateChars / TEMPLATE_CHARS_PER_ENTRY);
     if (cached <= this.cacheLimit) return;
     this.identities.length = 0;
     this.bases.clear();
     this.byRawContent.clear();
     this.byLabelsText.clear();
+    this.templateChars = 0;
     this.lastInput = undefined;
     this.lastBase = undefined;
   }
@@ -164,6 +178,9 @@ export class SampleNormaliser implements ScanMemory<ScannedLabels, SeriesIdentit
     return base.byRawName.get(sample.name) ?? this.seriesNamed(base, sample, messageId);
   }
 
+  /** Characters of the templates learnt since the caches were last cleared. */
+  private templateChars = 0;
+
   /** Label sets of scanned bodies, by the JSON text of their labels object ('' for none). */
   private readonly byLabelsText = new TextIndex<BaseLabels>();
 
@@ -179,9 +196,23 @@ export class SampleNormaliser implements ScanMemory<ScannedLabels, SeriesIdentit
     return labels.template;
   }
 
+  /**
+   * Whether a template is worth learning from a body of `bodyLength` characters with these labels. A device whose
+   * bodies differ outside their numbers (a sequence number, a receive time added by the IoT rule) would learn a
+   * template per message and never use one, which cost far more than scanning; and a template holds a copy of
+   * the body's text, so large bodies are not learnt at all.
+   */
+  mayLearnTemplate(labels: ScannedLabels, bodyLength: number): boolean {
+    return labels.templatesLearnt < MAX_TEMPLATES_PER_LABEL_SET && bodyLength <= MAX_TEMPLATE_BODY_CHARS;
+  }
+
   /** Remembers how bodies with these labels are laid out (a device may change it: the last one is kept). */
-  rememberTemplate(labels: ScannedLabels, template: ScanTemplate<SeriesIdentity>): void {
+  rememberTemplate(labels: ScannedLabels, template: ScanTemplate<SeriesIdentity>, bodyLength: number): void {
     labels.template = template;
+    labels.templatesLearnt++;
+    // Counted against the cache limit (see startBatch): templates of devices with text of their own are not
+    // shared between label sets.
+    this.templateChars += bodyLength;
   }
 
   /**
@@ -359,7 +390,15 @@ export class SampleNormaliser implements ScanMemory<ScannedLabels, SeriesIdentit
     const key = keyOf(labels);
     let base = this.bases.get(key);
     if (base === undefined) {
-      base = { labels, key, series: new Map(), byRawName: new Map(), recent: [], template: undefined };
+      base = {
+        labels,
+        key,
+        series: new Map(),
+        byRawName: new Map(),
+        recent: [],
+        template: undefined,
+        templatesLearnt: 0,
+      };
       this.bases.set(key, base);
     }
     return base;

@@ -80,7 +80,7 @@ function addScanned(
   const timestampMs = body.timestampMs === body.timestampMs ? body.timestampMs : message.sentTimestampMs;
   // The series are collected only to learn a template; setting an array's length to 0 would free its storage
   // and cost an allocation per message.
-  const learning = !body.viaTemplate;
+  const learning = !body.viaTemplate && normaliser.mayLearnTemplate(labels, text.length);
   const resolved = scratchSeries;
   // The rows are written into the table's columns here rather than through push(): a double passed to a call
   // V8 does not inline is boxed, two allocations per sample (bench allocation profile).
@@ -110,7 +110,7 @@ function addScanned(
   table.length = row;
   if (learning) {
     const template = learnTemplate(text, body, resolved.slice(0, body.count));
-    if (template !== undefined) normaliser.rememberTemplate(labels, template);
+    if (template !== undefined) normaliser.rememberTemplate(labels, template, text.length);
   }
   return true;
 }

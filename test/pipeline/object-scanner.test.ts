@@ -49,6 +49,9 @@ function assertSamePlans(bodies: readonly string[]): void {
 const ws = fc.constantFrom('', '', '', ' ', '\n', '\t ', '\r\n');
 const plainName = fc.constantFrom('temperature', 'humidity_percent', 'a.b', 'x-y', '1wire', 'Zone', 'site');
 const oddName = fc.constantFrom(
+  '1',
+  '42',
+  '_1',
   '',
   '__name__',
   '__x',
@@ -351,6 +354,24 @@ describe('object scanner', () => {
       '{"metrics":{"t":-0}}',
       '{"metrics":{"t":1},"timestamp":253402300800000}',
       '{"metrics":{"t":1},"timestamp":0}',
+      // JSON.parse puts integer-like keys first: "1" becomes the first sample although it comes second.
+      '{"labels":{"d":"a"},"timestamp":1732531200000,"metrics":{"_1":10,"1":20}}',
+      '{"metrics":{"b":1,"2":2,"1":3}}',
     ]);
+  });
+
+  test('a device whose bodies differ outside their numbers stops learning templates, and stays exact', () => {
+    const bodies = Array.from(
+      { length: 60 },
+      (_, i) => `{"labels":{"device":"d-1"},"seq":${i * 7},"received":"t${i}","metrics":{"t":${i}.5}}`,
+    );
+    assertSamePlans(bodies);
+    const normaliser = new SampleNormaliser();
+    planBatch(messagesOf(bodies), undefined, normaliser);
+    const text = bodies[0]!;
+    const start = text.indexOf('{', 1);
+    const labels = normaliser.labelsAt(text, start, text.indexOf('}', start) + 1);
+    assert.ok(labels !== undefined);
+    assert.equal(labels.templatesLearnt, 4);
   });
 });

@@ -328,6 +328,10 @@ function scanMetrics<L, S>(
   for (let position = 0; ; position++) {
     if (text.charCodeAt(i) !== 0x22) return -1;
     const nameStart = i + 1;
+    // JSON.parse puts integer-like keys ("1", "42") first, in numeric order, whatever their place in the text; the
+    // samples' order decides conflicts, so such names are left to the slow path.
+    const firstChar = text.charCodeAt(nameStart);
+    if (firstChar >= 0x30 && firstChar <= 0x39) return -1;
     let nameEnd = -1;
     let series: S | undefined;
     // A name spelled like the one this device sent at this position before is known to be a plain string.
