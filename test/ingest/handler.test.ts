@@ -5,26 +5,26 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { after, before, test } from 'node:test';
-import { startSqsServer, type SqsServer } from '../../cli/local/sqs-server.js';
+import { test } from 'node:test';
 import { seriesKey, StrictReceiver } from '../support/strict-receiver.js';
-import { failedIds, lambdaContext, loadBundle, sampleBody, shuffle, sqsEvent, sqsRecord } from './harness.js';
+import {
+  failedIds,
+  lambdaContext,
+  loadBundle,
+  sampleBody,
+  shuffle,
+  sqsEvent,
+  sqsRecord,
+  sqsServerForFile,
+} from './harness.js';
 import { receiveAll } from '../support/queues.js';
 
-let sqsServer: SqsServer;
+const sqsServer = sqsServerForFile();
 let queueNumber = 0;
-
-before(async () => {
-  sqsServer = await startSqsServer();
-  process.env['AWS_ENDPOINT_URL_SQS'] = sqsServer.endpoint;
-});
-after(async () => {
-  await sqsServer.stop();
-});
 
 async function newDeadLetterQueue(): Promise<string> {
   queueNumber += 1;
-  return (await sqsServer.createQueuePair(`handler-${queueNumber}`)).deadLetterQueueUrl;
+  return (await sqsServer().createQueuePair(`handler-${queueNumber}`)).deadLetterQueueUrl;
 }
 
 interface Fixture {
@@ -197,7 +197,7 @@ test('one message rejected with 400 among 500: only it is dead-lettered, in far 
       assert.deepEqual(response, { batchItemFailures: [] });
       assertStored(receiver, data.expected);
       assert.ok(receiver.requests.length < 30, `${receiver.requests.length} requests for 501 messages`);
-      const dead = await receiveAll(sqsServer.client(), dlq);
+      const dead = await receiveAll(sqsServer().client(), dlq);
       assert.equal(dead.length, 1);
       const attributes = dead[0]?.MessageAttributes ?? {};
       assert.equal(dead[0]?.Body, poison.body);
@@ -247,7 +247,7 @@ test('a resend refused as out of order after a lost answer counts as written, no
     assertStored(receiver, data.expected);
     assert.equal(receiver.writtenSampleCount(), 20);
     assert.equal(receiver.requests[1]?.status, 400, 'the resend met the newest-only rule');
-    assert.equal((await receiveAll(sqsServer.client(), dlq)).length, 0);
+    assert.equal((await receiveAll(sqsServer().client(), dlq)).length, 0);
   });
 });
 
@@ -259,7 +259,7 @@ test('413 splits the request without blaming any message', async () => {
     const data = fixture(4, 5, 'large');
     assert.deepEqual(await handler(sqsEvent(data.records), lambdaContext()), { batchItemFailures: [] });
     assertStored(receiver, data.expected);
-    assert.equal((await receiveAll(sqsServer.client(), dlq)).length, 0);
+    assert.equal((await receiveAll(sqsServer().client(), dlq)).length, 0);
   });
 });
 
@@ -273,7 +273,7 @@ test('invalid messages are dead-lettered at once as invalid-message; the rest is
     const response = await handler(sqsEvent([...bad, ...data.records]), lambdaContext());
     assert.deepEqual(response, { batchItemFailures: [] });
     assertStored(receiver, data.expected);
-    const dead = await receiveAll(sqsServer.client(), dlq);
+    const dead = await receiveAll(sqsServer().client(), dlq);
     assert.deepEqual(
       dead.map((m) => m.MessageAttributes?.['bridge-source-message-id']?.StringValue).sort(),
       bad.map((r) => r.messageId).sort(),
@@ -295,7 +295,7 @@ test('a failing dead-letter queue, or none, turns would-be dead letters into bat
       const poison = sqsRecord(sampleBody('poison', 1, Date.now() - 60_000));
       const invalid = sqsRecord('{]');
       const expectedFailures = [poison.messageId, invalid.messageId].sort();
-      for (const deadLetterQueueUrl of [`${sqsServer.endpoint}/000000000000/does-not-exist`, undefined]) {
+      for (const deadLetterQueueUrl of [`${sqsServer().endpoint}/000000000000/does-not-exist`, undefined]) {
         const handler = await loadBundle({
           REMOTE_WRITE_URL: receiver.url,
           ...(deadLetterQueueUrl === undefined ? {} : { DEAD_LETTER_QUEUE_URL: deadLetterQueueUrl }),
@@ -349,7 +349,7 @@ test('a dead-letter queue that never answers: the handler returns before the Lam
       assert.ok(connections > 0, 'the dead letters went to the silent endpoint');
     });
   } finally {
-    process.env['AWS_ENDPOINT_URL_SQS'] = sqsServer.endpoint;
+    process.env['AWS_ENDPOINT_URL_SQS'] = sqsServer().endpoint;
     for (const socket of held) socket.destroy();
     silent.close();
   }
@@ -393,7 +393,7 @@ test('only letters SQS confirmed leave the batch; answers naming no letter never
       assertStored(receiver, data.expected);
     });
   } finally {
-    process.env['AWS_ENDPOINT_URL_SQS'] = sqsServer.endpoint;
+    process.env['AWS_ENDPOINT_URL_SQS'] = sqsServer().endpoint;
     scripted.closeAllConnections();
     scripted.close();
   }
@@ -422,7 +422,7 @@ test('401 is a configuration problem: nothing dead-lettered, everything back to 
     const response = await handler(sqsEvent(data.records), lambdaContext());
     assert.deepEqual(failedIds(response), data.records.map((r) => r.messageId).sort());
     assert.equal(receiver.requests.length, 1);
-    assert.equal((await receiveAll(sqsServer.client(), dlq)).length, 0);
+    assert.equal((await receiveAll(sqsServer().client(), dlq)).length, 0);
   });
 });
 

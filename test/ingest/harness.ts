@@ -4,7 +4,9 @@
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { startSqsServer, type SqsServer } from '../../cli/local/sqs-server.js';
 
 export type BundleHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
@@ -144,4 +146,23 @@ export function shuffle<T>(items: T[], seed = 1): T[] {
     [out[i], out[j]] = [out[j] as T, out[i] as T];
   }
   return out;
+}
+
+/**
+ * One in-process SQS server (fauxqs) for the tests of the calling file, started before them and stopped after,
+ * with the SDK pointed at it (the bundle's dead-letter client reads AWS_ENDPOINT_URL_SQS). Returns its getter.
+ */
+export function sqsServerForFile(): () => SqsServer {
+  let server: SqsServer | undefined;
+  before(async () => {
+    server = await startSqsServer();
+    process.env['AWS_ENDPOINT_URL_SQS'] = server.endpoint;
+  });
+  after(async () => {
+    await server?.stop();
+  });
+  return () => {
+    if (server === undefined) throw new Error('the SQS server starts before the tests');
+    return server;
+  };
 }

@@ -2,21 +2,13 @@
 // every message id ends in exactly one of written / dead-lettered / batchItemFailures, and "written" is true:
 // all its samples are in the receiver. Runs the built bundle against the strict receiver and fauxqs.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import fc from 'fast-check';
-import { startSqsServer, type SqsServer } from '../../cli/local/sqs-server.js';
 import { seriesKey, StrictReceiver, type Fault } from '../support/strict-receiver.js';
-import { lambdaContext, loadBundle, sampleBody, sqsEvent, sqsRecord } from './harness.js';
+import { lambdaContext, loadBundle, sampleBody, sqsEvent, sqsRecord, sqsServerForFile } from './harness.js';
 import { receiveAll } from '../support/queues.js';
 
-let sqsServer: SqsServer;
-before(async () => {
-  sqsServer = await startSqsServer();
-  process.env['AWS_ENDPOINT_URL_SQS'] = sqsServer.endpoint;
-});
-after(async () => {
-  await sqsServer.stop();
-});
+const sqsServer = sqsServerForFile();
 
 type Kind = 'good' | 'malformed' | 'rejected';
 
@@ -51,7 +43,7 @@ test('every message ends written, dead-lettered or in batchItemFailures, exactly
         });
         try {
           const dlq = withDeadLetterQueue
-            ? (await sqsServer.createQueuePair(`prop-${run}`)).deadLetterQueueUrl
+            ? (await sqsServer().createQueuePair(`prop-${run}`)).deadLetterQueueUrl
             : undefined;
           const handler = await loadBundle({
             REMOTE_WRITE_URL: receiver.url,
@@ -73,7 +65,7 @@ test('every message ends written, dead-lettered or in batchItemFailures, exactly
           const response = await handler(sqsEvent(records), lambdaContext(6000));
           const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
           const dead = new Map(
-            (dlq === undefined ? [] : await receiveAll(sqsServer.client(), dlq)).map((m) => [
+            (dlq === undefined ? [] : await receiveAll(sqsServer().client(), dlq)).map((m) => [
               m.MessageAttributes?.['bridge-source-message-id']?.StringValue ?? '',
               m.MessageAttributes?.['bridge-error-kind']?.StringValue ?? '',
             ]),

@@ -1,8 +1,7 @@
 // Structured logs and EMF metrics: the logger and EMF writer on their own (lines captured from their sink or
 // from process.stdout), then the built bundle's output read as CloudWatch would read it.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { startSqsServer, type SqsServer } from '../../cli/local/sqs-server.js';
+import { describe, test } from 'node:test';
 import {
   EmfMetrics,
   MAX_METRICS_PER_DOCUMENT,
@@ -24,16 +23,9 @@ import {
   type LogLevel,
 } from '../../functions/ingest/structured-logger.js';
 import { StrictReceiver } from '../support/strict-receiver.js';
-import { lambdaContext, loadBundle, sampleBody, sqsEvent, sqsRecord } from './harness.js';
+import { lambdaContext, loadBundle, sampleBody, sqsEvent, sqsRecord, sqsServerForFile } from './harness.js';
 
-let sqsServer: SqsServer;
-before(async () => {
-  sqsServer = await startSqsServer();
-  process.env['AWS_ENDPOINT_URL_SQS'] = sqsServer.endpoint;
-});
-after(async () => {
-  await sqsServer.stop();
-});
+const sqsServer = sqsServerForFile();
 
 /** Lambda sends both streams to CloudWatch; the function writes everything to stdout, stderr is read too. */
 async function captureOutput<T>(
@@ -124,7 +116,7 @@ test('logs carry request id, cold start, batch size and the receiver answer; EMF
     rejectSample: (labels) => (labels.some((l) => l.value === 'poison') ? 'out of bounds' : undefined),
   });
   try {
-    const dlq = (await sqsServer.createQueuePair('observability')).deadLetterQueueUrl;
+    const dlq = (await sqsServer().createQueuePair('observability')).deadLetterQueueUrl;
     const { lines: coldLines, result: handler } = await captureOutput(() =>
       loadBundle({
         REMOTE_WRITE_URL: receiver.url,
