@@ -1,7 +1,7 @@
 // Normalisation turns a decoded sample into a complete, valid label set: sanitised names, no reserved `__` labels
 // from input, empty values dropped, EXTRA_LABELS merged (the message wins), limits enforced, and the labels
 // sorted by the byte order of their names as remote-write requires (`Zone` < `__name__` < `app`).
-import type { ScanMemory, ScanTemplate } from './decode/object-scanner.js';
+import { flatCopy, type ScanMemory, type ScanTemplate } from './decode/object-scanner.js';
 import { encodeLabelFields } from './encode.js';
 import { TextIndex } from './text-index.js';
 import { DEFAULT_PIPELINE_CONFIG, type PipelineConfig, type PipelineLimits } from './config.js';
@@ -90,15 +90,6 @@ interface BaseLabels {
 
 /** Labels of a scanned body, before checking: the JSON text of its labels object, parsed once per text. */
 export type ScannedLabels = BaseLabels;
-
-/**
- * A flat copy of a slice. V8 may represent a slice as a view into the whole body: kept in a cache, it would keep
- * that body alive, and comparing against it is slower than against a flat string. The scanner passes only text
- * without lone surrogates, which survives the UTF-8 round trip unchanged.
- */
-function ownCopy(slice: string): string {
-  return Buffer.from(slice, 'utf8').toString('utf8');
-}
 
 /** A stand-in DecodedSample for the checks that only read names and labels. */
 function probe(name: string, labels: Readonly<Record<string, string>>): DecodedSample {
@@ -222,7 +213,7 @@ export class SampleNormaliser implements ScanMemory<ScannedLabels, SeriesIdentit
   labelsOfScanned(text: string, start: number, end: number, messageId: string): ScannedLabels | undefined {
     let base = start < 0 ? this.byLabelsText.get('') : this.byLabelsText.getRange(text, start, end);
     if (base === undefined) {
-      const raw = start < 0 ? '' : ownCopy(text.slice(start, end));
+      const raw = start < 0 ? '' : flatCopy(text.slice(start, end));
       // The scanner only passes objects of plain string values, so JSON.parse yields what decodeLabels would.
       const labels = start < 0 ? NO_LABELS : (JSON.parse(raw) as Record<string, string>);
       try {
@@ -251,7 +242,7 @@ export class SampleNormaliser implements ScanMemory<ScannedLabels, SeriesIdentit
     const last = labels.recent[position];
     if (last !== undefined && last.name.length === end - start && text.startsWith(last.name, start))
       return last.series;
-    const name = ownCopy(text.slice(start, end));
+    const name = flatCopy(text.slice(start, end));
     let series = labels.byRawName.get(name);
     if (series === undefined) {
       try {

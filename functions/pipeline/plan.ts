@@ -109,7 +109,7 @@ function addScanned(
   }
   table.length = row;
   if (learning) {
-    const template = learnTemplate(text, body, resolved.slice(0, body.count));
+    const template = learnTemplate(text, body, resolved);
     if (template !== undefined) normaliser.rememberTemplate(labels, template, text.length);
   }
   return true;

@@ -641,7 +641,8 @@ export function learnTemplate<L, S>(
   out: ScannedObject<L, S>,
   series: readonly S[],
 ): ScanTemplate<S> | undefined {
-  if (out.labelsStart < 0 || series.length !== out.count) return undefined;
+  // `series` may be a scratch array longer than this body's samples: the first out.count are its own.
+  if (out.labelsStart < 0 || series.length < out.count) return undefined;
   // The numbers after the labels object, in text order: the timestamp (-1) and each sample's value.
   const holes: Array<{ start: number; end: number; hole: number }> = [];
   if (out.timestampStart >= 0) {
@@ -687,5 +688,5 @@ export function learnTemplate<L, S>(
     layouts.set(key, layout);
   }
   lastHead = layout.head;
-  return { layout, series: [...series] };
+  return { layout, series: series.slice(0, out.count) };
 }
