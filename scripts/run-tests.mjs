@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// Runs the test suite with Node's own runner. Node 20's `--test` does not expand globs, so the files are
-// found here. Arguments narrow the run: `npm run test:unit -- test/pipeline` or a single file.
+// Runs the test suite with Node's own runner on the Node major Lambda runs the function on (see
+// runtime-node.mjs), so the bundle is tested on its runtime. The files are listed here rather than globbed.
+// Arguments narrow the run: `npm run test:unit -- test/pipeline` or a single file.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { runtimeNode } from './runtime-node.mjs';
 
 function collect(path) {
   if (statSync(path).isFile()) return path.endsWith('.test.ts') ? [path] : [];
@@ -18,9 +20,10 @@ if (files.length === 0) {
   console.error(`no test files under ${roots.join(', ')}`);
   process.exit(1);
 }
+const node = runtimeNode();
 const result = spawnSync(
-  process.execPath,
+  node,
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
-  { stdio: 'inherit' },
+  { stdio: 'inherit', env: { ...process.env, PATH: `${join(node, '..')}:${process.env.PATH}` } },
 );
 process.exit(result.status ?? 1);
