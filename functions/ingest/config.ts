@@ -2,14 +2,22 @@
 // Every problem is reported with the variable's name, so a misconfigured deployment fails its first
 // invocation with a message an operator can act on instead of dropping data.
 import {
-  DEFAULT_PIPELINE_CONFIG,
-  prepareExtraLabels,
-  RESERVED_HEADERS,
-  type PipelineConfig,
-} from '../pipeline/index.js';
+  DEFAULT_MAX_SAMPLE_AGE,
+  DEFAULT_MAX_SAMPLE_FUTURE,
+  AUTH_MODES,
+  SECRET_AUTH_MODES,
+  VARIABLES,
+  ampRegion,
+  defaultAuthFor,
+  isAuthMode,
+  parseDuration,
+  receiverProblem,
+  type AuthMode,
+} from '../interface/index.js';
+import { DEFAULT_PIPELINE_CONFIG, prepareExtraLabels, type PipelineConfig } from '../pipeline/index.js';
+import { customHeaderProblem } from '../pipeline/headers.js';
 
-/** How requests to the receiver are authenticated. */
-export type AuthMode = 'sigv4' | 'none' | 'bearer' | 'basic';
+export { ampRegion, type AuthMode };
 
 export interface IngestConfig {
   readonly remoteWriteUrl: URL;
@@ -19,7 +27,9 @@ export interface IngestConfig {
   readonly secretArn?: string;
   readonly deadLetterQueueUrl?: string;
   readonly extraLabels: Readonly<Record<string, string>>;
-  /** Custom request headers; never any reserved remote-write or signing header. */
+  /** Labels a message can never override (FORCED_LABELS). */
+  readonly forcedLabels: Readonly<Record<string, string>>;
+  /** Custom request headers; never any reserved remote-write, signing or hop-by-hop header. */
   readonly customHeaders: Readonly<Record<string, string>>;
   readonly timeoutMs: number;
   /** Request size limits; undefined keeps the pipeline's defaults. */
@@ -29,7 +39,13 @@ export interface IngestConfig {
   readonly retryBaseDelayMs: number;
   readonly retryMaxDelayMs: number;
   readonly deadlineSafetyMarginMs: number;
-  /** Pipeline label limits; undefined keeps the pipeline's defaults. */
+  /** The source queue's maxReceiveCount: a record received this often is on its final receive. */
+  readonly maxReceiveCount?: number;
+  /** The window of sample timestamps accepted, relative to the message's arrival. */
+  readonly maxSampleAgeMs: number;
+  readonly maxSampleFutureMs: number;
+  /** Pipeline limits; undefined keeps the pipeline's defaults. */
+  readonly maxSamplesPerMessage?: number;
   readonly maxLabelsPerSeries?: number;
   readonly maxLabelNameLength?: number;
   readonly maxLabelValueLength?: number;
@@ -44,16 +60,6 @@ export class ConfigError extends Error {
   ) {
     super(`invalid configuration: ${variable}: ${reason}`);
   }
-}
-
-const AUTH_MODES: readonly AuthMode[] = ['sigv4', 'none', 'bearer', 'basic'];
-
-// The AMP endpoints: aps-workspaces.<region>.amazonaws.com and the dual-stack aps-workspaces.<region>.api.aws.
-const AMP_HOST = /^aps-workspaces\.([a-z0-9-]+)\.(?:amazonaws\.com(?:\.cn)?|api\.aws)$/;
-
-/** The SigV4 region of an AMP remote-write host, or undefined for any other host. */
-export function ampRegion(host: string): string | undefined {
-  return AMP_HOST.exec(host.toLowerCase())?.[1];
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -80,6 +86,23 @@ function optionalInteger(env: Env, name: string, min: number, max: number): numb
   return parsed;
 }
 
+function flag(env: Env, name: string): boolean {
+  const raw = value(env, name)?.toLowerCase();
+  if (raw === undefined || raw === 'false') return false;
+  if (raw === 'true') return true;
+  throw new ConfigError(name, `expected true or false, got ${JSON.stringify(raw)}`);
+}
+
+function duration(env: Env, name: string, fallback: string, minMs: number): number {
+  const raw = value(env, name) ?? fallback;
+  const ms = parseDuration(raw);
+  if (ms === undefined) {
+    throw new ConfigError(name, `expected a duration such as 90s, 10m or 1h30m, got ${JSON.stringify(raw)}`);
+  }
+  if (ms < minMs) throw new ConfigError(name, `must be at least ${minMs / 1000}s, got ${raw}`);
+  return ms;
+}
+
 function stringRecord(env: Env, name: string): Record<string, string> {
   const raw = value(env, name);
   if (raw === undefined) return {};
@@ -102,81 +125,86 @@ function stringRecord(env: Env, name: string): Record<string, string> {
   return out;
 }
 
-function remoteWriteUrl(env: Env): URL {
-  const raw = value(env, 'REMOTE_WRITE_URL');
-  if (raw === undefined) throw new ConfigError('REMOTE_WRITE_URL', 'required but not set');
-  let url: URL;
+function parseUrl(raw: string | undefined): URL {
+  if (raw === undefined) throw new ConfigError(VARIABLES.remoteWriteUrl, 'required but not set');
   try {
-    url = new URL(raw);
+    return new URL(raw);
   } catch {
-    throw new ConfigError('REMOTE_WRITE_URL', `not a URL: ${JSON.stringify(raw)}`);
+    throw new ConfigError(VARIABLES.remoteWriteUrl, `not a URL: ${JSON.stringify(raw)}`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigError('REMOTE_WRITE_URL', `must be http or https, got ${url.protocol}`);
+}
+
+/** The receiver's URL, auth mode and credentials, checked by the rules the stack applies at synth. */
+function receiverSettings(
+  env: Env,
+): Pick<IngestConfig, 'remoteWriteUrl' | 'auth' | 'sigv4Region' | 'secretArn'> {
+  const url = parseUrl(value(env, VARIABLES.remoteWriteUrl));
+  const authRaw = value(env, VARIABLES.remoteWriteAuth)?.toLowerCase();
+  if (authRaw !== undefined && !isAuthMode(authRaw)) {
+    throw new ConfigError(
+      VARIABLES.remoteWriteAuth,
+      `expected one of ${AUTH_MODES.join(', ')}, got ${authRaw}`,
+    );
   }
-  if (url.username !== '' || url.password !== '') {
-    // Credentials in the URL would end up in logs; they belong in Secrets Manager.
-    throw new ConfigError('REMOTE_WRITE_URL', 'must not contain credentials; use REMOTE_WRITE_AUTH=basic');
+  const auth = authRaw ?? defaultAuthFor(url);
+  const problem = receiverProblem({ url, auth, sigv4AnyHost: flag(env, VARIABLES.sigv4AnyHost) });
+  if (problem !== undefined) {
+    const hint = problem.sigv4AnyHost
+      ? `; set ${VARIABLES.sigv4AnyHost}=true to sign for it (AWS_REGION gives the signing region)`
+      : '';
+    const variable = problem.setting === 'url' ? VARIABLES.remoteWriteUrl : VARIABLES.remoteWriteAuth;
+    throw new ConfigError(variable, `${problem.reason}${hint}`);
   }
-  return url;
+  let sigv4Region: string | undefined;
+  if (auth === 'sigv4') {
+    sigv4Region = ampRegion(url.hostname) ?? value(env, 'AWS_REGION') ?? value(env, 'AWS_DEFAULT_REGION');
+    if (sigv4Region === undefined) {
+      throw new ConfigError(
+        VARIABLES.remoteWriteUrl,
+        `cannot tell the SigV4 region from host ${url.hostname}; set AWS_REGION or use an aps-workspaces.<region> URL`,
+      );
+    }
+  }
+  const secretArn = value(env, VARIABLES.remoteWriteSecretArn);
+  if (SECRET_AUTH_MODES.includes(auth) && secretArn === undefined) {
+    throw new ConfigError(
+      VARIABLES.remoteWriteSecretArn,
+      `required when ${VARIABLES.remoteWriteAuth}=${auth}`,
+    );
+  }
+  return {
+    remoteWriteUrl: url,
+    auth,
+    ...(sigv4Region === undefined ? {} : { sigv4Region }),
+    ...(secretArn === undefined ? {} : { secretArn }),
+  };
 }
 
 function customHeaders(env: Env): Record<string, string> {
-  const headers = stringRecord(env, 'REMOTE_WRITE_HEADERS');
-  for (const name of Object.keys(headers)) {
-    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
-      throw new ConfigError('REMOTE_WRITE_HEADERS', `${JSON.stringify(name)} is not a valid header name`);
-    }
-    if (RESERVED_HEADERS.has(name.toLowerCase())) {
-      throw new ConfigError('REMOTE_WRITE_HEADERS', `${name} is reserved and cannot be overridden`);
-    }
-    if (/[\r\n]/.test(headers[name] ?? '')) {
-      throw new ConfigError('REMOTE_WRITE_HEADERS', `the value of ${name} contains a line break`);
-    }
+  const headers = stringRecord(env, VARIABLES.remoteWriteHeaders);
+  for (const [name, headerValue] of Object.entries(headers)) {
+    const problem = customHeaderProblem(name, headerValue);
+    if (problem !== undefined) throw new ConfigError(VARIABLES.remoteWriteHeaders, problem);
   }
   return headers;
+}
+
+function deadLetterQueueUrl(env: Env): string | undefined {
+  const url = value(env, VARIABLES.deadLetterQueueUrl);
+  // Only the scheme is checked: SQS clients accept queue URLs that WHATWG URL parsing refuses (local
+  // servers name hosts like sqs.us-east-1.127.0.0.1).
+  if (url !== undefined && !/^https?:\/\/[^/\s]+\/\S+$/.test(url)) {
+    throw new ConfigError(VARIABLES.deadLetterQueueUrl, `not a queue URL: ${JSON.stringify(url)}`);
+  }
+  return url;
 }
 
 function optionalEntry<K extends string>(key: K, entry: number | undefined): Partial<Record<K, number>> {
   return entry === undefined ? {} : ({ [key]: entry } as Partial<Record<K, number>>);
 }
 
-export function loadConfig(env: Env = process.env): IngestConfig {
-  const url = remoteWriteUrl(env);
-  const region = ampRegion(url.hostname);
-  const authRaw = value(env, 'REMOTE_WRITE_AUTH')?.toLowerCase();
-  let auth: AuthMode;
-  if (authRaw === undefined) {
-    auth = url.hostname.toLowerCase().startsWith('aps-workspaces.') ? 'sigv4' : 'none';
-  } else if ((AUTH_MODES as readonly string[]).includes(authRaw)) {
-    auth = authRaw as AuthMode;
-  } else {
-    throw new ConfigError('REMOTE_WRITE_AUTH', `expected one of ${AUTH_MODES.join(', ')}, got ${authRaw}`);
-  }
-
-  let sigv4Region: string | undefined;
-  if (auth === 'sigv4') {
-    sigv4Region = region ?? value(env, 'AWS_REGION') ?? value(env, 'AWS_DEFAULT_REGION');
-    if (sigv4Region === undefined) {
-      throw new ConfigError(
-        'REMOTE_WRITE_URL',
-        `cannot tell the SigV4 region from host ${url.hostname}; set AWS_REGION or use an aps-workspaces.<region> URL`,
-      );
-    }
-  }
-
-  const secretArn = value(env, 'REMOTE_WRITE_SECRET_ARN');
-  if ((auth === 'bearer' || auth === 'basic') && secretArn === undefined) {
-    throw new ConfigError('REMOTE_WRITE_SECRET_ARN', `required when REMOTE_WRITE_AUTH=${auth}`);
-  }
-
-  const deadLetterQueueUrl = value(env, 'DEAD_LETTER_QUEUE_URL');
-  // Only the scheme is checked: SQS clients accept queue URLs that WHATWG URL parsing refuses (local
-  // servers name hosts like sqs.us-east-1.127.0.0.1).
-  if (deadLetterQueueUrl !== undefined && !/^https?:\/\/[^/\s]+\/\S+$/.test(deadLetterQueueUrl)) {
-    throw new ConfigError('DEAD_LETTER_QUEUE_URL', `not a queue URL: ${JSON.stringify(deadLetterQueueUrl)}`);
-  }
-
+/** How requests are sent and retried. */
+function deliverySettings(env: Env) {
   const retryBaseDelayMs = integer(env, 'RETRY_BASE_DELAY_MS', 100, 1, 60_000);
   const retryMaxDelayMs = integer(env, 'RETRY_MAX_DELAY_MS', 10_000, 1, 600_000);
   if (retryMaxDelayMs < retryBaseDelayMs) {
@@ -185,14 +213,7 @@ export function loadConfig(env: Env = process.env): IngestConfig {
       `must not be below RETRY_BASE_DELAY_MS (${retryBaseDelayMs})`,
     );
   }
-
-  const config: IngestConfig = {
-    remoteWriteUrl: url,
-    auth,
-    ...(sigv4Region === undefined ? {} : { sigv4Region }),
-    ...(secretArn === undefined ? {} : { secretArn }),
-    ...(deadLetterQueueUrl === undefined ? {} : { deadLetterQueueUrl }),
-    extraLabels: stringRecord(env, 'EXTRA_LABELS'),
+  return {
     customHeaders: customHeaders(env),
     timeoutMs: integer(env, 'REMOTE_WRITE_TIMEOUT_MS', 10_000, 100, 900_000),
     ...optionalEntry(
@@ -207,17 +228,47 @@ export function loadConfig(env: Env = process.env): IngestConfig {
     retryBaseDelayMs,
     retryMaxDelayMs,
     deadlineSafetyMarginMs: integer(env, 'DEADLINE_SAFETY_MARGIN_MS', 3_000, 0, 600_000),
+    ...optionalEntry('maxReceiveCount', optionalInteger(env, VARIABLES.maxReceiveCount, 1, 1_000)),
+  };
+}
+
+/** What the pipeline accepts from a message. */
+function inputSettings(env: Env) {
+  return {
+    extraLabels: stringRecord(env, VARIABLES.extraLabels),
+    forcedLabels: stringRecord(env, VARIABLES.forcedLabels),
+    maxSampleAgeMs: duration(env, VARIABLES.maxSampleAge, DEFAULT_MAX_SAMPLE_AGE, 1_000),
+    maxSampleFutureMs: duration(env, VARIABLES.maxSampleFuture, DEFAULT_MAX_SAMPLE_FUTURE, 0),
+    ...optionalEntry(
+      'maxSamplesPerMessage',
+      optionalInteger(env, VARIABLES.maxSamplesPerMessage, 1, 1_000_000),
+    ),
     ...optionalEntry('maxLabelsPerSeries', optionalInteger(env, 'MAX_LABELS_PER_SERIES', 1, 1_000)),
     ...optionalEntry('maxLabelNameLength', optionalInteger(env, 'MAX_LABEL_NAME_LENGTH', 1, 65_536)),
     ...optionalEntry('maxLabelValueLength', optionalInteger(env, 'MAX_LABEL_VALUE_LENGTH', 1, 1_048_576)),
   };
-  // The pipeline's own check of extra labels, run here so that a bad name fails the cold start naming the
-  // variable, rather than every batch.
-  try {
-    const pipeline = pipelineConfigFrom(config);
-    prepareExtraLabels(pipeline.extraLabels, pipeline.limits);
-  } catch (error) {
-    throw new ConfigError('EXTRA_LABELS', (error as Error).message);
+}
+
+export function loadConfig(env: Env = process.env): IngestConfig {
+  const deadLetter = deadLetterQueueUrl(env);
+  const config: IngestConfig = {
+    ...receiverSettings(env),
+    ...(deadLetter === undefined ? {} : { deadLetterQueueUrl: deadLetter }),
+    ...deliverySettings(env),
+    ...inputSettings(env),
+  };
+  // The pipeline's own check of configured labels, run here so that a bad name fails the cold start naming
+  // the variable, rather than every batch.
+  const pipeline = pipelineConfigFrom(config);
+  for (const [variable, labels] of [
+    [VARIABLES.extraLabels, pipeline.extraLabels],
+    [VARIABLES.forcedLabels, pipeline.forcedLabels],
+  ] as const) {
+    try {
+      prepareExtraLabels(labels, pipeline.limits);
+    } catch (error) {
+      throw new ConfigError(variable, (error as Error).message);
+    }
   }
   return config;
 }
@@ -227,10 +278,13 @@ export function pipelineConfigFrom(config: IngestConfig): PipelineConfig {
   const defaults = DEFAULT_PIPELINE_CONFIG;
   return {
     extraLabels: config.extraLabels,
+    forcedLabels: config.forcedLabels,
+    sampleWindow: { maxAgeMs: config.maxSampleAgeMs, maxFutureMs: config.maxSampleFutureMs },
     limits: {
       maxLabelsPerSeries: config.maxLabelsPerSeries ?? defaults.limits.maxLabelsPerSeries,
       maxLabelNameLength: config.maxLabelNameLength ?? defaults.limits.maxLabelNameLength,
       maxLabelValueLength: config.maxLabelValueLength ?? defaults.limits.maxLabelValueLength,
+      maxSamplesPerMessage: config.maxSamplesPerMessage ?? defaults.limits.maxSamplesPerMessage,
     },
     request: {
       maxSamplesPerRequest: config.maxSamplesPerRequest ?? defaults.request.maxSamplesPerRequest,

@@ -2,14 +2,15 @@
 // cold-start benchmark showed Powertools Logger and Metrics costing ~20 ms of import CPU time); the environment
 // variables and the log and metric shapes stay those of Powertools. Dimensions stay low-cardinality on purpose
 // (service and, for dead letters, the error kind): a device id as a dimension would create a metric per device.
+import { DEFAULT_SERVICE_NAME, METRICS_NAMESPACE } from '../interface/index.js';
 import type { DeadLetterKind } from './dead-letter.js';
 import type { DeliveryObserver } from './delivery.js';
 import { EmfMetrics, MetricUnit } from './emf-metrics.js';
 import type { Env } from './log-output.js';
 import { StructuredLogger } from './structured-logger.js';
 
-export const DEFAULT_SERVICE_NAME = 'iot-prometheus-bridge';
-export const DEFAULT_METRICS_NAMESPACE = 'IotPrometheusBridge';
+export { DEFAULT_SERVICE_NAME };
+export const DEFAULT_METRICS_NAMESPACE = METRICS_NAMESPACE;
 /** Receiver answers and reasons are logged verbatim up to this many characters. */
 export const MAX_LOGGED_TEXT = 1024;
 

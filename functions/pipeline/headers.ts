@@ -15,9 +15,9 @@ export const REMOTE_WRITE_HEADERS: Readonly<Record<string, string>> = Object.fre
 });
 
 /**
- * Lower-case header names a user may never override: Prometheus' reserved list (prometheus/prometheus
- * config/config.go, `reservedHeaders`), plus `authorization`, which belongs to the auth mode (Prometheus also
- * refuses it as a custom header), and `transfer-encoding`, which would corrupt the request framing.
+ * Lower-case header names a user may never set: Prometheus' reserved list (prometheus/prometheus config/config.go,
+ * `reservedHeaders`), `authorization`, which belongs to the auth mode, and the hop-by-hop and framing headers
+ * (RFC 9110 section 7.6.1), which describe one connection rather than the request and would corrupt it.
  */
 export const RESERVED_HEADERS: ReadonlySet<string> = new Set([
   'host',
@@ -29,6 +29,7 @@ export const RESERVED_HEADERS: ReadonlySet<string> = new Set([
   'keep-alive',
   'proxy-authenticate',
   'proxy-authorization',
+  'proxy-connection',
   'www-authenticate',
   'accept-encoding',
   'x-prometheus-remote-write-version',
@@ -38,4 +39,30 @@ export const RESERVED_HEADERS: ReadonlySet<string> = new Set([
   'x-amz-content-sha256',
   'authorization',
   'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'expect',
 ]);
+
+/** Name prefixes a user may never set: SigV4 owns every `x-amz-` header, proxies every `proxy-` one. */
+export const RESERVED_HEADER_PREFIXES: readonly string[] = ['x-amz-', 'proxy-'];
+
+// RFC 9110 token characters.
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+// Visible ASCII and spaces: Node refuses control characters at request time, which would fail every batch,
+// and anything beyond ASCII reaches receivers in encodings they disagree on.
+const HEADER_VALUE = /^[\x20-\x7e]*$/;
+
+/** What is wrong with an operator's custom header (REMOTE_WRITE_HEADERS), or undefined when it may be sent. */
+export function customHeaderProblem(name: string, value: string): string | undefined {
+  if (!HEADER_NAME.test(name)) return `${JSON.stringify(name)} is not a valid header name`;
+  const lower = name.toLowerCase();
+  if (RESERVED_HEADERS.has(lower)) return `${name} is reserved and cannot be overridden`;
+  const prefix = RESERVED_HEADER_PREFIXES.find((p) => lower.startsWith(p));
+  if (prefix !== undefined) return `${name} is reserved: no ${prefix}* header can be set`;
+  if (!HEADER_VALUE.test(value)) {
+    return `the value of ${name} must be visible ASCII characters and spaces only`;
+  }
+  return undefined;
+}
