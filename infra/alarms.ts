@@ -11,9 +11,10 @@ import {
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { METRICS_NAMESPACE } from '../functions/interface/index.js';
 
-/** Namespace of the EMF metrics the ingest function writes (Powertools `POWERTOOLS_METRICS_NAMESPACE`). */
-export const METRICS_NAMESPACE = 'IotPrometheusBridge';
+/** Namespace of the EMF metrics the ingest function writes (`POWERTOOLS_METRICS_NAMESPACE`). */
+export { METRICS_NAMESPACE };
 
 /** The function's own metric (EMF, dimension `service`). */
 export function bridgeMetric(serviceName: string, metricName: string, period = Duration.minutes(5)): Metric {

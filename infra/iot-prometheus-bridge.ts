@@ -1,9 +1,10 @@
 // IoT topic rule → SQS → ingest Lambda → Prometheus remote write, with its dead-letter handling and operations.
-import { Duration, Names, RemovalPolicy, Validations } from 'aws-cdk-lib';
+// The resources are created directly in this construct (not in nested ones), so their logical ids stay stable.
+import { Aws, Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { CfnWorkspace } from 'aws-cdk-lib/aws-aps';
 import type { Alarm, Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Effect, PolicyStatement, Role, ServicePrincipal, type IRole } from 'aws-cdk-lib/aws-iam';
 import { CfnTopicRule } from 'aws-cdk-lib/aws-iot';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
@@ -11,22 +12,28 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Queue, QueueEncryption, type QueueProps } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { BridgeAlarms, METRICS_NAMESPACE } from './alarms.js';
+import { DEFAULT_SERVICE_NAME } from '../functions/interface/index.js';
+import { BridgeAlarms } from './alarms.js';
 import { BridgeDashboard } from './dashboard.js';
 import { ingestCode } from './ingest-asset.js';
+import { ingestEnvironment, type IngestEnvironmentInput } from './ingest-environment.js';
 import {
+  needsSecret,
   resolveReceiver,
   type NewWorkspaceOptions,
   type Receiver,
   type RemoteWriteAuth,
 } from './receiver.js';
-import { INGEST_NODE_OPTIONS } from './ingest-node-options.js';
+import { BridgePropError, checkInteger } from './validation.js';
 
 export type { NewWorkspaceOptions, RemoteWriteAuth } from './receiver.js';
 
 export const DEFAULT_TOPIC_SQL = "SELECT * FROM 'telemetry/#'";
+
+/** Concurrent invocations of the event source unless `maxConcurrency` says otherwise. */
+export const DEFAULT_MAX_CONCURRENCY = 10;
 
 /** Every setting of the bridge. Nothing is required: the defaults deploy a complete bridge into a new AMP workspace. */
 export interface IotPrometheusBridgeProps {
@@ -53,6 +60,13 @@ export interface IotPrometheusBridgeProps {
    */
   readonly remoteWriteAuth?: RemoteWriteAuth;
   /**
+   * Allow `sigv4` to a host that is not AMP (`aps-workspaces.<region>.amazonaws.com`), for example a proxy in
+   * front of a workspace (`REMOTE_WRITE_SIGV4_ANY_HOST`). Without it, the function's signature and session token
+   * are sent to AMP only.
+   * @default false
+   */
+  readonly sigv4AnyHost?: boolean;
+  /**
    * Secrets Manager secret holding the bearer token or `{"username","password"}` (`REMOTE_WRITE_SECRET_ARN`);
    * required for `bearer` and `basic`. The function may read this secret only.
    * @default no secret
@@ -64,7 +78,25 @@ export interface IotPrometheusBridgeProps {
    */
   readonly extraLabels?: Readonly<Record<string, string>>;
   /**
-   * More environment variables for the function: the ingest tunables of README.md (e.g. `REMOTE_WRITE_CONCURRENCY`,
+   * Labels set on every series that a message can never override (`FORCED_LABELS`), for example the
+   * deployment's `env` or `tenant`.
+   * @default no forced labels
+   */
+  readonly forcedLabels?: Readonly<Record<string, string>>;
+  /**
+   * Oldest sample timestamp accepted, relative to the message's arrival (`MAX_SAMPLE_AGE`); an older sample
+   * makes its message invalid. AMP discards samples older than 1 hour.
+   * @default Duration.hours(1)
+   */
+  readonly maxSampleAge?: Duration;
+  /**
+   * How far ahead of the message's arrival a sample timestamp may be (`MAX_SAMPLE_FUTURE`); Prometheus and
+   * Cortex-based receivers refuse samples more than 10 minutes ahead.
+   * @default Duration.minutes(10)
+   */
+  readonly maxSampleFuture?: Duration;
+  /**
+   * More environment variables for the function: the ingest tunables of docs/configuration.md (e.g. `REMOTE_WRITE_CONCURRENCY`,
    * `REMOTE_WRITE_TIMEOUT_MS`). They cannot replace a variable the construct sets.
    * @default none
    */
@@ -111,12 +143,14 @@ export interface IotPrometheusBridgeProps {
    */
   readonly maxBatchingWindow?: Duration;
   /**
-   * Most concurrent invocations the event source starts (2 to 1,000), to spare the receiver.
-   * @default no limit beyond the account's concurrency
+   * Most concurrent invocations the event source starts (2 to 1,000): spares the receiver, and keeps a flood of
+   * device messages from taking the account's Lambda concurrency.
+   * @default 10
    */
   readonly maxConcurrency?: number;
   /**
-   * Deliveries of a message before SQS moves it to the dead-letter queue.
+   * Deliveries of a message before SQS moves it to the dead-letter queue (1 to 1,000); the function gets it as
+   * `MAX_RECEIVE_COUNT` and isolates failing messages on their final receive.
    * @default 5
    */
   readonly maxReceiveCount?: number;
@@ -133,7 +167,7 @@ export interface IotPrometheusBridgeProps {
    */
   readonly queueEncryptionKey?: IKey;
   /**
-   * The IoT rule's SQL; its topic filter selects the telemetry (CONTRACT.md section 3 formats).
+   * The IoT rule's SQL; its topic filter selects the telemetry (the message formats of docs/formats.md).
    * @default "SELECT * FROM 'telemetry/#'"
    */
   readonly topicSql?: string;
@@ -177,28 +211,33 @@ export interface IotPrometheusBridgeProps {
 
 const RULE_NAME = /^[a-zA-Z0-9_]{1,128}$/;
 
-/** Variables the construct sets from its props; `environment` may not replace them. */
-const MANAGED_ENVIRONMENT: readonly string[] = [
-  'REMOTE_WRITE_URL',
-  'REMOTE_WRITE_AUTH',
-  'REMOTE_WRITE_SECRET_ARN',
-  'DEAD_LETTER_QUEUE_URL',
-  'EXTRA_LABELS',
-  'POWERTOOLS_SERVICE_NAME',
-  'POWERTOOLS_METRICS_NAMESPACE',
-  'POWERTOOLS_LOG_LEVEL',
-];
-
-function checkInteger(name: string, value: number, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`${name} must be an integer from ${min} to ${max}, got ${value}`);
-  }
-  return value;
-}
-
 /** The topic filter in the rule's `FROM '…'`, for the stack output; the SQL itself when it has none. */
 export function topicFilterOf(sql: string): string {
   return /\bFROM\s+'([^']*)'/i.exec(sql)?.[1] ?? sql;
+}
+
+/** The props with their defaults applied and checked. */
+interface Settings {
+  readonly serviceName: string;
+  readonly timeout: Duration;
+  readonly batchingWindow: Duration;
+  readonly batchSize: number;
+  readonly maxConcurrency: number;
+  readonly maxReceiveCount: number;
+  readonly sourceRetention: Duration;
+  readonly ruleName: string;
+}
+
+// A dead-lettered message keeps its original enqueue time, so the dead-letter queue keeps messages longest.
+const DEAD_LETTER_RETENTION = Duration.days(14);
+
+function durationSeconds(
+  prop: string,
+  value: Duration,
+  setting: Parameters<typeof checkInteger>[1],
+): Duration {
+  checkInteger(prop, setting, value.toSeconds());
+  return value;
 }
 
 export class IotPrometheusBridge extends Construct {
@@ -219,14 +258,67 @@ export class IotPrometheusBridge extends Construct {
 
   constructor(scope: Construct, id: string, props: IotPrometheusBridgeProps = {}) {
     super(scope, id);
-    const serviceName = props.serviceName ?? 'iot-prometheus-bridge';
-    const timeout = props.timeout ?? Duration.seconds(60);
-    const batchingWindow = props.maxBatchingWindow ?? Duration.seconds(5);
-    const maxReceiveCount = checkInteger('maxReceiveCount', props.maxReceiveCount ?? 5, 1, 1000);
+    const settings = this.settingsOf(props);
+    this.ruleName = settings.ruleName;
+    this.topicFilter = topicFilterOf(props.topicSql ?? DEFAULT_TOPIC_SQL);
+    this.receiver = resolveReceiver(this, props);
+    this.workspace = this.receiver.createdWorkspace;
+    if (needsSecret(this.receiver.auth) && !props.remoteWriteSecret) {
+      throw new BridgePropError('remoteWriteAuth', `${this.receiver.auth} needs remoteWriteSecret`);
+    }
+    this.deadLetterQueue = this.createQueue('DeadLetterQueue', props, {
+      retentionPeriod: DEAD_LETTER_RETENTION,
+    });
+    this.sourceQueue = this.createQueue('SourceQueue', props, {
+      retentionPeriod: settings.sourceRetention,
+      // AWS's advice for Lambda event sources: 6x the function timeout, plus the batching window.
+      visibilityTimeout: Duration.seconds(
+        settings.timeout.toSeconds() * 6 + settings.batchingWindow.toSeconds(),
+      ),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: settings.maxReceiveCount },
+    });
+    this.ruleErrorQueue = this.createQueue('RuleErrorQueue', props, {
+      retentionPeriod: DEAD_LETTER_RETENTION,
+    });
+    Validations.of(this.ruleErrorQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'The rule error queue is itself the terminal store of the IoT rule error action; nothing consumes it, so a dead-letter queue behind it would never receive a message.',
+    });
+    this.function = this.createFunction(props, settings);
+    this.function.addEventSource(
+      new SqsEventSource(this.sourceQueue, {
+        batchSize: settings.batchSize,
+        maxBatchingWindow: settings.batchingWindow,
+        reportBatchItemFailures: true,
+        maxConcurrency: settings.maxConcurrency,
+      }),
+    );
+    this.topicRule = this.createTopicRule(props, settings.ruleName);
+    this.alarms = props.alarms === false ? [] : this.createAlarms(props, settings.serviceName);
+    if (props.dashboard !== false) this.dashboard = this.createDashboard(settings.serviceName);
+  }
+
+  private settingsOf(props: IotPrometheusBridgeProps): Settings {
+    const timeout = durationSeconds('timeout', props.timeout ?? Duration.seconds(60), 'timeoutSeconds');
+    const batchingWindow = durationSeconds(
+      'maxBatchingWindow',
+      props.maxBatchingWindow ?? Duration.seconds(5),
+      'maxBatchingWindowSeconds',
+    );
+    const batchSize = checkInteger('batchSize', 'batchSize', props.batchSize ?? 1000);
+    if (batchSize > 10 && batchingWindow.toSeconds() < 1) {
+      throw new BridgePropError(
+        'maxBatchingWindow',
+        `must be at least 1 second for a batchSize above 10, got 0`,
+      );
+    }
     const sourceRetention = props.sourceQueueRetention ?? Duration.days(4);
-    const deadLetterRetention = Duration.days(14);
-    if (sourceRetention.toSeconds() >= deadLetterRetention.toSeconds()) {
-      throw new Error('sourceQueueRetention must be shorter than the dead-letter queue retention of 14 days');
+    if (sourceRetention.toSeconds() >= DEAD_LETTER_RETENTION.toSeconds()) {
+      throw new BridgePropError(
+        'sourceQueueRetention',
+        'must be shorter than the dead-letter queue retention of 14 days',
+      );
     }
     const ruleName =
       props.ruleName ??
@@ -234,75 +326,36 @@ export class IotPrometheusBridge extends Construct {
         .replace(/[^a-zA-Z0-9_]/g, '_')
         .slice(-128);
     if (!RULE_NAME.test(ruleName)) {
-      throw new Error(`ruleName allows only letters, digits and underscores (1 to 128), got ${ruleName}`);
+      throw new BridgePropError(
+        'ruleName',
+        `allows only letters, digits and underscores (1 to 128), got ${ruleName}`,
+      );
     }
-    this.ruleName = ruleName;
-    this.topicFilter = topicFilterOf(props.topicSql ?? DEFAULT_TOPIC_SQL);
+    return {
+      serviceName: props.serviceName ?? DEFAULT_SERVICE_NAME,
+      timeout,
+      batchingWindow,
+      batchSize,
+      maxConcurrency: checkInteger(
+        'maxConcurrency',
+        'maxConcurrency',
+        props.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
+      ),
+      maxReceiveCount: checkInteger('maxReceiveCount', 'maxReceiveCount', props.maxReceiveCount ?? 5),
+      sourceRetention,
+      ruleName,
+    };
+  }
 
-    this.receiver = resolveReceiver(this, props);
-    this.workspace = this.receiver.createdWorkspace;
-    if ((this.receiver.auth === 'bearer' || this.receiver.auth === 'basic') && !props.remoteWriteSecret) {
-      throw new Error(`remoteWriteAuth ${this.receiver.auth} needs remoteWriteSecret`);
-    }
-
+  /** A queue that denies requests without TLS, encrypted with the customer key when one is given. */
+  private createQueue(id: string, props: IotPrometheusBridgeProps, queueProps: QueueProps): Queue {
     const encryption = props.queueEncryptionKey
       ? { encryption: QueueEncryption.KMS, encryptionMasterKey: props.queueEncryptionKey }
       : { encryption: QueueEncryption.SQS_MANAGED };
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
-      ...encryption,
-      enforceSSL: true,
-      retentionPeriod: deadLetterRetention,
-    });
-    this.sourceQueue = new Queue(this, 'SourceQueue', {
-      ...encryption,
-      enforceSSL: true,
-      retentionPeriod: sourceRetention,
-      // AWS's advice for Lambda event sources: 6x the function timeout, plus the batching window.
-      visibilityTimeout: Duration.seconds(timeout.toSeconds() * 6 + batchingWindow.toSeconds()),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
-    });
-    this.ruleErrorQueue = new Queue(this, 'RuleErrorQueue', {
-      ...encryption,
-      enforceSSL: true,
-      retentionPeriod: deadLetterRetention,
-    });
-    Validations.of(this.ruleErrorQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'The rule error queue is itself the terminal store of the IoT rule error action; nothing consumes it, so a dead-letter queue behind it would never receive a message.',
-    });
-
-    this.function = this.createFunction(props, serviceName, timeout);
-    this.function.addEventSource(
-      new SqsEventSource(this.sourceQueue, {
-        batchSize: props.batchSize ?? 1000,
-        maxBatchingWindow: batchingWindow,
-        reportBatchItemFailures: true,
-        maxConcurrency: props.maxConcurrency,
-      }),
-    );
-
-    this.topicRule = this.createTopicRule(props, ruleName);
-    this.alarms = props.alarms === false ? [] : this.createAlarms(props, serviceName);
-    if (props.dashboard !== false) {
-      this.dashboard = new BridgeDashboard(this, 'Operations', {
-        function: this.function,
-        sourceQueue: this.sourceQueue,
-        deadLetterQueue: this.deadLetterQueue,
-        ruleErrorQueue: this.ruleErrorQueue,
-        serviceName,
-        ruleName,
-        alarms: this.alarms,
-        workspaceId: this.receiver.workspaceId,
-      }).dashboard;
-    }
+    return new Queue(this, id, { ...encryption, enforceSSL: true, ...queueProps });
   }
 
-  private createFunction(
-    props: IotPrometheusBridgeProps,
-    serviceName: string,
-    timeout: Duration,
-  ): LambdaFunction {
+  private createFunction(props: IotPrometheusBridgeProps, settings: Settings): LambdaFunction {
     const architecture = props.architecture ?? Architecture.ARM_64;
     const logGroup = new LogGroup(this, 'IngestLogs', {
       retention: props.logRetention ?? RetentionDays.ONE_MONTH,
@@ -315,29 +368,13 @@ export class IotPrometheusBridge extends Construct {
       description: 'IoT Prometheus bridge ingest function',
     });
     logGroup.grantWrite(role);
-
-    const replaced = Object.keys(props.environment ?? {}).filter((name) =>
-      MANAGED_ENVIRONMENT.includes(name),
-    );
-    if (replaced.length > 0) {
-      throw new Error(`environment cannot set ${replaced.join(', ')}: use the matching prop`);
-    }
-    const environment: Record<string, string> = {
-      // `environment` may replace it.
-      NODE_OPTIONS: INGEST_NODE_OPTIONS,
-      ...props.environment,
-      REMOTE_WRITE_URL: this.receiver.remoteWriteUrl,
-      REMOTE_WRITE_AUTH: this.receiver.auth,
-      DEAD_LETTER_QUEUE_URL: this.deadLetterQueue.queueUrl,
-      POWERTOOLS_SERVICE_NAME: serviceName,
-      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-      POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
+    const input: IngestEnvironmentInput = {
+      props,
+      receiver: this.receiver,
+      deadLetterQueueUrl: this.deadLetterQueue.queueUrl,
+      serviceName: settings.serviceName,
+      maxReceiveCount: settings.maxReceiveCount,
     };
-    if (props.remoteWriteSecret) environment.REMOTE_WRITE_SECRET_ARN = props.remoteWriteSecret.secretArn;
-    if (props.extraLabels && Object.keys(props.extraLabels).length > 0) {
-      environment.EXTRA_LABELS = JSON.stringify(props.extraLabels);
-    }
-
     const fn = new LambdaFunction(this, 'Ingest', {
       description: 'Remote-writes IoT telemetry from SQS to Prometheus',
       // The newest Node.js runtime this aws-cdk-lib knows (cdk-nag AwsSolutions-L1 checks the same).
@@ -345,13 +382,18 @@ export class IotPrometheusBridge extends Construct {
       architecture,
       handler: 'index.handler',
       code: ingestCode(architecture),
-      memorySize: checkInteger('memorySize', props.memorySize ?? 512, 128, 10240),
-      timeout,
+      memorySize: checkInteger('memorySize', 'memorySize', props.memorySize ?? 512),
+      timeout: settings.timeout,
       role,
       logGroup,
-      environment,
+      environment: ingestEnvironment(input),
     });
+    this.grantFunction(role, props);
+    return fn;
+  }
 
+  /** What the function may do beyond logging and consuming its queue: write, dead-letter, read its secret. */
+  private grantFunction(role: Role, props: IotPrometheusBridgeProps): void {
     if (this.receiver.workspaceArn) {
       role.addToPrincipalPolicy(
         new PolicyStatement({ actions: ['aps:RemoteWrite'], resources: [this.receiver.workspaceArn] }),
@@ -360,24 +402,34 @@ export class IotPrometheusBridge extends Construct {
     role.addToPrincipalPolicy(
       new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.deadLetterQueue.queueArn] }),
     );
-    if (props.queueEncryptionKey) {
-      // Sending to a KMS-encrypted dead-letter queue needs a data key (the event source grants decrypt itself).
-      role.addToPrincipalPolicy(
-        new PolicyStatement({
-          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-          resources: [props.queueEncryptionKey.keyArn],
-        }),
-      );
-    }
+    // Sending to a KMS-encrypted dead-letter queue needs a data key (the event source grants decrypt itself).
+    this.grantQueueKey(role, props.queueEncryptionKey);
     props.remoteWriteSecret?.grantRead(role);
-    return fn;
+  }
+
+  private grantQueueKey(role: IRole, key: IKey | undefined): void {
+    if (!key) return;
+    role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [key.keyArn] }),
+    );
+  }
+
+  /** The rule's role, which only IoT acting for this very rule of this account may assume (no confused deputy). */
+  private createTopicRuleRole(ruleName: string): Role {
+    const ruleArn = Stack.of(this).formatArn({ service: 'iot', resource: 'rule', resourceName: ruleName });
+    return new Role(this, 'TopicRuleRole', {
+      assumedBy: new ServicePrincipal('iot.amazonaws.com', {
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+          ArnEquals: { 'aws:SourceArn': ruleArn },
+        },
+      }),
+      description: 'Lets the IoT rule send to the bridge source queue and its error queue, nothing else',
+    });
   }
 
   private createTopicRule(props: IotPrometheusBridgeProps, ruleName: string): CfnTopicRule {
-    const role = new Role(this, 'TopicRuleRole', {
-      assumedBy: new ServicePrincipal('iot.amazonaws.com'),
-      description: 'Lets the IoT rule send to the bridge source queue and its error queue, nothing else',
-    });
+    const role = this.createTopicRuleRole(ruleName);
     role.addToPrincipalPolicy(
       new PolicyStatement({
         effect: Effect.ALLOW,
@@ -385,14 +437,7 @@ export class IotPrometheusBridge extends Construct {
         resources: [this.sourceQueue.queueArn, this.ruleErrorQueue.queueArn],
       }),
     );
-    if (props.queueEncryptionKey) {
-      role.addToPrincipalPolicy(
-        new PolicyStatement({
-          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-          resources: [props.queueEncryptionKey.keyArn],
-        }),
-      );
-    }
+    this.grantQueueKey(role, props.queueEncryptionKey);
     const rule = new CfnTopicRule(this, 'TopicRule', {
       ruleName,
       topicRulePayload: {
@@ -420,15 +465,34 @@ export class IotPrometheusBridge extends Construct {
   }
 
   private createAlarms(props: IotPrometheusBridgeProps, serviceName: string): Alarm[] {
+    const lag = props.ingestLagThreshold ?? Duration.minutes(5);
+    durationSeconds('ingestLagThreshold', lag, 'ingestLagThresholdSeconds');
     return new BridgeAlarms(this, 'Alarms', {
       function: this.function,
       sourceQueue: this.sourceQueue,
       deadLetterQueue: this.deadLetterQueue,
       ruleErrorQueue: this.ruleErrorQueue,
       serviceName,
-      ingestLagThreshold: props.ingestLagThreshold ?? Duration.minutes(5),
-      remoteWriteRetriesThreshold: props.remoteWriteRetriesThreshold ?? 50,
+      ingestLagThreshold: lag,
+      remoteWriteRetriesThreshold: checkInteger(
+        'remoteWriteRetriesThreshold',
+        'remoteWriteRetriesThreshold',
+        props.remoteWriteRetriesThreshold ?? 50,
+      ),
       action: props.alarmTopic ? new SnsAction(props.alarmTopic) : undefined,
     }).alarms;
+  }
+
+  private createDashboard(serviceName: string): Dashboard {
+    return new BridgeDashboard(this, 'Operations', {
+      function: this.function,
+      sourceQueue: this.sourceQueue,
+      deadLetterQueue: this.deadLetterQueue,
+      ruleErrorQueue: this.ruleErrorQueue,
+      serviceName,
+      ruleName: this.ruleName,
+      alarms: this.alarms,
+      workspaceId: this.receiver.workspaceId,
+    }).dashboard;
   }
 }

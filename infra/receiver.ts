@@ -1,12 +1,23 @@
-// Where the bridge writes: a workspace it creates, an existing AMP workspace, or any remote-write URL.
+// Where the bridge writes: a workspace it creates, an existing AMP workspace, or any remote-write URL. The
+// receiver rules (https, no credentials in the URL, SigV4 only to AMP) are the function's own, from
+// functions/interface, so a synth refuses what the function's cold start would refuse.
 import { Arn, ArnFormat, Aws, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { CfnWorkspace } from 'aws-cdk-lib/aws-aps';
 import type { Construct } from 'constructs';
+import {
+  AUTH_MODES,
+  SECRET_AUTH_MODES,
+  defaultAuthFor as defaultAuthForUrl,
+  parseAmpUrl as parseAmp,
+  receiverProblem,
+  type AuthMode,
+} from '../functions/interface/index.js';
+import { BridgePropError, checkInteger } from './validation.js';
 
-/** How the function authenticates to the receiver (CONTRACT.md section 2, `REMOTE_WRITE_AUTH`). */
-export type RemoteWriteAuth = 'sigv4' | 'none' | 'bearer' | 'basic';
+/** How the function authenticates to the receiver (`REMOTE_WRITE_AUTH`). */
+export type RemoteWriteAuth = AuthMode;
 
-export const REMOTE_WRITE_AUTHS: readonly RemoteWriteAuth[] = ['sigv4', 'none', 'bearer', 'basic'];
+export const REMOTE_WRITE_AUTHS: readonly RemoteWriteAuth[] = AUTH_MODES;
 
 /** Settings of the Amazon Managed Service for Prometheus workspace the bridge creates. */
 export interface NewWorkspaceOptions {
@@ -38,6 +49,8 @@ export interface ReceiverOptions {
   readonly existingWorkspaceArn?: string;
   readonly remoteWriteUrl?: string;
   readonly remoteWriteAuth?: RemoteWriteAuth;
+  /** Allow SigV4 to a host that is not AMP (`REMOTE_WRITE_SIGV4_ANY_HOST`). */
+  readonly sigv4AnyHost?: boolean;
 }
 
 /** The receiver as the rest of the stack needs it. */
@@ -52,33 +65,27 @@ export interface Receiver {
   readonly createdWorkspace?: CfnWorkspace;
 }
 
-// Data-plane hosts of AMP (commercial, China and dual-stack): https://aps-workspaces.<region>.<suffix>/workspaces/<id>/…
-const AMP_URL =
-  /^https:\/\/aps-workspaces\.([a-z0-9-]+)\.(?:amazonaws\.com(?:\.cn)?|api\.aws)\/workspaces\/([^/]+)\//;
-
 /** Region and workspace id of an AMP remote-write URL, or undefined for any other receiver. */
 export function parseAmpUrl(url: string): { region: string; workspaceId: string } | undefined {
-  const match = AMP_URL.exec(url);
-  if (!match) return undefined;
-  return { region: match[1]!, workspaceId: match[2]! };
+  return parseAmp(url);
 }
 
-/** The contract's default: SigV4 for AMP hosts, none for everything else. */
+/** The function's default: SigV4 for AMP hosts, none for everything else. */
 export function defaultAuthFor(url: string): RemoteWriteAuth {
-  return new URL(url).hostname.startsWith('aps-workspaces.') ? 'sigv4' : 'none';
-}
-
-function checkRange(name: string, value: number, min: number, max: number): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`${name} must be an integer from ${min} to ${max}, got ${value}`);
-  }
+  return defaultAuthForUrl(new URL(url));
 }
 
 function createWorkspace(scope: Construct, options: NewWorkspaceOptions): Receiver {
-  const retention = options.retentionPeriodInDays ?? 150;
-  const outOfOrder = options.outOfOrderTimeWindowInSeconds ?? 600;
-  checkRange('retentionPeriodInDays', retention, 1, 1095);
-  checkRange('outOfOrderTimeWindowInSeconds', outOfOrder, 0, 600);
+  const retention = checkInteger(
+    'workspace.retentionPeriodInDays',
+    'workspaceRetentionDays',
+    options.retentionPeriodInDays ?? 150,
+  );
+  const outOfOrder = checkInteger(
+    'workspace.outOfOrderTimeWindowInSeconds',
+    'outOfOrderWindowSeconds',
+    options.outOfOrderTimeWindowInSeconds ?? 600,
+  );
   const workspace = new CfnWorkspace(scope, 'Workspace', {
     alias: options.alias ?? Stack.of(scope).stackName,
     workspaceConfiguration: { retentionPeriodInDays: retention, outOfOrderTimeWindowInSeconds: outOfOrder },
@@ -94,19 +101,15 @@ function createWorkspace(scope: Construct, options: NewWorkspaceOptions): Receiv
   };
 }
 
-function existingWorkspace(
-  scope: Construct,
-  arn: string,
-  url: string | undefined,
-  auth: RemoteWriteAuth | undefined,
-) {
+function existingWorkspace(scope: Construct, arn: string, url: string | undefined, auth?: RemoteWriteAuth) {
   const parts = Arn.split(arn, ArnFormat.SLASH_RESOURCE_NAME);
   if (
     !Token.isUnresolved(arn) &&
     (parts.service !== 'aps' || parts.resource !== 'workspace' || !parts.resourceName)
   ) {
-    throw new Error(
-      `existingWorkspaceArn must be arn:<partition>:aps:<region>:<account>:workspace/<id>, got ${arn}`,
+    throw new BridgePropError(
+      'existingWorkspaceArn',
+      `must be arn:<partition>:aps:<region>:<account>:workspace/<id>, got ${arn}`,
     );
   }
   const workspaceId = parts.resourceName!;
@@ -122,41 +125,80 @@ function existingWorkspace(
   return receiver;
 }
 
+function parseUrl(url: string): URL {
+  try {
+    return new URL(url);
+  } catch {
+    // The value is not echoed: it may hold credentials.
+    throw new BridgePropError('remoteWriteUrl', 'must be an http(s) URL');
+  }
+}
+
+/** The URL and auth checks of the function's cold start, naming the props instead of the variables. */
+function checkUrl(url: string, auth: RemoteWriteAuth, options: ReceiverOptions): void {
+  const problem = receiverProblem({ url: parseUrl(url), auth, sigv4AnyHost: options.sigv4AnyHost === true });
+  if (problem === undefined) return;
+  const hint = problem.sigv4AnyHost
+    ? '; use an AMP URL or existingWorkspaceArn, or set sigv4AnyHost to sign for this host'
+    : '';
+  throw new BridgePropError(
+    problem.setting === 'url' ? 'remoteWriteUrl' : 'remoteWriteAuth',
+    problem.reason + hint,
+  );
+}
+
+function givenUrl(scope: Construct, url: string, auth: RemoteWriteAuth | undefined): Receiver {
+  const amp = Token.isUnresolved(url) ? undefined : parseAmp(url);
+  const resolvedAuth = auth ?? (Token.isUnresolved(url) ? 'none' : defaultAuthFor(url));
+  if (amp) {
+    // An AMP URL names its region and workspace; the account is assumed to be the stack's own.
+    const workspaceArn = Stack.of(scope).formatArn({
+      service: 'aps',
+      region: amp.region,
+      resource: 'workspace',
+      resourceName: amp.workspaceId,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+    return { remoteWriteUrl: url, auth: resolvedAuth, workspaceArn, workspaceId: amp.workspaceId };
+  }
+  if (resolvedAuth === 'sigv4') {
+    throw new BridgePropError(
+      'remoteWriteAuth',
+      'sigv4 needs an AMP workspace the function may write to: give existingWorkspaceArn as well',
+    );
+  }
+  return { remoteWriteUrl: url, auth: resolvedAuth };
+}
+
 export function resolveReceiver(scope: Construct, options: ReceiverOptions): Receiver {
   const { existingWorkspaceArn: arn, remoteWriteUrl: url, remoteWriteAuth: auth } = options;
   if (auth !== undefined && !REMOTE_WRITE_AUTHS.includes(auth)) {
-    throw new Error(`remoteWriteAuth must be one of ${REMOTE_WRITE_AUTHS.join(', ')}, got ${String(auth)}`);
-  }
-  if (options.workspace && (arn || url)) {
-    throw new Error(
-      'workspace options apply to a new workspace; leave them out with existingWorkspaceArn or remoteWriteUrl',
+    throw new BridgePropError(
+      'remoteWriteAuth',
+      `must be one of ${REMOTE_WRITE_AUTHS.join(', ')}, got ${String(auth)}`,
     );
   }
-  if (url !== undefined && !Token.isUnresolved(url) && !/^https?:\/\//.test(url)) {
-    throw new Error(`remoteWriteUrl must be an http(s) URL, got ${url}`);
+  if (options.workspace && (arn || url)) {
+    throw new BridgePropError(
+      'workspace',
+      'options apply to a new workspace; leave them out with existingWorkspaceArn or remoteWriteUrl',
+    );
   }
-  if (arn) return existingWorkspace(scope, arn, url, auth);
-  if (url) {
-    const amp = Token.isUnresolved(url) ? undefined : parseAmpUrl(url);
-    const resolvedAuth = auth ?? (Token.isUnresolved(url) ? 'none' : defaultAuthFor(url));
-    if (amp) {
-      // An AMP URL names its region and workspace; the account is assumed to be the stack's own.
-      const workspaceArn = Stack.of(scope).formatArn({
-        service: 'aps',
-        region: amp.region,
-        resource: 'workspace',
-        resourceName: amp.workspaceId,
-        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-      });
-      return { remoteWriteUrl: url, auth: resolvedAuth, workspaceArn, workspaceId: amp.workspaceId };
-    }
-    if (resolvedAuth === 'sigv4') {
-      throw new Error('remoteWriteAuth sigv4 needs an AMP workspace: give existingWorkspaceArn as well');
-    }
-    return { remoteWriteUrl: url, auth: resolvedAuth };
-  }
-  if (auth !== undefined && auth !== 'sigv4') {
-    throw new Error(`a workspace the bridge creates is written with sigv4, not ${auth}`);
-  }
-  return createWorkspace(scope, options.workspace ?? {});
+  if (url !== undefined && !Token.isUnresolved(url)) parseUrl(url);
+  let receiver: Receiver;
+  if (arn) receiver = existingWorkspace(scope, arn, url, auth);
+  else if (url) receiver = givenUrl(scope, url, auth);
+  else if (auth !== undefined && auth !== 'sigv4') {
+    throw new BridgePropError(
+      'remoteWriteAuth',
+      `a workspace the bridge creates is written with sigv4, not ${auth}`,
+    );
+  } else receiver = createWorkspace(scope, options.workspace ?? {});
+  if (!Token.isUnresolved(receiver.remoteWriteUrl)) checkUrl(receiver.remoteWriteUrl, receiver.auth, options);
+  return receiver;
+}
+
+/** Whether the auth mode reads its credentials from a secret. */
+export function needsSecret(auth: RemoteWriteAuth): boolean {
+  return SECRET_AUTH_MODES.includes(auth);
 }
