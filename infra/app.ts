@@ -22,5 +22,6 @@ try {
   // A context mistake is the operator's, not a bug: one line naming the key, no stack trace.
   if (!(error instanceof ContextError)) throw error;
   console.error(`error: ${error.message}`);
-  process.exitCode = 1;
+  // Exit now: CDK would otherwise synthesise the half-built app when the process is about to exit.
+  process.exit(1);
 }

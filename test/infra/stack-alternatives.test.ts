@@ -17,9 +17,7 @@ import {
   type Synthesised,
 } from './support/synth.js';
 
-const WORKSPACE_ARN = 'arn:aws:aps:eu-west-1:123456789012:workspace/ws-0123abcd-1234-5678-9abc-0123456789ab';
-const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:bridge/remote-write-token-AbCdEf';
-const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:ops-alarms';
+import { EVERY_SETTING_CHANGED, SECRET_ARN, TOPIC_ARN, WORKSPACE_ARN } from './support/configurations.js';
 
 const synths: Synthesised[] = [];
 function synth(context: Record<string, unknown>, bundle = false): Synthesised {
@@ -187,35 +185,7 @@ describe('x86_64', () => {
 
 describe('every setting changed', () => {
   let s: Synthesised;
-  before(
-    () =>
-      (s = synth({
-        stackName: 'ignored-here',
-        workspaceAlias: 'plant-telemetry',
-        workspaceRetentionDays: '400',
-        outOfOrderWindowSeconds: 300,
-        retainWorkspace: 'false',
-        extraLabels: '{"env":"prod","region":"eu"}',
-        functionEnvironment: '{"REMOTE_WRITE_CONCURRENCY":"8","REMOTE_WRITE_TIMEOUT_MS":"5000"}',
-        memorySize: '1024',
-        timeoutSeconds: '120',
-        logRetentionDays: '90',
-        logLevel: 'DEBUG',
-        serviceName: 'plant-bridge',
-        batchSize: '200',
-        maxBatchingWindowSeconds: '20',
-        maxConcurrency: '10',
-        maxReceiveCount: '3',
-        sourceQueueRetentionDays: '7',
-        queueKms: 'true',
-        topicSql: "SELECT *, topic(2) AS device FROM 'plants/+/metrics'",
-        ruleName: 'plant_metrics',
-        useBase64: 'true',
-        alarmTopicArn: TOPIC_ARN,
-        ingestLagThresholdSeconds: '600',
-        remoteWriteRetriesThreshold: '10',
-      })),
-  );
+  before(() => (s = synth(EVERY_SETTING_CHANGED)));
 
   test('workspace alias, retention, out-of-order window and removal policy', () => {
     s.template.hasResource('AWS::APS::Workspace', {
@@ -243,7 +213,7 @@ describe('every setting changed', () => {
     s.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       BatchSize: 200,
       MaximumBatchingWindowInSeconds: 20,
-      ScalingConfig: { MaximumConcurrency: 10 },
+      ScalingConfig: { MaximumConcurrency: 50 },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
   });
