@@ -16,6 +16,11 @@ export interface Authenticator {
    * i.e. the attempt deserves one repeat.
    */
   invalidate(): boolean;
+  /**
+   * The credentials this authenticator sends or holds (tokens, passwords, session tokens), so that text
+   * coming back from the receiver can be cleaned of them before anything logs it.
+   */
+  secrets?(): readonly string[];
 }
 
 /** Thrown when credentials cannot be obtained: a deployment problem, never a message's fault. */

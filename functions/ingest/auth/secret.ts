@@ -19,12 +19,22 @@ export function secretsManagerFetcher(
   };
 }
 
-/** The Authorization header value for a secret in the given mode. */
-export function authorizationFromSecret(mode: 'bearer' | 'basic', secret: string, secretArn: string): string {
+/** The Authorization header for a secret, and the credentials it carries (for redaction). */
+export interface SecretCredentials {
+  readonly authorization: string;
+  readonly secrets: readonly string[];
+}
+
+/** The header and credentials of a secret in the given mode. */
+export function credentialsFromSecret(
+  mode: 'bearer' | 'basic',
+  secret: string,
+  secretArn: string,
+): SecretCredentials {
   if (mode === 'bearer') {
     const token = secret.trim();
     if (token === '') throw new AuthError(`secret ${secretArn} is empty`);
-    return `Bearer ${token}`;
+    return { authorization: `Bearer ${token}`, secrets: [token] };
   }
   let parsed: unknown;
   try {
@@ -38,7 +48,16 @@ export function authorizationFromSecret(mode: 'bearer' | 'basic', secret: string
   }
   if (record.username.includes(':'))
     throw new AuthError(`secret ${secretArn}: username must not contain ':'`);
-  return `Basic ${Buffer.from(`${record.username}:${record.password}`, 'utf8').toString('base64')}`;
+  const pair = `${record.username}:${record.password}`;
+  return {
+    authorization: `Basic ${Buffer.from(pair, 'utf8').toString('base64')}`,
+    secrets: [pair, record.username, record.password],
+  };
+}
+
+/** The Authorization header value for a secret in the given mode. */
+export function authorizationFromSecret(mode: 'bearer' | 'basic', secret: string, secretArn: string): string {
+  return credentialsFromSecret(mode, secret, secretArn).authorization;
 }
 
 export function secretAuthenticator(
@@ -47,11 +66,17 @@ export function secretAuthenticator(
   fetchSecret: SecretFetcher = secretsManagerFetcher(),
 ): Authenticator {
   // One fetch in flight at a time: concurrent requests of a cold start share it.
-  let cached: Promise<string> | undefined;
-  const header = (): Promise<string> => {
+  let cached: Promise<SecretCredentials> | undefined;
+  // The credentials of the last two secret values: a late answer may still echo the one before a rotation.
+  let known: readonly string[] = [];
+  const credentials = (): Promise<SecretCredentials> => {
     if (cached !== undefined) return cached;
     const pending = fetchSecret(secretArn).then(
-      (secret) => authorizationFromSecret(mode, secret, secretArn),
+      (secret) => {
+        const result = credentialsFromSecret(mode, secret, secretArn);
+        known = [...new Set([...result.secrets, ...known])].slice(0, 6);
+        return result;
+      },
       (error: unknown) => {
         if (error instanceof AuthError) throw error;
         throw new AuthError(`cannot read secret ${secretArn}: ${(error as Error).message}`, { cause: error });
@@ -67,11 +92,12 @@ export function secretAuthenticator(
   };
   return {
     async authorize() {
-      return { authorization: await header() };
+      return { authorization: (await credentials()).authorization };
     },
     invalidate() {
       cached = undefined;
       return true;
     },
+    secrets: () => known,
   };
 }

@@ -26,6 +26,8 @@ export function sigv4Authenticator(options: SigV4Options): Authenticator {
     sha256: Sha256,
   });
   const clock = options.clock ?? Date.now;
+  // The session token of the last signature: the one credential of SigV4 that travels in the request.
+  let sessionToken: string | undefined;
   return {
     async authorize(request: OutgoingRequest) {
       const url = request.url;
@@ -51,6 +53,7 @@ export function sigv4Authenticator(options: SigV4Options): Authenticator {
       } catch (error) {
         throw new AuthError(`SigV4 signing failed: ${(error as Error).message}`, { cause: error });
       }
+      sessionToken = signed.headers['x-amz-security-token'] ?? sessionToken;
       const added: Record<string, string> = {};
       for (const [name, value] of Object.entries(signed.headers)) {
         if (request.headers[name] !== value) added[name] = value;
@@ -59,5 +62,6 @@ export function sigv4Authenticator(options: SigV4Options): Authenticator {
     },
     // The credential chain refreshes on expiry by itself; a 403 here is an IAM or clock problem.
     invalidate: () => false,
+    secrets: () => (sessionToken === undefined ? [] : [sessionToken]),
   };
 }
