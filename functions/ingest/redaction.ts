@@ -74,6 +74,8 @@ export function credentialsInHeaders(headers: Readonly<Record<string, string>>):
       found.push(value);
       const token = /^\S+\s+(\S+)$/.exec(value)?.[1];
       if (token !== undefined) found.push(token);
+      const signature = /Signature=([0-9a-f]+)/i.exec(value)?.[1];
+      if (signature !== undefined) found.push(signature);
     } else if (lower === 'x-amz-security-token') {
       found.push(value);
     }
