@@ -142,20 +142,23 @@ describe('default configuration', () => {
           POWERTOOLS_METRICS_NAMESPACE: 'IotPrometheusBridge',
           POWERTOOLS_LOG_LEVEL: 'INFO',
           NODE_OPTIONS: '--max-semi-space-size=4',
+          MAX_RECEIVE_COUNT: '5',
+          MAX_SAMPLE_AGE: '1h',
+          MAX_SAMPLE_FUTURE: '10m',
         },
       },
     });
     synth.template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
-  test('the event source: 1,000 messages, 5 s window, partial batch responses, no concurrency cap', () => {
+  test('the event source: 1,000 messages, 5 s window, partial batch responses, at most 10 concurrent', () => {
     const mapping = Object.values(synth.template.findResources('AWS::Lambda::EventSourceMapping'));
     assert.equal(mapping.length, 1);
     assert.deepEqual(mapping[0]!.Properties.EventSourceArn, arn(sourceQueue));
     assert.equal(mapping[0]!.Properties.BatchSize, 1000);
     assert.equal(mapping[0]!.Properties.MaximumBatchingWindowInSeconds, 5);
     assert.deepEqual(mapping[0]!.Properties.FunctionResponseTypes, ['ReportBatchItemFailures']);
-    assert.equal(mapping[0]!.Properties.ScalingConfig, undefined);
+    assert.deepEqual(mapping[0]!.Properties.ScalingConfig, { MaximumConcurrency: 10 });
   });
 
   test('the IoT rule: default SQL into the source queue, errors into the rule error queue, a name without hyphens', () => {
