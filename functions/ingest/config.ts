@@ -1,6 +1,7 @@
-// The ingest function's settings, read once per cold start from the environment (CONTRACT.md section 2).
-// Every problem is reported with the variable's name, so a misconfigured deployment fails its first
-// invocation with a message an operator can act on instead of dropping data.
+// The ingest function's settings, read once per cold start from the environment (docs/configuration.md); the names,
+// defaults and receiver rules come from functions/interface. Every problem is reported with the variable's name, so
+// a misconfigured deployment fails its first invocation with a message an operator can act on instead of dropping
+// data.
 import {
   DEFAULT_MAX_SAMPLE_AGE,
   DEFAULT_MAX_SAMPLE_FUTURE,

@@ -7,8 +7,8 @@ import { createRequire } from 'node:module';
 import { AuthError, type Authenticator } from './auth/authenticator.js';
 import { credentialsInHeaders, redact } from './redaction.js';
 
-// Only the module the URL's scheme needs is loaded: `node:https` (TLS) costs a plain-http receiver's cold start
-// about 5 ms of CPU for nothing.
+// Only the module the URL's scheme needs is loaded: loading `node:https` (TLS) would lengthen a plain-http
+// receiver's cold start for nothing.
 const requireBuiltin = createRequire(import.meta.url);
 
 /** Longest receiver answer kept for logs and dead-letter reasons; the rest is drained unread. */
