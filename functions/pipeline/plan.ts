@@ -3,11 +3,12 @@
 // is listed as invalid.
 import { DEFAULT_PIPELINE_CONFIG, type PipelineConfig } from './config.js';
 import { decodeMessage } from './decode/index.js';
-import { learnTemplate, ScannedObject, scanObjectBody } from './decode/object-scanner.js';
+import type { ScannedObject } from './decode/scanned-object.js';
 import { InvalidMessageError } from './errors.js';
 import type { SeriesIdentity, SourceMessage, WriteBatch } from './model.js';
-import { SampleNormaliser, type ScannedLabels } from './normalise.js';
-import { SampleTable } from './sample-table.js';
+import { SampleNormaliser } from './normalise.js';
+import type { PlanWorkspace } from './plan-workspace.js';
+import type { LabelSet } from './series-cache.js';
 import { groupSeries } from './series.js';
 import { splitIntoBatches } from './split.js';
 
@@ -54,25 +55,17 @@ function asInvalid(error: unknown, message: SourceMessage): InvalidMessageError 
 }
 
 /**
- * The rows of the batch being planned, reused from batch to batch (planBatch is synchronous and the rows do not
- * outlive it): allocating and zeroing a megabyte of typed arrays per batch showed in the bench's GC time.
- */
-const rows = new SampleTable(16 * 1024);
-
-/** Reused by every planBatch call: scanning is synchronous. */
-const scanned = new ScannedObject<ScannedLabels, SeriesIdentity>();
-
-/**
  * Adds the samples of a scanned Sample/Report body to the table. False when its labels or a metric name are
  * invalid: the caller then drops what was added and decodes the message the slow way, which names the problem.
  */
 function addScanned(
-  body: ScannedObject<ScannedLabels, SeriesIdentity>,
+  body: ScannedObject<LabelSet, SeriesIdentity>,
   message: SourceMessage,
   index: number,
   normaliser: SampleNormaliser,
-  table: SampleTable,
+  workspace: PlanWorkspace,
 ): boolean {
+  const table = workspace.table;
   const text = message.body;
   const labels =
     body.labels ?? normaliser.labelsOfScanned(text, body.labelsStart, body.labelsEnd, message.messageId);
@@ -80,8 +73,8 @@ function addScanned(
   const timestampMs = body.timestampMs === body.timestampMs ? body.timestampMs : message.sentTimestampMs;
   // The series are collected only to learn a template; setting an array's length to 0 would free its storage
   // and cost an allocation per message.
-  const learning = !body.viaTemplate && normaliser.mayLearnTemplate(labels, text.length);
-  const resolved = scratchSeries;
+  const learning = !body.viaTemplate && normaliser.scanMemory.mayLearnTemplate(labels, text.length);
+  const resolved = workspace.resolvedSeries;
   // The rows are written into the table's columns here rather than through push(): a double passed to a call
   // V8 does not inline is boxed, two allocations per sample (bench allocation profile).
   table.reserve(body.count);
@@ -108,14 +101,9 @@ function addScanned(
     row++;
   }
   table.length = row;
-  if (learning) {
-    const template = learnTemplate(text, body, resolved);
-    if (template !== undefined) normaliser.rememberTemplate(labels, template, text.length);
-  }
+  if (learning) normaliser.scanMemory.learnTemplate(labels, text, body, resolved);
   return true;
 }
-
-const scratchSeries: SeriesIdentity[] = [];
 
 /**
  * Adds every message's samples to the table, or the message to `invalid`; returns the SenML records skipped.
@@ -126,17 +114,18 @@ function addMessages(
   messages: readonly SourceMessage[],
   scan: boolean,
   normaliser: SampleNormaliser,
-  table: SampleTable,
   invalid: MessageFailure[],
 ): number {
+  const workspace = normaliser.workspace;
+  const { table, scanner, scanned } = workspace;
   let skippedRecords = 0;
   for (let index = 0; index < messages.length; index++) {
     const message = messages[index] as SourceMessage;
     const before = table.length;
     if (
       scan &&
-      scanObjectBody(message.body, scanned, normaliser) &&
-      addScanned(scanned, message, index, normaliser, table)
+      scanner.scan(message.body, scanned, normaliser.scanMemory) &&
+      addScanned(scanned, message, index, normaliser, workspace)
     )
       continue;
     table.truncate(before);
@@ -175,12 +164,12 @@ export function planBatch(
 ): BatchPlan {
   const scan = options.scan !== false;
   normaliser.startBatch();
-  const table = rows;
+  const { table, grouping } = normaliser.workspace;
   table.clear();
   const invalid: MessageFailure[] = [];
-  const skippedRecords = addMessages(messages, scan, normaliser, table, invalid);
+  const skippedRecords = addMessages(messages, scan, normaliser, invalid);
 
-  const { series, columns, stats } = groupSeries(table, normaliser.identities, messages);
+  const { series, columns, stats } = groupSeries(table, normaliser.identities, messages, grouping);
   const { batches, after } = splitIntoBatches(columns, series, config.request);
 
   let oldest = Infinity;

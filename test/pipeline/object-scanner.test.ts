@@ -370,8 +370,8 @@ describe('object scanner', () => {
     planBatch(messagesOf(bodies), undefined, normaliser);
     const text = bodies[0]!;
     const start = text.indexOf('{', 1);
-    const labels = normaliser.labelsAt(text, start, text.indexOf('}', start) + 1);
+    const labels = normaliser.scanMemory.labelsAt(text, start, text.indexOf('}', start) + 1);
     assert.ok(labels !== undefined);
-    assert.equal(labels.templatesLearnt, 4);
+    assert.equal(labels.scan.templatesLearnt, 4);
   });
 });
