@@ -24,6 +24,6 @@ export type { PlainSeries } from './write-batch.js';
 export { bisectBatch, splitIntoBatches } from './split.js';
 export { planBatch } from './plan.js';
 export type { BatchPlan, BatchStats, MessageFailure, PlanOptions } from './plan.js';
-export { encodeWriteRequest, encodeWriteRequestView } from './encode.js';
+export { encodeWriteRequest, encodeWriteRequestView, RequestEncoder } from './encode.js';
 export { compressBlock } from './compress.js';
 export { REMOTE_WRITE_HEADERS, RESERVED_HEADERS } from './headers.js';
