@@ -1,6 +1,6 @@
 // The public face of the pure pipeline: everything the Lambda handler, the CLI and the benchmarks need.
 export { DEFAULT_PIPELINE_CONFIG, DEFAULT_PIPELINE_LIMITS, DEFAULT_REQUEST_LIMITS } from './config.js';
-export type { PipelineConfig, PipelineLimits, RequestLimits } from './config.js';
+export type { PipelineConfig, PipelineLimits, RequestLimits, SampleWindow } from './config.js';
 export { InvalidMessageError } from './errors.js';
 export type {
   DecodedMessage,

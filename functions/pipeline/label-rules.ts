@@ -1,6 +1,7 @@
 // Label validation: turns a decoded sample's labels into a complete, valid label list: sanitised names, no
 // reserved `__` labels from input, empty values dropped, EXTRA_LABELS merged (the message wins), limits
-// enforced, and the labels sorted by the byte order of their names as remote-write requires.
+// enforced, FORCED_LABELS set (they win over the message), and the labels sorted by the byte order of their names
+// as remote-write requires.
 import { DEFAULT_PIPELINE_CONFIG, type PipelineConfig, type PipelineLimits } from './config.js';
 import { InvalidMessageError } from './errors.js';
 import type { DecodedSample, Label } from './model.js';
@@ -73,11 +74,15 @@ export function withMetricName(labels: readonly Label[], name: string): Label[] 
 export class LabelRules {
   private readonly limits: PipelineLimits;
   private readonly extra: Label[];
+  private readonly forced: Label[];
+  private readonly forcedNames: ReadonlySet<string>;
   readonly names = new NameSanitiser();
 
   constructor(config: PipelineConfig = DEFAULT_PIPELINE_CONFIG) {
     this.limits = config.limits;
     this.extra = prepareExtraLabels(config.extraLabels, config.limits);
+    this.forced = prepareExtraLabels(config.forcedLabels ?? {}, config.limits, 'forced label');
+    this.forcedNames = new Set(this.forced.map((label) => label.name));
   }
 
   /**
@@ -108,9 +113,12 @@ export class LabelRules {
         );
       }
       origin.set(name, raw);
-      labels.push({ name, value });
+      // A forced label replaces the message's, whatever its value.
+      if (!this.forcedNames.has(name)) labels.push({ name, value });
     }
-    for (const label of this.extra) if (!origin.has(label.name)) labels.push(label);
+    for (const label of this.forced) labels.push(label);
+    for (const label of this.extra)
+      if (!origin.has(label.name) && !this.forcedNames.has(label.name)) labels.push(label);
     return labels.sort((a, b) => compareLabelNames(a.name, b.name));
   }
 

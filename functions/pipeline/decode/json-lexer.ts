@@ -7,8 +7,6 @@ import { MAX_TIMESTAMP_MS } from './timestamp.js';
 const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => 10 ** k);
 /** Digits a double holds exactly (10^15 < 2^53): a mantissa of at most this many digits is an exact integer. */
 const MAX_EXACT_DIGITS = 15;
-/** Nesting of an ignored value beyond which the scanner steps aside (JSON.parse then judges it). */
-const NESTING_LIMIT = 32;
 
 export function isWhitespace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
@@ -110,87 +108,6 @@ export function readTimestamp(text: string, start: number, out: Float64Array): n
   if (value > MAX_TIMESTAMP_MS) return -1;
   out[0] = value;
   return i;
-}
-
-/** True for the characters that may follow a backslash in a JSON string, `u` aside. */
-function isSimpleEscape(e: number): boolean {
-  // " \ / b f n r t
-  return (
-    e === 0x22 ||
-    e === 0x5c ||
-    e === 0x2f ||
-    e === 0x62 ||
-    e === 0x66 ||
-    e === 0x6e ||
-    e === 0x72 ||
-    e === 0x74
-  );
-}
-
-function isHexDigit(h: number): boolean {
-  return (h >= 0x30 && h <= 0x39) || (h >= 0x41 && h <= 0x46) || (h >= 0x61 && h <= 0x66);
-}
-
-/** Skips a string of any content after its opening quote; -1 if it is not a valid JSON string. */
-export function skipString(text: string, start: number): number {
-  for (let i = start; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x22) return i + 1;
-    if (c < 0x20) return -1;
-    if (c !== 0x5c) continue;
-    const e = text.charCodeAt(++i);
-    if (e === 0x75) {
-      for (let k = 1; k <= 4; k++) if (!isHexDigit(text.charCodeAt(i + k))) return -1;
-      i += 4;
-    } else if (!isSimpleEscape(e)) {
-      return -1;
-    }
-  }
-  return -1;
-}
-
-/** Skips the members of an object or the items of an array after its opening bracket; -1 if invalid. */
-function skipContainer(
-  text: string,
-  start: number,
-  close: number,
-  depth: number,
-  scratch: Float64Array,
-): number {
-  let i = skipWhitespace(text, start);
-  if (text.charCodeAt(i) === close) return i + 1;
-  for (;;) {
-    if (close === 0x7d) {
-      if (text.charCodeAt(i) !== 0x22) return -1;
-      i = skipString(text, i + 1);
-      if (i < 0) return -1;
-      i = skipWhitespace(text, i);
-      if (text.charCodeAt(i) !== 0x3a) return -1;
-      i = skipWhitespace(text, i + 1);
-    }
-    i = skipValue(text, i, depth + 1, scratch);
-    if (i < 0) return -1;
-    i = skipWhitespace(text, i);
-    const next = text.charCodeAt(i);
-    if (next === close) return i + 1;
-    if (next !== 0x2c) return -1;
-    i = skipWhitespace(text, i + 1);
-  }
-}
-
-/** Skips any JSON value at `start`; -1 if it is not valid JSON. `scratch` receives skipped numbers. */
-export function skipValue(text: string, start: number, depth: number, scratch: Float64Array): number {
-  if (depth > NESTING_LIMIT) return -1;
-  const c = text.charCodeAt(start);
-  if (c === 0x22) return skipString(text, start + 1);
-  if (c === 0x7b) return skipContainer(text, start + 1, 0x7d, depth, scratch);
-  if (c === 0x5b) return skipContainer(text, start + 1, 0x5d, depth, scratch);
-  if (text.startsWith('true', start)) return start + 4;
-  if (text.startsWith('false', start)) return start + 5;
-  if (text.startsWith('null', start)) return start + 4;
-  // A skipped number is only checked for its grammar; its value does not matter, even beyond float64.
-  if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return readNumber(text, start, scratch);
-  return -1;
 }
 
 /** True when text[a0, a1) and text[b0, b1) hold the same characters. */

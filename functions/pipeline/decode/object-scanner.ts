@@ -5,17 +5,11 @@
 //
 // It is a fast path only. It accepts a strict subset of what decodeMessage accepts and, for that subset, yields
 // exactly the samples decodeMessage would. Anything else (base64, arrays, SenML, escapes, surrogates, numbers
-// it cannot convert exactly, repeated keys, string values, RFC 3339 timestamps, invalid JSON, missing fields)
-// makes it return false, and the message goes through decodeMessage, which accepts it or explains what is wrong.
+// it cannot convert exactly, repeated keys, string values, RFC 3339 timestamps, invalid JSON, missing fields,
+// and fields other than the bridge's own) makes it return false, and the message goes through decodeMessage, which
+// accepts it or explains what is wrong.
 // test/pipeline/object-scanner.test.ts checks the equivalence on generated bodies.
-import {
-  plainStringEnd,
-  readNumber,
-  readTimestamp,
-  sameText,
-  skipValue,
-  skipWhitespace,
-} from './json-lexer.js';
+import { plainStringEnd, readNumber, readTimestamp, sameText, skipWhitespace } from './json-lexer.js';
 import type { ScannedObject, ScanMemory } from './scanned-object.js';
 
 export { ScannedObject, type ScanMemory } from './scanned-object.js';
@@ -28,6 +22,9 @@ const METRICS = 4;
 const NAME = 8;
 const VALUE = 16;
 const OTHER = 32;
+
+/** Metric names per report checked for repeats by direct comparison; beyond, a set keeps the check linear. */
+const SHORT_REPORT = 32;
 
 /** Scans the labels object at `start` ('{'); returns the index after its '}', or -1. Values must be strings. */
 function scanLabels(text: string, start: number): number {
@@ -64,6 +61,8 @@ export class ObjectScanner {
   private keyEnd = -1;
   /** Where each template segment started in the body read last through a template. */
   private segmentStarts = new Int32Array(16);
+  /** The metric names of a long report, for the repeated-name check. */
+  private readonly names = new Set<string>();
   // The Sample fields of the body being scanned (a Report keeps its samples in the ScannedObject).
   private sampleNameStart = -1;
   private sampleNameEnd = -1;
@@ -84,7 +83,10 @@ export class ObjectScanner {
         return true;
       out.reset();
     }
-    return this.scanObject(text, out, memory);
+    const scanned = this.scanObject(text, out, memory);
+    // The names of a long report are slices of its body: not kept past the scan.
+    if (this.names.size !== 0) this.names.clear();
+    return scanned;
   }
 
   /** The field whose key starts at `start` (after its quote), or OTHER; the key's end is left in keyEnd. */
@@ -185,7 +187,8 @@ export class ObjectScanner {
         return end;
       }
       default:
-        return skipValue(text, i, 0, this.number);
+        // Any other field is an error decodeMessage names.
+        return -1;
     }
   }
 
@@ -264,8 +267,7 @@ export class ObjectScanner {
         if (nameEnd <= nameStart) return -1;
       }
       // JSON.parse keeps the last of repeated keys; the fast path leaves such bodies to it.
-      for (let k = 0; k < out.count; k++)
-        if (sameText(text, out.nameStart[k]!, out.nameEnd[k]!, nameStart, nameEnd)) return -1;
+      if (this.repeatsName(text, out, nameStart, nameEnd)) return -1;
       i = skipWhitespace(text, nameEnd + 1);
       if (text.charCodeAt(i) !== 0x3a) return -1;
       i = skipWhitespace(text, i + 1);
@@ -279,6 +281,28 @@ export class ObjectScanner {
       if (c !== 0x2c) return -1;
       i = skipWhitespace(text, i + 1);
     }
+  }
+
+  /**
+   * Whether metric name text[start, end) is one of out's earlier names. Reports are short, so the first names are
+   * compared directly; past SHORT_REPORT names a set of them keeps the check linear in the body's size.
+   */
+  private repeatsName<L, S>(text: string, out: ScannedObject<L, S>, start: number, end: number): boolean {
+    const count = out.count;
+    if (count < SHORT_REPORT) {
+      for (let k = 0; k < count; k++)
+        if (sameText(text, out.nameStart[k]!, out.nameEnd[k]!, start, end)) return true;
+      return false;
+    }
+    const names = this.names;
+    if (count === SHORT_REPORT) {
+      names.clear();
+      for (let k = 0; k < count; k++) names.add(text.slice(out.nameStart[k]!, out.nameEnd[k]!));
+    }
+    const name = text.slice(start, end);
+    if (names.has(name)) return true;
+    names.add(name);
+    return false;
   }
 
   /**

@@ -16,7 +16,9 @@
 
 import { InvalidMessageError } from '../errors.js';
 import type { DecodedSample } from '../model.js';
-import { indexPath, isPlainObject, keyPath, kindOf, quote } from './diagnostics.js';
+import { described, indexPath, isPlainObject, keyPath, quote } from './diagnostics.js';
+import type { DecodeContext } from './object-formats.js';
+import { windowProblem } from './sample-window.js';
 import { MAX_TIMESTAMP_MS } from './timestamp.js';
 import { parseValue, valueProblem } from './value.js';
 
@@ -97,10 +99,13 @@ class SenmlPackReader {
   private labelsBaseName: string | undefined;
   private labelsUnit: string | undefined;
 
-  constructor(
-    private readonly messageId: string,
-    private readonly sentTimestampMs: number,
-  ) {}
+  private readonly messageId: string;
+  private readonly sentTimestampMs: number;
+
+  constructor(private readonly ctx: DecodeContext) {
+    this.messageId = ctx.messageId;
+    this.sentTimestampMs = ctx.sentTimestampMs;
+  }
 
   /** Reads record `i`'s fields, updating the base fields it sets. */
   readRecord(record: Record<string, unknown>, i: number): SenmlRecord {
@@ -275,19 +280,38 @@ class SenmlPackReader {
     const timestampMs = relative
       ? this.sentTimestampMs + Math.round(seconds * 1000)
       : Math.round(seconds * 1000);
-    if (timestampMs >= 0 && timestampMs <= MAX_TIMESTAMP_MS) return timestampMs;
     const where =
       r.time !== undefined || this.baseTimeIndex < 0
         ? fieldPath(i, 't')
         : fieldPath(this.baseTimeIndex, 'bt');
-    const how = relative
-      ? `is relative to the arrival time (below 2^28 s) and lands at ${timestampMs} ms`
-      : `is ${timestampMs} ms since the epoch`;
-    throw new InvalidMessageError(
-      this.messageId,
-      where,
-      `resolved time bt + t = ${seconds} s ${how}, outside 1970 to 9999`,
-    );
+    if (!(timestampMs >= 0 && timestampMs <= MAX_TIMESTAMP_MS)) {
+      const how = relative
+        ? `is relative to the arrival time (below 2^28 s) and lands at ${timestampMs} ms`
+        : `is ${timestampMs} ms since the epoch`;
+      throw new InvalidMessageError(
+        this.messageId,
+        where,
+        `resolved time bt + t = ${seconds} s ${how}, outside 1970 to 9999${this.millisecondsHint(seconds)}`,
+      );
+    }
+    const window = this.ctx.window;
+    const problem =
+      window === undefined ? undefined : windowProblem(timestampMs, this.sentTimestampMs, window);
+    if (problem !== undefined) {
+      throw new InvalidMessageError(
+        this.messageId,
+        where,
+        `resolved time bt + t: ${problem}${this.millisecondsHint(seconds)}`,
+      );
+    }
+    return timestampMs;
+  }
+
+  /** SenML times are seconds: a device sending milliseconds is told so. */
+  private millisecondsHint(seconds: number): string {
+    return Math.abs(seconds - this.sentTimestampMs) <= 86_400_000
+      ? '; it reads as milliseconds since the epoch, but SenML times are seconds'
+      : '';
   }
 }
 
@@ -303,13 +327,9 @@ function checkUnknownField(messageId: string, key: string, i: number): void {
 }
 
 /** Appends the samples of a SenML pack to `out`; returns how many records were skipped for having no number. */
-export function decodeSenmlPack(
-  messageId: string,
-  pack: readonly unknown[],
-  sentTimestampMs: number,
-  out: DecodedSample[],
-): number {
-  const reader = new SenmlPackReader(messageId, sentTimestampMs);
+export function decodeSenmlPack(ctx: DecodeContext, pack: readonly unknown[], out: DecodedSample[]): number {
+  const messageId = ctx.messageId;
+  const reader = new SenmlPackReader(ctx);
   let skipped = 0;
   for (let i = 0; i < pack.length; i++) {
     const record = pack[i];
@@ -317,7 +337,7 @@ export function decodeSenmlPack(
       throw new InvalidMessageError(
         messageId,
         indexPath('', i),
-        `expected a SenML record object, got ${kindOf(record)} ${quote(record)}`,
+        `expected a SenML record object, got ${described(record)}`,
       );
     }
     const fields = reader.readRecord(record, i);
