@@ -157,7 +157,9 @@ async function spawnAndWaitReady(
   appendLog: (text: string) => void,
   log: () => string,
 ): Promise<Started> {
-  const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Its own process group: the terminal's Ctrl-C goes to the foreground group, and Prometheus must keep
+  // answering until the bridge has drained and counted; stop() ends it.
+  const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', appendLog);
   const spawned = new Promise<void>((resolve, reject) => {
