@@ -79,12 +79,7 @@ export function describeFailure(error: unknown): FailureReport {
     return { exitCode: error.exitCode === 0 ? ExitCode.ok : ExitCode.usage, line: undefined };
   }
   if (error instanceof CliError) return { exitCode: error.exitCode, line: error.message };
-  const name = error instanceof Error ? error.name : undefined;
-  const awsName = awsErrorName(error) ?? (name === 'CredentialsProviderError' ? name : undefined);
-  if (awsName !== undefined) return describeAwsError(error, awsName);
-  if (/Region is missing/.test(errorMessage(error))) {
-    return { exitCode: ExitCode.awsConfig, line: 'no AWS region: pass --region <region> or set AWS_REGION' };
-  }
+  // Network failures first: the SDK dresses them as service errors (with $metadata) too.
   const code = networkCode(error);
   if (code === 'EADDRINUSE') {
     return {
@@ -99,6 +94,12 @@ export function describeFailure(error: unknown): FailureReport {
         `cannot reach the SQS endpoint (${code}): check --endpoint-url / AWS_ENDPOINT_URL_SQS and the ` +
         'network; for `iotprom local`, is it still running?',
     };
+  }
+  const name = error instanceof Error ? error.name : undefined;
+  const awsName = awsErrorName(error) ?? (name === 'CredentialsProviderError' ? name : undefined);
+  if (awsName !== undefined) return describeAwsError(error, awsName);
+  if (/Region is missing/.test(errorMessage(error))) {
+    return { exitCode: ExitCode.awsConfig, line: 'no AWS region: pass --region <region> or set AWS_REGION' };
   }
   const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
   return { exitCode: ExitCode.unexpected, line: `unexpected error (a bug; please report it): ${text}` };
