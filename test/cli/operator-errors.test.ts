@@ -2,8 +2,8 @@
 // stack trace. Every endpoint here is on loopback.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { createServer, type AddressInfo } from 'node:http';
-import { createServer as createTcpServer } from 'node:net';
+import { createServer } from 'node:http';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { describeFailure } from '../../cli/errors.js';
 import { ExitCode } from '../../cli/exit-codes.js';
