@@ -23,11 +23,12 @@ export function progressBar(
   total: number,
   /** Every `{name}` of the format other than cli-progress' own, so the first frame shows no raw placeholder. */
   initialPayload: Record<string, string | number> = {},
+  stream: NodeJS.WriteStream = process.stderr,
 ): Progress {
-  if (options.json || !options.progress || process.stderr.isTTY !== true) return NO_PROGRESS;
+  if (options.json || !options.progress || stream.isTTY !== true) return NO_PROGRESS;
   const bar = new SingleBar({
     format,
-    stream: process.stderr,
+    stream,
     hideCursor: true,
     clearOnComplete: false,
     etaBuffer: 50,
