@@ -87,7 +87,7 @@ test(
 );
 
 test(
-  "Ctrl-C in the terminal drains the queue for --drain-timeout, and Prometheus (out of the terminal's process group) stays up for the count, then stops",
+  "Ctrl-C in the terminal (also forwarded again by npm) drains the queue for --drain-timeout, and Prometheus (out of the terminal's process group) stays up for the count, then stops",
   { timeout: 180_000 },
   async () => {
     const { events, stderr } = await runLocal(
@@ -106,8 +106,11 @@ test(
       async (event, child) => {
         if (event.event !== 'ready') return;
         await new Promise((resolve) => setTimeout(resolve, 3000));
-        // The terminal signals the whole foreground process group, not one process.
+        // The terminal signals the whole foreground process group, not one process; under `npm run local`
+        // npm forwards the same Ctrl-C to its child a moment later, which must not count as a second one.
         process.kill(-(child.pid as number), 'SIGINT');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        process.kill(child.pid as number, 'SIGINT');
       },
     );
     const ready = events.find((e) => e.event === 'ready');
