@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The `iotprom` command. It runs the TypeScript sources through tsx's ESM loader, so a fresh clone works
-// after `npm ci` with no build step (tsx is installed by `npm ci`; see docs/cli.md).
+// after `npm ci` with no build step (tsx is installed by `npm ci`).
 import { register } from 'tsx/esm/api';
 
 register();

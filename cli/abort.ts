@@ -11,10 +11,21 @@ export interface Interruption {
   dispose(): void;
 }
 
+/**
+ * A second signal this soon after the first is the same Ctrl-C delivered twice: `npm run` forwards the
+ * terminal's SIGINT to its child, which the terminal has already signalled.
+ */
+const REPEAT_WINDOW_MS = 1000;
+
 export function interruptOnSignals(onFirst?: () => void): Interruption {
   const controller = new AbortController();
+  let firstAt = 0;
   const handler = (): void => {
-    if (controller.signal.aborted) process.exit(130);
+    if (controller.signal.aborted) {
+      if (Date.now() - firstAt >= REPEAT_WINDOW_MS) process.exit(130);
+      return;
+    }
+    firstAt = Date.now();
     onFirst?.();
     controller.abort();
   };

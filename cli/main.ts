@@ -1,12 +1,12 @@
 // The `iotprom` program: commander wiring, global options, and the mapping of failures to exit codes.
-import { Command, CommanderError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { inspectCommand } from './commands/inspect.js';
 import { localCommand } from './commands/local.js';
 import { replayCommand } from './commands/replay.js';
 import { simulateCommand } from './commands/simulate.js';
 import type { CommandContext } from './context.js';
-import { CliError, ExitCode } from './exit-codes.js';
-import { awsErrorName } from './sqs/client.js';
+import { describeFailure } from './errors.js';
+import { EXIT_CODE_HELP, ExitCode } from './exit-codes.js';
 
 export function buildProgram(context: CommandContext): Command {
   const program = new Command('iotprom')
@@ -23,8 +23,7 @@ export function buildProgram(context: CommandContext): Command {
     .showHelpAfterError('(add --help for usage)')
     .addHelpText(
       'after',
-      '\nExit codes: 0 ok, 1 unexpected error, 2 usage error, 3 SQS/AWS error, 4 partly done (see the summary),\n' +
-        '5 missing prerequisite (Prometheus, built handler), 130 interrupted.\n',
+      `\nExit codes:\n${EXIT_CODE_HELP.map(([code, text]) => `  ${String(code).padStart(3)}  ${text}`).join('\n')}\n`,
     );
   for (const command of [
     replayCommand(context),
@@ -47,6 +46,8 @@ const VERSION = '0.1.0';
 
 /** Runs the program on argv (without node and script) and returns the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
+  // The SDK's multi-line notice about future Node versions says nothing an operator can act on here.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const context: CommandContext = { exitCode: ExitCode.ok };
   const program = buildProgram(context);
   try {
@@ -58,29 +59,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 function reportFailure(error: unknown): number {
-  if (error instanceof CommanderError) {
-    // Help and version exit through here too, with code 0; commander already printed the message.
-    return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
-  }
-  if (error instanceof CliError) {
-    process.stderr.write(`iotprom: ${error.message}\n`);
-    return error.exitCode;
-  }
-  const awsName = awsErrorName(error);
-  if (awsName !== undefined) {
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`iotprom: SQS refused the request: ${awsName}: ${message}\n`);
-    return ExitCode.aws;
-  }
-  if (
-    error instanceof Error &&
-    /ECONNREFUSED|ENOTFOUND|EAI_AGAIN/.test(`${error.message} ${String(error.cause)}`)
-  ) {
-    process.stderr.write(`iotprom: cannot reach the SQS endpoint: ${error.message}\n`);
-    return ExitCode.aws;
-  }
-  process.stderr.write(
-    `iotprom: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
-  return ExitCode.unexpected;
+  const report = describeFailure(error);
+  if (report.line !== undefined) process.stderr.write(`iotprom: ${report.line}\n`);
+  return report.exitCode;
 }

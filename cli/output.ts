@@ -17,16 +17,23 @@ export interface Progress {
 const NO_PROGRESS: Progress = { update() {}, setTotal() {}, stop() {} };
 
 /** A progress bar on stderr; a no-op when stderr is not a terminal, with --json or --no-progress. */
-export function progressBar(options: OutputOptions, format: string, total: number): Progress {
-  if (options.json || !options.progress || process.stderr.isTTY !== true) return NO_PROGRESS;
+export function progressBar(
+  options: OutputOptions,
+  format: string,
+  total: number,
+  /** Every `{name}` of the format other than cli-progress' own, so the first frame shows no raw placeholder. */
+  initialPayload: Record<string, string | number> = {},
+  stream: NodeJS.WriteStream = process.stderr,
+): Progress {
+  if (options.json || !options.progress || stream.isTTY !== true) return NO_PROGRESS;
   const bar = new SingleBar({
     format,
-    stream: process.stderr,
+    stream,
     hideCursor: true,
     clearOnComplete: false,
     etaBuffer: 50,
   });
-  bar.start(Math.max(1, total), 0);
+  bar.start(Math.max(1, total), 0, initialPayload);
   let currentTotal = Math.max(1, total);
   return {
     update(value, payload) {

@@ -5,6 +5,7 @@ import { ExitCode } from '../exit-codes.js';
 import { inspectQueue, type InspectSummary } from '../inspect/inspect.js';
 import { nonNegativeInteger, positiveInteger, scanWaitOption, seconds } from '../options.js';
 import { formatAge, printJson, printLine, progressBar } from '../output.js';
+import { BODY_CHARS } from '../safe-text.js';
 import { createSqsClient } from '../sqs/client.js';
 
 interface InspectFlags {
@@ -21,19 +22,24 @@ export function inspectCommand(context: CommandContext): Command {
     .summary('summarise the messages waiting in a queue without consuming them')
     .description(
       'Receives messages and makes each visible again at once, then prints counts by bridge-error-kind and by ' +
-        'reason, an age histogram (from SentTimestamp) and a few example bodies. Nothing is deleted. ' +
+        'reason, the age of the oldest message, an age histogram (from SentTimestamp) and one example message ' +
+        'per reason, its body base64-decoded when the IoT rule encoded it. Text taken from messages is printed ' +
+        'with control and bidi characters escaped (\\x1b, \\u202e) and cut: bodies to --body-chars, reasons to ' +
+        '200, attribute values to 100 characters. Nothing is deleted. ' +
         "Each receive counts towards a message's ApproximateReceiveCount: on a queue with a redrive policy " +
         '(a source queue, not a dead-letter queue) repeated inspections bring its messages closer to the DLQ.',
     )
     .requiredOption('--queue <url>', 'queue to inspect (usually a dead-letter queue)')
     .addOption(new Option('--max <n>', 'look at most at n messages').argParser(positiveInteger).default(1000))
     .addOption(
-      new Option('--examples <n>', 'example bodies to print').argParser(nonNegativeInteger).default(3),
+      new Option('--examples <n>', 'reasons to print an example message for (one per reason)')
+        .argParser(nonNegativeInteger)
+        .default(5),
     )
     .addOption(
       new Option('--body-chars <n>', 'characters of each example body')
         .argParser(positiveInteger)
-        .default(300),
+        .default(BODY_CHARS),
     )
     .addOption(
       new Option(
@@ -50,7 +56,7 @@ export function inspectCommand(context: CommandContext): Command {
       try {
         const bar = progressBar(global, 'inspect |{bar}| {value}/{total} messages', flags.max);
         const summary = await inspectQueue({
-          sqs: createSqsClient(global),
+          sqs: createSqsClient(global, flags.queue),
           queueUrl: flags.queue,
           max: flags.max,
           examples: flags.examples,
@@ -78,19 +84,26 @@ function printSummary(s: InspectSummary): void {
         : ''),
   );
   if (s.scanned === 0) return;
+  printLine(`oldest message: ${formatAge(s.oldestAgeMs)} old (newest ${formatAge(s.newestAgeMs)})`);
   printLine();
   printLine('by bridge-error-kind:');
   for (const k of s.byKind) printLine(`  ${String(k.count).padStart(7)}  ${k.kind}`);
   printLine();
-  printLine('by reason:');
+  printLine('by reason (count, oldest, kind, reason):');
   for (const r of s.byReason.slice(0, 15)) {
     printLine(
-      `  ${String(r.count).padStart(7)}  [${r.kind}] ${r.reason === '' ? '(no reason given)' : r.reason}`,
+      `  ${String(r.count).padStart(7)}  ${formatAge(r.oldestAgeMs).padStart(7)}  [${r.kind}] ` +
+        (r.reason === '' ? '(no reason given)' : r.reason),
     );
   }
   if (s.byReason.length > 15) printLine(`  … ${s.byReason.length - 15} more reasons (--json lists them all)`);
+  printAges(s);
+  printExamples(s);
+}
+
+function printAges(s: InspectSummary): void {
   printLine();
-  printLine(`age (since sent): oldest ${formatAge(s.oldestAgeMs)}, newest ${formatAge(s.newestAgeMs)}`);
+  printLine('age (since sent):');
   const widest = Math.max(1, ...s.ages.map((a) => a.count));
   for (const a of s.ages) {
     if (a.count === 0) continue;
@@ -102,15 +115,17 @@ function printSummary(s: InspectSummary): void {
       `  ${s.olderThanOneHour} messages are older than 1 h: AMP would discard their samples if replayed`,
     );
   }
-  if (s.examples.length > 0) {
-    printLine();
-    printLine('examples:');
-    for (const e of s.examples) {
-      printLine(`  ${e.messageId} (${e.kind}, ${formatAge(e.ageMs)} old)`);
-      if (e.reason !== '') printLine(`    reason: ${e.reason}`);
-      printLine(`    body:   ${e.body}`);
-      const own = Object.entries(e.attributes).filter(([name]) => !name.startsWith('bridge-'));
-      if (own.length > 0) printLine(`    attributes: ${own.map(([n, v]) => `${n}=${v}`).join(', ')}`);
-    }
+}
+
+function printExamples(s: InspectSummary): void {
+  if (s.examples.length === 0) return;
+  printLine();
+  printLine('one example per reason:');
+  for (const e of s.examples) {
+    printLine(`  ${e.messageId} (${e.kind}, ${formatAge(e.ageMs)} old)`);
+    printLine(`    reason: ${e.reason === '' ? '(no reason given)' : e.reason}`);
+    printLine(`    body${e.bodyEncoding === 'base64' ? ' (base64-decoded)' : ''}: ${e.body}`);
+    const own = Object.entries(e.attributes).filter(([name]) => !name.startsWith('bridge-'));
+    if (own.length > 0) printLine(`    attributes: ${own.map(([n, v]) => `${n}=${v}`).join(', ')}`);
   }
 }

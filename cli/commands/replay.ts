@@ -2,14 +2,15 @@ import { Command, Option } from 'commander';
 import { interruptOnSignals } from '../abort.js';
 import { globalOptions, type CommandContext } from '../context.js';
 import { CliError, ExitCode } from '../exit-codes.js';
-import { duration, list, positiveInteger, rate, regex, scanWaitOption, seconds } from '../options.js';
+import { duration, positiveInteger, rate, regex, scanWaitOption, seconds } from '../options.js';
 import { formatAge, printJson, printLine, progressBar, warn } from '../output.js';
 import { nativeRedrive } from '../replay/native-redrive.js';
+import { checkReplayRoute, describeQueue, KIND_CHOICES, kindList } from '../replay/preflight.js';
 import { formatDuration, replay, type ReplaySummary } from '../replay/replay.js';
 import { DEFAULT_MAX_SAMPLE_AGE_MS, pipelineDecoder } from '../replay/sample-age.js';
 import { deadLetterSourceQueue } from '../replay/source-queue.js';
+import { NAME_CHARS, safeText } from '../safe-text.js';
 import { createSqsClient } from '../sqs/client.js';
-import { queueDepth } from '../sqs/messages.js';
 
 interface ReplayFlags {
   from: string;
@@ -24,7 +25,11 @@ interface ReplayFlags {
   wait: number;
   concurrency: number;
   native?: boolean;
+  force?: boolean;
 }
+
+type Global = ReturnType<typeof globalOptions>;
+type Sqs = ReturnType<typeof createSqsClient>;
 
 export function replayCommand(context: CommandContext): Command {
   return new Command('replay')
@@ -42,8 +47,9 @@ export function replayCommand(context: CommandContext): Command {
     .option('--rate <n/s>', 'at most n messages per second', rate)
     .option(
       '--kind <kinds>',
-      'only bridge-error-kind values (comma-separated, repeatable; "none" = no kind)',
-      list,
+      `only these bridge-error-kind values (comma-separated, repeatable): ${KIND_CHOICES.join(', ')} ` +
+        '("none" = moved by SQS without a reason)',
+      kindList,
     )
     .option('--reason <regex>', 'only messages whose bridge-error matches', regex)
     .addOption(
@@ -56,6 +62,7 @@ export function replayCommand(context: CommandContext): Command {
         .argParser(seconds)
         .default(60),
     )
+    .option('--force', "replay even when --to's redrive policy does not name --from as its dead-letter queue")
     .option(
       '--native',
       "use SQS's own redrive (StartMessageMoveTask): no filters, new message ids, keeps bridge-* attributes",
@@ -63,9 +70,9 @@ export function replayCommand(context: CommandContext): Command {
     .addHelpText(
       'after',
       '\nExamples:\n' +
-        '  iotprom inspect --queue "$DLQ"\n' +
-        '  iotprom replay --from "$DLQ" --to "$QUEUE" --dry-run\n' +
-        '  iotprom replay --from "$DLQ" --to "$QUEUE" --kind rejected-by-receiver --rate 100/s\n',
+        '  npx iotprom inspect --queue "$DLQ"\n' +
+        '  npx iotprom replay --from "$DLQ" --to "$QUEUE" --dry-run\n' +
+        '  npx iotprom replay --from "$DLQ" --to "$QUEUE" --kind rejected-by-receiver --rate 100/s\n',
     )
     .addOption(
       new Option('--concurrency <n>', 'batches in hand at once (receive, send, delete side by side)')
@@ -75,7 +82,6 @@ export function replayCommand(context: CommandContext): Command {
     .addOption(scanWaitOption())
     .action(async (flags: ReplayFlags, command: Command) => {
       const global = globalOptions(command);
-      const sqs = createSqsClient(global);
       const filtered = (flags.kind?.length ?? 0) > 0 || flags.reason !== undefined;
       if (flags.native === true && (filtered || flags.dryRun === true || flags.limit !== undefined)) {
         throw new CliError(
@@ -83,64 +89,87 @@ export function replayCommand(context: CommandContext): Command {
           ExitCode.usage,
         );
       }
+      const sqs = createSqsClient(global, flags.from);
       const interruption = interruptOnSignals(() =>
         warn('stopping after the batch in hand (Ctrl-C again to quit now)'),
       );
       try {
-        if (flags.native === true) {
-          await runNative(context, global, sqs, flags, interruption.signal);
-          return;
-        }
-        const to = flags.to ?? (await deadLetterSourceQueue(sqs, flags.from));
-        const depth = await queueDepth(sqs, flags.from);
-        const total = Math.min(flags.limit ?? Number.POSITIVE_INFINITY, depth?.visible ?? 0);
-        const bar = progressBar(
-          global,
-          'replay |{bar}| {value}/{total} scanned: {scanned} moved: {moved} failed: {failed}',
-          total,
-        );
-        const summary = await replay({
-          sqs,
-          from: flags.from,
-          to,
-          dryRun: flags.dryRun,
-          limit: flags.limit,
-          ratePerSecond: flags.rate,
-          filter: { kinds: flags.kind, reason: flags.reason },
-          maxSampleAgeMs: flags.maxSampleAge,
-          visibilityTimeoutSeconds: flags.visibilityTimeout,
-          waitTimeSeconds: Math.min(20, Math.round(flags.wait)),
-          concurrency: flags.concurrency,
-          decoder: pipelineDecoder,
-          signal: interruption.signal,
-          onProgress: (p) => bar.update(flags.dryRun === true ? p.matched : p.moved + p.failed, { ...p }),
-          onWarning: (w) => {
-            if (!global.json) warn(w);
-          },
-        });
-        bar.stop();
-        if (global.json) printJson(summary);
-        else printSummary(summary);
-        context.exitCode = summary.interrupted
-          ? ExitCode.interrupted
-          : summary.sendFailed + summary.sentNotDeleted > 0
-            ? ExitCode.partial
-            : ExitCode.ok;
+        if (flags.native === true) await runNative(context, global, sqs, flags, interruption.signal);
+        else await runReplay(context, global, sqs, flags, interruption.signal);
       } finally {
         interruption.dispose();
       }
     });
 }
 
-async function runNative(
+async function runReplay(
   context: CommandContext,
-  global: ReturnType<typeof globalOptions>,
-  sqs: ReturnType<typeof createSqsClient>,
+  global: Global,
+  sqs: Sqs,
   flags: ReplayFlags,
   signal: AbortSignal,
 ): Promise<void> {
-  const depth = await queueDepth(sqs, flags.from);
-  const bar = progressBar(global, 'native redrive |{bar}| {value}/{total}', depth?.visible ?? 0);
+  const to = flags.to ?? (await deadLetterSourceQueue(sqs, flags.from));
+  const route = await checkReplayRoute(sqs, { from: flags.from, to, force: flags.force === true });
+  const total = Math.min(flags.limit ?? Number.POSITIVE_INFINITY, route.from.visible);
+  const bar = progressBar(
+    global,
+    'replay |{bar}| {value}/{total} scanned: {scanned} moved: {moved} failed: {failed}',
+    total,
+    { scanned: 0, matched: 0, moved: 0, failed: 0 },
+  );
+  const summary = await replay({
+    sqs,
+    from: flags.from,
+    to,
+    dryRun: flags.dryRun,
+    limit: flags.limit,
+    ratePerSecond: flags.rate,
+    filter: { kinds: flags.kind, reason: flags.reason },
+    maxSampleAgeMs: flags.maxSampleAge,
+    visibilityTimeoutSeconds: flags.visibilityTimeout,
+    waitTimeSeconds: Math.min(20, Math.round(flags.wait)),
+    concurrency: flags.concurrency,
+    decoder: pipelineDecoder,
+    signal,
+    onProgress: (p) => bar.update(flags.dryRun === true ? p.matched : p.moved + p.failed, { ...p }),
+    onWarning: (w) => {
+      if (!global.json) warn(w);
+    },
+  });
+  bar.stop();
+  const shown = { ...summary, failures: summary.failures.map(safeFailure) };
+  if (global.json) printJson(shown);
+  else printSummary(shown);
+  context.exitCode = summary.interrupted
+    ? ExitCode.interrupted
+    : summary.sendFailed + summary.sentNotDeleted > 0
+      ? ExitCode.partial
+      : ExitCode.ok;
+}
+
+/** SQS's failure text can quote what it refused: printed like message data. */
+function safeFailure(f: ReplaySummary['failures'][number]): ReplaySummary['failures'][number] {
+  return {
+    stage: f.stage,
+    messageId: safeText(f.messageId, NAME_CHARS),
+    code: safeText(f.code, NAME_CHARS),
+    message: safeText(f.message, 200),
+  };
+}
+
+async function runNative(
+  context: CommandContext,
+  global: Global,
+  sqs: Sqs,
+  flags: ReplayFlags,
+  signal: AbortSignal,
+): Promise<void> {
+  const from =
+    flags.to === undefined
+      ? await describeQueue(sqs, flags.from, '--from')
+      : (await checkReplayRoute(sqs, { from: flags.from, to: flags.to, force: flags.force === true })).from;
+  const bar = progressBar(global, 'native redrive |{bar}| {value}/{total}', from.visible);
   const summary = await nativeRedrive({
     sqs,
     from: flags.from,

@@ -59,7 +59,7 @@ export function simulateCommand(context: CommandContext): Command {
         );
         const bar = progressBar(global, 'simulate |{bar}| {value}/{total} messages', expected);
         const summary = await simulate({
-          sqs: createSqsClient(global),
+          sqs: createSqsClient(global, flags.queue),
           queueUrl: flags.queue,
           devices: flags.devices,
           ratePerSecond: flags.rate,

@@ -1,25 +1,22 @@
 // Summarises a queue without consuming it: every received message is made visible again at once, and the
-// scan tells messages it has already seen by id.
+// scan tells messages it has already seen by id. Everything taken from a message is escaped and cut
+// (safe-text.ts) here, so the text and the --json output are both safe to print.
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import { isAborted } from '../abort.js';
+import { describeQueue } from '../replay/preflight.js';
 import { DEFAULT_MAX_SAMPLE_AGE_MS } from '../replay/sample-age.js';
-import {
-  errorKind,
-  errorReason,
-  queueDepth,
-  receiveBatch,
-  releaseMessages,
-  sentTimestampMs,
-} from '../sqs/messages.js';
+import { ATTRIBUTE_VALUE_CHARS, BODY_CHARS, NAME_CHARS, REASON_CHARS, safeText } from '../safe-text.js';
+import { errorKind, errorReason, receiveBatch, releaseMessages, sentTimestampMs } from '../sqs/messages.js';
+import { readableBody, type BodyEncoding } from './body.js';
 
 export interface InspectOptions {
   readonly sqs: SQSClient;
   readonly queueUrl: string;
   /** Most distinct messages to look at. @default 1000 */
   readonly max?: number;
-  /** Example bodies to show. @default 3 */
+  /** Reasons to show an example message for (one each, most frequent reasons first). @default 5 */
   readonly examples?: number;
-  /** Characters of each example body. @default 300 */
+  /** Characters of each example body. @default BODY_CHARS (300) */
   readonly exampleChars?: number;
   /** Visibility timeout of each receive, the upper bound on how long a message is hidden if inspect dies. @default 20 */
   readonly visibilityTimeoutSeconds?: number;
@@ -37,6 +34,26 @@ export interface AgeBucket {
   readonly count: number;
 }
 
+export interface InspectExample {
+  readonly messageId: string;
+  readonly kind: string;
+  readonly reason: string;
+  readonly ageMs: number | undefined;
+  /** Decoded when the message carries base64 (`bodyEncoding`), escaped and cut. */
+  readonly body: string;
+  readonly bodyEncoding: BodyEncoding;
+  /** The message's own attributes and the bridge-* ones, escaped and cut. */
+  readonly attributes: Readonly<Record<string, string>>;
+}
+
+export interface ReasonGroup {
+  readonly kind: string;
+  readonly reason: string;
+  readonly count: number;
+  /** Age of the oldest message with this reason. */
+  readonly oldestAgeMs: number | undefined;
+}
+
 export interface InspectSummary {
   readonly queueUrl: string;
   /** What SQS reported before the scan (approximate). */
@@ -46,24 +63,15 @@ export interface InspectSummary {
   /** True when the scan stopped at `max` rather than at the end of the queue. */
   readonly truncated: boolean;
   readonly byKind: ReadonlyArray<{ readonly kind: string; readonly count: number }>;
-  readonly byReason: ReadonlyArray<{
-    readonly kind: string;
-    readonly reason: string;
-    readonly count: number;
-  }>;
+  /** Most frequent first. */
+  readonly byReason: readonly ReasonGroup[];
   readonly ages: readonly AgeBucket[];
   readonly oldestAgeMs: number | undefined;
   readonly newestAgeMs: number | undefined;
   /** Messages sent more than an hour ago: AMP would discard their samples if they were replayed. */
   readonly olderThanOneHour: number;
-  readonly examples: ReadonlyArray<{
-    readonly messageId: string;
-    readonly kind: string;
-    readonly reason: string;
-    readonly ageMs: number | undefined;
-    readonly body: string;
-    readonly attributes: Readonly<Record<string, string>>;
-  }>;
+  /** One message per reason, in the order of byReason, at most `examples`. */
+  readonly examples: readonly InspectExample[];
 }
 
 const MINUTE = 60_000;
@@ -83,65 +91,107 @@ const BUCKETS: ReadonlyArray<readonly [string, number]> = [
 
 /**
  * The reason without the message id the bridge puts in front (`message <id>: field x: ...`), so that
- * messages failing the same way group together.
+ * messages failing the same way group together; escaped and cut to REASON_CHARS.
  */
 export function reasonGroup(reason: string): string {
-  const withoutId = reason.replace(/^message \S+: /, '');
-  return withoutId.length > 200 ? `${withoutId.slice(0, 199)}…` : withoutId;
+  return safeText(reason.replace(/^message \S+: /, ''), REASON_CHARS);
+}
+
+interface Group {
+  kind: string;
+  reason: string;
+  count: number;
+  oldestAgeMs: number | undefined;
+  example: Message;
+}
+
+function oldestOf(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.max(a, b);
+}
+
+/** What the scan has found so far; `account` adds one message. */
+class InspectTally {
+  readonly seen = new Set<string>();
+  private readonly kinds = new Map<string, number>();
+  private readonly groups = new Map<string, Group>();
+  private readonly bucketCounts = BUCKETS.map(() => 0);
+  private oldest: number | undefined;
+  private newest: number | undefined;
+  private olderThanOneHour = 0;
+
+  constructor(private readonly now: () => number) {}
+
+  account(m: Message): void {
+    const kind = safeText(errorKind(m), NAME_CHARS);
+    const reason = reasonGroup(errorReason(m));
+    this.kinds.set(kind, (this.kinds.get(kind) ?? 0) + 1);
+    const ageMs = this.ageOf(m);
+    const key = `${kind}\u0000${reason}`;
+    const group = this.groups.get(key) ?? { kind, reason, count: 0, oldestAgeMs: ageMs, example: m };
+    group.count += 1;
+    group.oldestAgeMs = oldestOf(group.oldestAgeMs, ageMs);
+    this.groups.set(key, group);
+    if (ageMs === undefined) return;
+    this.bucketCounts[BUCKETS.findIndex(([, upTo]) => ageMs < upTo)] += 1;
+    this.oldest = oldestOf(this.oldest, ageMs);
+    this.newest = this.newest === undefined ? ageMs : Math.min(this.newest, ageMs);
+    if (ageMs > DEFAULT_MAX_SAMPLE_AGE_MS) this.olderThanOneHour += 1;
+  }
+
+  ageOf(m: Message): number | undefined {
+    const sent = sentTimestampMs(m);
+    return sent === undefined ? undefined : Math.max(0, this.now() - sent);
+  }
+
+  summary(
+    head: Pick<InspectSummary, 'queueUrl' | 'approximateVisible' | 'approximateInFlight' | 'truncated'>,
+    exampleCount: number,
+    exampleChars: number,
+  ): InspectSummary {
+    const groups = [...this.groups.values()].sort((a, b) => b.count - a.count);
+    return {
+      ...head,
+      scanned: this.seen.size,
+      byKind: [...this.kinds].map(([kind, count]) => ({ kind, count })).sort((a, b) => b.count - a.count),
+      byReason: groups.map(({ kind, reason, count, oldestAgeMs }) => ({ kind, reason, count, oldestAgeMs })),
+      ages: BUCKETS.map(([label, upToMs], i) => ({ label, upToMs, count: this.bucketCounts[i] ?? 0 })),
+      oldestAgeMs: this.oldest,
+      newestAgeMs: this.newest,
+      olderThanOneHour: this.olderThanOneHour,
+      examples: groups
+        .slice(0, exampleCount)
+        .map((g) => this.example(g.example, g.kind, g.reason, exampleChars)),
+    };
+  }
+
+  private example(m: Message, kind: string, reason: string, exampleChars: number): InspectExample {
+    const body = readableBody(m.Body ?? '');
+    const attributes: Record<string, string> = {};
+    for (const [name, value] of Object.entries(m.MessageAttributes ?? {})) {
+      const text = value.StringValue ?? `(${value.DataType ?? 'binary'})`;
+      const limit = name === 'bridge-error' ? REASON_CHARS : ATTRIBUTE_VALUE_CHARS;
+      attributes[safeText(name, NAME_CHARS)] = safeText(text, limit);
+    }
+    return {
+      messageId: safeText(m.MessageId ?? '', NAME_CHARS),
+      kind,
+      reason,
+      ageMs: this.ageOf(m),
+      body: safeText(body.text, exampleChars),
+      bodyEncoding: body.encoding,
+      attributes,
+    };
+  }
 }
 
 export async function inspectQueue(options: InspectOptions): Promise<InspectSummary> {
   const { sqs, queueUrl } = options;
   const max = options.max ?? 1000;
-  const exampleCount = options.examples ?? 3;
-  const exampleChars = options.exampleChars ?? 300;
   const idleReceives = options.idleReceives ?? 3;
-  const now = options.nowMs ?? Date.now;
-  const depth = await queueDepth(sqs, queueUrl);
-  const seen = new Set<string>();
-  const kinds = new Map<string, number>();
-  const reasons = new Map<string, { kind: string; reason: string; count: number }>();
-  const bucketCounts = BUCKETS.map(() => 0);
-  const examples: Array<InspectSummary['examples'][number]> = [];
-  let oldest: number | undefined;
-  let newest: number | undefined;
-  let olderThanOneHour = 0;
+  const queue = await describeQueue(sqs, queueUrl, '--queue');
+  const tally = new InspectTally(options.nowMs ?? Date.now);
   let idle = 0;
-
-  const account = (m: Message): void => {
-    const kind = errorKind(m);
-    const reason = reasonGroup(errorReason(m));
-    kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
-    const key = `${kind}\u0000${reason}`;
-    const group = reasons.get(key) ?? { kind, reason, count: 0 };
-    group.count += 1;
-    reasons.set(key, group);
-    const sent = sentTimestampMs(m);
-    const ageMs = sent === undefined ? undefined : Math.max(0, now() - sent);
-    if (ageMs !== undefined) {
-      bucketCounts[BUCKETS.findIndex(([, upTo]) => ageMs < upTo)] += 1;
-      oldest = oldest === undefined ? ageMs : Math.max(oldest, ageMs);
-      newest = newest === undefined ? ageMs : Math.min(newest, ageMs);
-      if (ageMs > DEFAULT_MAX_SAMPLE_AGE_MS) olderThanOneHour += 1;
-    }
-    if (examples.length < exampleCount) {
-      const body = m.Body ?? '';
-      const attributes: Record<string, string> = {};
-      for (const [name, value] of Object.entries(m.MessageAttributes ?? {})) {
-        attributes[name] = value.StringValue ?? `(${value.DataType ?? 'binary'})`;
-      }
-      examples.push({
-        messageId: m.MessageId ?? '',
-        kind,
-        reason: errorReason(m),
-        ageMs,
-        body: body.length > exampleChars ? `${body.slice(0, exampleChars)}… (${body.length} chars)` : body,
-        attributes,
-      });
-    }
-  };
-
-  while (seen.size < max && !isAborted(options.signal)) {
+  while (tally.seen.size < max && !isAborted(options.signal)) {
     const received = await receiveBatch(
       sqs,
       queueUrl,
@@ -158,32 +208,23 @@ export async function inspectQueue(options: InspectOptions): Promise<InspectSumm
     let fresh = 0;
     for (const m of received) {
       const id = m.MessageId;
-      if (id === undefined || seen.has(id) || seen.size >= max) continue;
-      seen.add(id);
+      if (id === undefined || tally.seen.has(id) || tally.seen.size >= max) continue;
+      tally.seen.add(id);
       fresh += 1;
-      account(m);
+      tally.account(m);
     }
-    if (fresh === 0) {
-      idle += 1;
-      if (idle >= idleReceives) break;
-    } else {
-      idle = 0;
-      options.onProgress?.(seen.size);
-    }
+    idle = fresh === 0 ? idle + 1 : 0;
+    if (idle >= idleReceives) break;
+    if (fresh > 0) options.onProgress?.(tally.seen.size);
   }
-
-  return {
-    queueUrl,
-    approximateVisible: depth?.visible,
-    approximateInFlight: depth?.inFlight,
-    scanned: seen.size,
-    truncated: seen.size >= max,
-    byKind: [...kinds].map(([kind, count]) => ({ kind, count })).sort((a, b) => b.count - a.count),
-    byReason: [...reasons.values()].sort((a, b) => b.count - a.count),
-    ages: BUCKETS.map(([label, upToMs], i) => ({ label, upToMs, count: bucketCounts[i] ?? 0 })),
-    oldestAgeMs: oldest,
-    newestAgeMs: newest,
-    olderThanOneHour,
-    examples,
-  };
+  return tally.summary(
+    {
+      queueUrl: safeText(queueUrl, 2048),
+      approximateVisible: queue.visible,
+      approximateInFlight: queue.inFlight,
+      truncated: tally.seen.size >= max,
+    },
+    options.examples ?? 5,
+    options.exampleChars ?? BODY_CHARS,
+  );
 }

@@ -91,59 +91,173 @@ export interface EventSourcePoller {
 
 const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
 
-export function startEventSourcePoller(options: EventSourcePollerOptions): EventSourcePoller {
-  const batchSize = options.batchSize ?? 10;
-  const windowMs = (options.maximumBatchingWindowSeconds ?? 0) * 1000;
-  const timeoutMs = (options.functionTimeoutSeconds ?? 30) * 1000;
-  const waitSeconds = options.receiveWaitSeconds ?? 2;
-  const reportFailures = options.reportBatchItemFailures ?? true;
-  const functionName = options.functionName ?? 'iot-prometheus-bridge-ingest';
-  const account = /^arn:aws:sqs:[^:]*:(\d+):/.exec(options.queueArn)?.[1] ?? '000000000000';
-  const controller = new AbortController();
-  const stats = {
+interface MutableStats {
+  invocations: number;
+  records: number;
+  deleted: number;
+  failed: number;
+  errors: number;
+  lastLagMs: number | undefined;
+}
+
+/** SQS message → the record Lambda puts in an SQSEvent. */
+function toRecord(m: Message, queueArn: string, region: string, account: string): SQSRecord {
+  const attributes = m.Attributes ?? {};
+  const messageAttributes: SQSMessageAttributes = {};
+  for (const [name, value] of Object.entries(m.MessageAttributes ?? {})) {
+    messageAttributes[name] = {
+      ...(value.StringValue !== undefined ? { stringValue: value.StringValue } : {}),
+      ...(value.BinaryValue !== undefined
+        ? { binaryValue: Buffer.from(value.BinaryValue).toString('base64') }
+        : {}),
+      stringListValues: [],
+      binaryListValues: [],
+      dataType: value.DataType ?? 'String',
+    };
+  }
+  return {
+    messageId: m.MessageId ?? '',
+    receiptHandle: m.ReceiptHandle ?? '',
+    body: m.Body ?? '',
+    attributes: {
+      ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? '1',
+      SentTimestamp: attributes.SentTimestamp ?? String(Date.now()),
+      SenderId: attributes.SenderId ?? account,
+      ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+      ...(attributes.MessageGroupId !== undefined ? { MessageGroupId: attributes.MessageGroupId } : {}),
+      ...(attributes.MessageDeduplicationId !== undefined
+        ? { MessageDeduplicationId: attributes.MessageDeduplicationId }
+        : {}),
+      ...(attributes.SequenceNumber !== undefined ? { SequenceNumber: attributes.SequenceNumber } : {}),
+    },
+    messageAttributes,
+    md5OfBody: m.MD5OfBody ?? '',
+    ...(m.MD5OfMessageAttributes !== undefined ? { md5OfMessageAttributes: m.MD5OfMessageAttributes } : {}),
+    eventSource: 'aws:sqs',
+    eventSourceARN: queueArn,
+    awsRegion: region,
+  };
+}
+
+/** The records Lambda deletes for a response, or undefined when it treats the whole batch as failed. */
+function succeededIds(
+  response: SQSBatchResponse | void | undefined | null,
+  ids: ReadonlySet<string>,
+  reportFailures: boolean,
+): Set<string> | undefined {
+  if (!reportFailures || response === undefined || response === null) return new Set(ids);
+  const failures = (response as Partial<SQSBatchResponse>).batchItemFailures;
+  if (failures === undefined || failures === null) return new Set(ids);
+  if (!Array.isArray(failures)) return undefined;
+  const succeeded = new Set(ids);
+  for (const failure of failures) {
+    const id = (failure as Partial<{ itemIdentifier: unknown }> | null)?.itemIdentifier;
+    if (typeof id !== 'string' || id === '' || !ids.has(id)) return undefined;
+    succeeded.delete(id);
+  }
+  return succeeded;
+}
+
+function oldestSentTimestamp(records: readonly SQSRecord[]): number | undefined {
+  let oldest: number | undefined;
+  for (const r of records) {
+    const sent = Number(r.attributes.SentTimestamp);
+    if (Number.isFinite(sent)) oldest = oldest === undefined ? sent : Math.min(oldest, sent);
+  }
+  return oldest;
+}
+
+/** The poller: workers that gather batches, invoke the handler and delete what succeeded. */
+class LambdaLikePoller implements EventSourcePoller {
+  private readonly batchSize: number;
+  private readonly windowMs: number;
+  private readonly timeoutMs: number;
+  private readonly waitSeconds: number;
+  private readonly reportFailures: boolean;
+  private readonly functionName: string;
+  private readonly account: string;
+  private readonly controller = new AbortController();
+  private readonly counters: MutableStats = {
     invocations: 0,
     records: 0,
     deleted: 0,
     failed: 0,
     errors: 0,
-    lastLagMs: undefined as number | undefined,
+    lastLagMs: undefined,
   };
+  private readonly workers: Array<Promise<void>>;
+  private stopping: Promise<void> | undefined;
 
-  const pollerError = (error: unknown): void => {
-    if (!controller.signal.aborted) options.onPollerError?.(error);
-  };
+  constructor(private readonly options: EventSourcePollerOptions) {
+    this.batchSize = options.batchSize ?? 10;
+    this.windowMs = (options.maximumBatchingWindowSeconds ?? 0) * 1000;
+    this.timeoutMs = (options.functionTimeoutSeconds ?? 30) * 1000;
+    this.waitSeconds = options.receiveWaitSeconds ?? 2;
+    this.reportFailures = options.reportBatchItemFailures ?? true;
+    this.functionName = options.functionName ?? 'iot-prometheus-bridge-ingest';
+    this.account = /^arn:aws:sqs:[^:]*:(\d+):/.exec(options.queueArn)?.[1] ?? '000000000000';
+    this.workers = Array.from({ length: Math.max(1, options.concurrency ?? 1) }, () => this.worker());
+  }
 
-  async function receive(max: number, waitTimeSeconds: number): Promise<Message[]> {
+  stats(): PollerStats {
+    return { ...this.counters };
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.controller.abort();
+      await Promise.all(this.workers);
+    })();
+    return this.stopping;
+  }
+
+  private get aborted(): boolean {
+    return this.controller.signal.aborted;
+  }
+
+  private async worker(): Promise<void> {
+    // Started from the constructor: let it finish before the first receive.
+    await Promise.resolve();
+    while (!this.aborted) {
+      const batch = await this.gather();
+      // Records received while stopping are invoked anyway: leaving them would hide them for a visibility timeout.
+      if (batch.length > 0) await this.invoke(batch);
+    }
+  }
+
+  private async receive(max: number, waitTimeSeconds: number): Promise<Message[]> {
     try {
-      const answer = await options.sqs.send(
+      const answer = await this.options.sqs.send(
         new ReceiveMessageCommand({
-          QueueUrl: options.queueUrl,
+          QueueUrl: this.options.queueUrl,
           MaxNumberOfMessages: Math.min(10, max),
           WaitTimeSeconds: waitTimeSeconds,
           MessageAttributeNames: ['All'],
           MessageSystemAttributeNames: ['All'],
         }),
-        { abortSignal: controller.signal },
+        { abortSignal: this.controller.signal },
       );
       return answer.Messages ?? [];
     } catch (error) {
-      pollerError(error);
-      if (!controller.signal.aborted) await new Promise((resolve) => setTimeout(resolve, 500));
+      if (!this.aborted) {
+        this.options.onPollerError?.(error);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
       return [];
     }
   }
 
   /** One batch as Lambda gathers it: the first receive waits, the rest fill up until size, window or 6 MB. */
-  async function gather(): Promise<Message[]> {
+  private async gather(): Promise<Message[]> {
     const batch: Message[] = [];
     let bytes = 0;
     let windowEnds = Number.POSITIVE_INFINITY;
-    while (!controller.signal.aborted && batch.length < batchSize && bytes < MAX_PAYLOAD_BYTES) {
+    while (!this.aborted && batch.length < this.batchSize && bytes < MAX_PAYLOAD_BYTES) {
       const remainingWindow = windowEnds - Date.now();
-      if (batch.length > 0 && (windowMs === 0 || remainingWindow <= 0)) break;
+      if (batch.length > 0 && (this.windowMs === 0 || remainingWindow <= 0)) break;
       const wait =
-        batch.length === 0 ? waitSeconds : Math.min(waitSeconds, Math.ceil(remainingWindow / 1000));
-      const received = await receive(batchSize - batch.length, wait);
+        batch.length === 0 ? this.waitSeconds : Math.min(this.waitSeconds, Math.ceil(remainingWindow / 1000));
+      const received = await this.receive(this.batchSize - batch.length, wait);
       for (const m of received) {
         // A window longer than the visibility timeout can bring a record back: keep one copy, with the
         // newest receipt handle (the only one SQS still accepts for the delete).
@@ -154,61 +268,25 @@ export function startEventSourcePoller(options: EventSourcePollerOptions): Event
           bytes += Buffer.byteLength(m.Body ?? '', 'utf8');
         }
       }
-      if (batch.length > 0 && windowEnds === Number.POSITIVE_INFINITY) windowEnds = Date.now() + windowMs;
+      if (batch.length > 0 && windowEnds === Number.POSITIVE_INFINITY)
+        windowEnds = Date.now() + this.windowMs;
       // With a window, an empty receive only means "nothing yet"; without one, the batch is what we got.
-      if (received.length === 0 && batch.length > 0 && windowMs === 0) break;
+      if (received.length === 0 && batch.length > 0 && this.windowMs === 0) break;
     }
     return batch;
   }
 
-  function record(m: Message): SQSRecord {
-    const attributes = m.Attributes ?? {};
-    const messageAttributes: SQSMessageAttributes = {};
-    for (const [name, value] of Object.entries(m.MessageAttributes ?? {})) {
-      messageAttributes[name] = {
-        ...(value.StringValue !== undefined ? { stringValue: value.StringValue } : {}),
-        ...(value.BinaryValue !== undefined
-          ? { binaryValue: Buffer.from(value.BinaryValue).toString('base64') }
-          : {}),
-        stringListValues: [],
-        binaryListValues: [],
-        dataType: value.DataType ?? 'String',
-      };
-    }
-    return {
-      messageId: m.MessageId ?? '',
-      receiptHandle: m.ReceiptHandle ?? '',
-      body: m.Body ?? '',
-      attributes: {
-        ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? '1',
-        SentTimestamp: attributes.SentTimestamp ?? String(Date.now()),
-        SenderId: attributes.SenderId ?? account,
-        ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
-        ...(attributes.MessageGroupId !== undefined ? { MessageGroupId: attributes.MessageGroupId } : {}),
-        ...(attributes.MessageDeduplicationId !== undefined
-          ? { MessageDeduplicationId: attributes.MessageDeduplicationId }
-          : {}),
-        ...(attributes.SequenceNumber !== undefined ? { SequenceNumber: attributes.SequenceNumber } : {}),
-      },
-      messageAttributes,
-      md5OfBody: m.MD5OfBody ?? '',
-      ...(m.MD5OfMessageAttributes !== undefined ? { md5OfMessageAttributes: m.MD5OfMessageAttributes } : {}),
-      eventSource: 'aws:sqs',
-      eventSourceARN: options.queueArn,
-      awsRegion: options.region,
-    };
-  }
-
-  function context(requestId: string, deadline: number): Context {
+  private context(requestId: string, deadline: number): Context {
     const unsupported = (): never => {
       throw new Error('callback-style context methods are not supported by the local event source');
     };
+    const { functionName, account } = this;
     return {
       callbackWaitsForEmptyEventLoop: true,
       functionName,
       functionVersion: '$LATEST',
-      invokedFunctionArn: `arn:aws:lambda:${options.region}:${account}:function:${functionName}`,
-      memoryLimitInMB: String(options.memoryLimitInMB ?? 512),
+      invokedFunctionArn: `arn:aws:lambda:${this.options.region}:${account}:function:${functionName}`,
+      memoryLimitInMB: String(this.options.memoryLimitInMB ?? 512),
       awsRequestId: requestId,
       logGroupName: `/aws/lambda/${functionName}`,
       logStreamName: `local/[$LATEST]${requestId.replace(/-/g, '')}`,
@@ -219,79 +297,63 @@ export function startEventSourcePoller(options: EventSourcePollerOptions): Event
     };
   }
 
-  /** The records Lambda deletes for a response, or undefined when it treats the whole batch as failed. */
-  function succeededIds(
-    response: SQSBatchResponse | void | undefined | null,
-    ids: ReadonlySet<string>,
-  ): Set<string> | undefined {
-    if (!reportFailures || response === undefined || response === null) return new Set(ids);
-    const failures = (response as Partial<SQSBatchResponse>).batchItemFailures;
-    if (failures === undefined || failures === null) return new Set(ids);
-    if (!Array.isArray(failures)) return undefined;
-    const succeeded = new Set(ids);
-    for (const failure of failures) {
-      const id = (failure as Partial<{ itemIdentifier: unknown }> | null)?.itemIdentifier;
-      if (typeof id !== 'string' || id === '' || !ids.has(id)) return undefined;
-      succeeded.delete(id);
-    }
-    return succeeded;
-  }
-
-  async function deleteMessages(messages: readonly Message[]): Promise<number> {
+  private async deleteMessages(messages: readonly Message[]): Promise<number> {
     let deleted = 0;
     for (let start = 0; start < messages.length; start += 10) {
       const chunk = messages.slice(start, start + 10);
       try {
-        const answer = await options.sqs.send(
+        const answer = await this.options.sqs.send(
           new DeleteMessageBatchCommand({
-            QueueUrl: options.queueUrl,
+            QueueUrl: this.options.queueUrl,
             Entries: chunk.map((m, i) => ({ Id: `d${i}`, ReceiptHandle: m.ReceiptHandle })),
           }),
         );
         deleted += answer.Successful?.length ?? 0;
       } catch (error) {
         // Undeleted messages come back after the visibility timeout, as with Lambda.
-        options.onPollerError?.(error);
+        this.options.onPollerError?.(error);
       }
     }
     return deleted;
   }
 
-  async function invoke(batch: Message[]): Promise<void> {
-    const requestId = randomUUID();
-    const started = Date.now();
-    const deadline = started + timeoutMs;
-    const event: SQSEvent = { Records: batch.map(record) };
+  /** Runs the handler against the function timeout; what Lambda would then delete. */
+  private async call(
+    event: SQSEvent,
+    requestId: string,
+    deadline: number,
+  ): Promise<{ outcome: InvocationOutcome; succeeded?: Set<string>; error?: unknown }> {
     const ids = new Set(event.Records.map((r) => r.messageId));
-    let oldest: number | undefined;
-    for (const r of event.Records) {
-      const sent = Number(r.attributes.SentTimestamp);
-      if (Number.isFinite(sent)) oldest = oldest === undefined ? sent : Math.min(oldest, sent);
-    }
-    let outcome: InvocationOutcome;
-    let succeeded: Set<string> | undefined;
-    let error: unknown;
     let timer: NodeJS.Timeout | undefined;
     try {
       const timedOut = new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), timeoutMs);
+        timer = setTimeout(() => resolve('timeout'), this.timeoutMs);
       });
-      const response = await Promise.race([options.handler(event, context(requestId, deadline)), timedOut]);
-      if (response === 'timeout') {
-        outcome = 'timeout';
-      } else {
-        succeeded = succeededIds(response, ids);
-        outcome =
-          succeeded === undefined ? 'invalid-response' : succeeded.size === ids.size ? 'success' : 'partial';
-      }
+      const response = await Promise.race([
+        this.options.handler(event, this.context(requestId, deadline)),
+        timedOut,
+      ]);
+      if (response === 'timeout') return { outcome: 'timeout' };
+      const succeeded = succeededIds(response, ids, this.reportFailures);
+      if (succeeded === undefined) return { outcome: 'invalid-response' };
+      return { outcome: succeeded.size === ids.size ? 'success' : 'partial', succeeded };
     } catch (thrown) {
-      outcome = 'error';
-      error = thrown;
+      return { outcome: 'error', error: thrown };
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  private async invoke(batch: Message[]): Promise<void> {
+    const requestId = randomUUID();
+    const started = Date.now();
+    const event: SQSEvent = {
+      Records: batch.map((m) => toRecord(m, this.options.queueArn, this.options.region, this.account)),
+    };
+    const oldest = oldestSentTimestamp(event.Records);
+    const { outcome, succeeded, error } = await this.call(event, requestId, started + this.timeoutMs);
     const toDelete = succeeded === undefined ? [] : batch.filter((m) => succeeded.has(m.MessageId ?? ''));
-    const deleted = await deleteMessages(toDelete);
+    const deleted = await this.deleteMessages(toDelete);
     const result: InvocationResult = {
       requestId,
       outcome,
@@ -302,33 +364,17 @@ export function startEventSourcePoller(options: EventSourcePollerOptions): Event
       oldestSentTimestampMs: oldest,
       ...(error !== undefined ? { error } : {}),
     };
-    stats.invocations += 1;
-    stats.records += result.records;
-    stats.deleted += result.deleted;
-    stats.failed += result.failed;
-    if (outcome === 'error' || outcome === 'timeout' || outcome === 'invalid-response') stats.errors += 1;
-    if (oldest !== undefined) stats.lastLagMs = Math.max(0, started - oldest);
-    options.onInvocation?.(result);
+    const c = this.counters;
+    c.invocations += 1;
+    c.records += result.records;
+    c.deleted += result.deleted;
+    c.failed += result.failed;
+    if (outcome === 'error' || outcome === 'timeout' || outcome === 'invalid-response') c.errors += 1;
+    if (oldest !== undefined) c.lastLagMs = Math.max(0, started - oldest);
+    this.options.onInvocation?.(result);
   }
+}
 
-  async function worker(): Promise<void> {
-    while (!controller.signal.aborted) {
-      const batch = await gather();
-      // Records received while stopping are invoked anyway: leaving them would hide them for a visibility timeout.
-      if (batch.length > 0) await invoke(batch);
-    }
-  }
-
-  const workers = Array.from({ length: Math.max(1, options.concurrency ?? 1) }, () => worker());
-  let stopping: Promise<void> | undefined;
-  return {
-    stats: () => ({ ...stats }),
-    stop() {
-      stopping ??= (async () => {
-        controller.abort();
-        await Promise.all(workers);
-      })();
-      return stopping;
-    },
-  };
+export function startEventSourcePoller(options: EventSourcePollerOptions): EventSourcePoller {
+  return new LambdaLikePoller(options);
 }

@@ -1,6 +1,7 @@
 // The whole bridge on this machine: an in-process SQS (fauxqs) with a source and a dead-letter queue, the BUILT
 // handler (dist/ingest/index.mjs, the bytes that ship) invoked by the Lambda-like event source poller, a real
 // Prometheus as the receiver (or any remote-write URL), and the device simulator feeding the queue.
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { existsSync } from 'node:fs';
 import { Console } from 'node:console';
@@ -114,191 +115,267 @@ async function ensureBundle(path: string, rebuild: boolean, log: (line: string) 
   }
 }
 
-export async function startLocalBridge(
-  options: LocalBridgeOptions,
-  log: (line: string) => void = () => {},
-): Promise<LocalBridge> {
-  const handlerPath = options.handlerPath ?? DEFAULT_HANDLER_PATH;
-  await ensureBundle(handlerPath, options.rebuild === true, log);
-  const cleanups: Array<() => Promise<void>> = [];
-  const cleanup = async (): Promise<void> => {
-    for (const step of cleanups.reverse()) await step().catch(() => undefined);
-    cleanups.length = 0;
-  };
-  try {
-    let prometheus: PrometheusServer | undefined;
-    let remoteWriteUrl = options.remoteWriteUrl;
-    if (remoteWriteUrl === undefined) {
-      try {
-        prometheus = await startPrometheus({
-          binary: options.prometheusBinary ?? 'prometheus',
-          outOfOrderTimeWindow: options.outOfOrderTimeWindow ?? '10m',
-        });
-      } catch (error) {
-        const message = (error as Error).message;
-        if (/not found/.test(message)) {
-          throw new CliError(
-            `Prometheus is not installed (no \`${options.prometheusBinary ?? 'prometheus'}\` on PATH). Install it:\n` +
-              '  Debian/Ubuntu: sudo apt-get install prometheus   (then `sudo systemctl stop prometheus` if you do not want the service)\n' +
-              '  macOS:         brew install prometheus\n' +
-              '  any system:    download from https://prometheus.io/download/ and put `prometheus` on PATH\n' +
-              'or pass --prometheus <path>, or --remote-write-url <url> to use another receiver.',
-            ExitCode.prerequisite,
-            { cause: error },
-          );
-        }
-        throw new CliError(`cannot start Prometheus: ${message}`, ExitCode.prerequisite, { cause: error });
-      }
-      const started = prometheus;
-      cleanups.push(() => started.stop());
-      remoteWriteUrl = prometheus.remoteWriteUrl;
-    }
+/** Steps to undo, newest first, when start-up fails or the bridge stops. */
+class Cleanups {
+  private readonly steps: Array<() => Promise<void>> = [];
 
-    const sqsServer: SqsServer = await startSqsServer({
+  add(step: () => Promise<void>): void {
+    this.steps.push(step);
+  }
+
+  async run(): Promise<void> {
+    for (const step of this.steps.reverse()) await step().catch(() => undefined);
+    this.steps.length = 0;
+  }
+}
+
+async function startLocalSqs(options: LocalBridgeOptions): Promise<SqsServer> {
+  try {
+    return await startSqsServer({
       ...(options.sqsPort !== undefined ? { port: options.sqsPort } : {}),
       region: options.region ?? 'us-east-1',
     });
-    cleanups.push(() => sqsServer.stop());
-    const functionTimeoutSeconds = options.functionTimeoutSeconds ?? 10;
-    const queues = await sqsServer.createQueuePair(options.queueName ?? 'iotprom-telemetry', {
-      maxReceiveCount: options.maxReceiveCount ?? 3,
-      // Lambda requires visibility ≥ function timeout; AWS advises 6×. Locally short, so retries show quickly.
-      visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? Math.max(functionTimeoutSeconds, 15),
-    });
-
-    // The handler reads its configuration when its module is first imported, as in a Lambda cold start.
-    Object.assign(process.env, {
-      REMOTE_WRITE_URL: remoteWriteUrl,
-      REMOTE_WRITE_AUTH: process.env.REMOTE_WRITE_AUTH ?? 'none',
-      DEAD_LETTER_QUEUE_URL: queues.deadLetterQueueUrl,
-      AWS_ENDPOINT_URL_SQS: sqsServer.endpoint,
-      AWS_REGION: sqsServer.region,
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_LAMBDA_FUNCTION_NAME: 'iot-prometheus-bridge-ingest',
-      POWERTOOLS_LOG_LEVEL: options.handlerLogLevel ?? 'WARN',
-      POWERTOOLS_METRICS_DISABLED: 'true',
-      // The handler logs through the global console, which goes to stderr below: stdout stays ours.
-      POWERTOOLS_DEV: 'true',
-      ...options.handlerEnvironment,
-    });
-    delete process.env.AWS_SESSION_TOKEN;
-    delete process.env.AWS_PROFILE;
-    globalThis.console = new Console({ stdout: process.stderr, stderr: process.stderr });
-    let handlerModule: { handler?: unknown };
-    try {
-      handlerModule = (await import(pathToFileURL(handlerPath).href)) as { handler?: unknown };
-    } catch (error) {
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new CliError(
-        `the handler bundle ${handlerPath} failed to load: ${(error as Error).message}`,
+        `port ${String(options.sqsPort)} on 127.0.0.1 is already in use (another \`iotprom local\`?): stop it, ` +
+          'or pass --sqs-port <another port> (0 = any free port)',
+        ExitCode.portInUse,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
+async function startReceiver(
+  options: LocalBridgeOptions,
+): Promise<{ remoteWriteUrl: string; prometheus: PrometheusServer | undefined }> {
+  if (options.remoteWriteUrl !== undefined) {
+    return { remoteWriteUrl: options.remoteWriteUrl, prometheus: undefined };
+  }
+  const binary = options.prometheusBinary ?? 'prometheus';
+  try {
+    const prometheus = await startPrometheus({
+      binary,
+      outOfOrderTimeWindow: options.outOfOrderTimeWindow ?? '10m',
+    });
+    return { remoteWriteUrl: prometheus.remoteWriteUrl, prometheus };
+  } catch (error) {
+    const message = (error as Error).message;
+    if (/not found/.test(message)) {
+      throw new CliError(
+        `Prometheus is not installed (no \`${binary}\` on PATH). Install it:\n` +
+          '  Debian/Ubuntu: sudo apt-get install prometheus   (then `sudo systemctl stop prometheus` if you do not want the service)\n' +
+          '  macOS:         brew install prometheus\n' +
+          '  any system:    download from https://prometheus.io/download/ and put `prometheus` on PATH\n' +
+          'or pass --prometheus <path>, or --remote-write-url <url> to use another receiver.',
         ExitCode.prerequisite,
         { cause: error },
       );
     }
-    if (typeof handlerModule.handler !== 'function') {
-      throw new CliError(`${handlerPath} does not export a handler function`, ExitCode.prerequisite);
-    }
-    const handler = handlerModule.handler as SqsHandler;
+    throw new CliError(`cannot start Prometheus: ${message}`, ExitCode.prerequisite, { cause: error });
+  }
+}
 
-    const sqs = sqsServer.client();
-    const poller: EventSourcePoller = startEventSourcePoller({
-      sqs,
-      queueUrl: queues.queueUrl,
-      queueArn: queues.queueArn,
-      region: sqsServer.region,
-      handler: handler as (...args: Parameters<SqsHandler>) => Promise<SQSBatchResponse>,
-      batchSize: options.batchSize ?? 50,
-      maximumBatchingWindowSeconds: options.maximumBatchingWindowSeconds ?? 1,
-      functionTimeoutSeconds,
-      concurrency: options.concurrency ?? 1,
-      receiveWaitSeconds: 1,
-      onInvocation: (result) => {
-        if (result.error !== undefined) options.onInvocationError?.(result.error);
-      },
-    });
-    cleanups.push(() => poller.stop());
+/** Imports the built handler the way a Lambda cold start does: configuration first, then the module. */
+async function loadHandler(
+  options: LocalBridgeOptions,
+  handlerPath: string,
+  environment: Readonly<Record<string, string>>,
+): Promise<SqsHandler> {
+  Object.assign(process.env, {
+    REMOTE_WRITE_AUTH: process.env.REMOTE_WRITE_AUTH ?? 'none',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_LAMBDA_FUNCTION_NAME: 'iot-prometheus-bridge-ingest',
+    POWERTOOLS_LOG_LEVEL: options.handlerLogLevel ?? 'WARN',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    // The handler logs through the global console, which goes to stderr below: stdout stays ours.
+    POWERTOOLS_DEV: 'true',
+    ...environment,
+    ...options.handlerEnvironment,
+  });
+  delete process.env.AWS_SESSION_TOKEN;
+  delete process.env.AWS_PROFILE;
+  globalThis.console = new Console({ stdout: process.stderr, stderr: process.stderr });
+  let handlerModule: { handler?: unknown };
+  try {
+    handlerModule = (await import(pathToFileURL(handlerPath).href)) as { handler?: unknown };
+  } catch (error) {
+    throw new CliError(
+      `the handler bundle ${handlerPath} failed to load: ${(error as Error).message}`,
+      ExitCode.prerequisite,
+      { cause: error },
+    );
+  }
+  if (typeof handlerModule.handler !== 'function') {
+    throw new CliError(`${handlerPath} does not export a handler function`, ExitCode.prerequisite);
+  }
+  return handlerModule.handler as SqsHandler;
+}
 
-    let simulated = { sent: 0, failed: 0 };
-    let malformedSent: number | undefined;
-    const simulatorAbort = new AbortController();
-    const simulation = simulate({
-      sqs,
-      queueUrl: queues.queueUrl,
+interface BridgeParts {
+  readonly sqsServer: SqsServer;
+  readonly sqs: SQSClient;
+  readonly queues: QueuePair;
+  readonly remoteWriteUrl: string;
+  readonly prometheus: PrometheusServer | undefined;
+  readonly poller: EventSourcePoller;
+  readonly cleanups: Cleanups;
+}
+
+/** The running bridge: its parts, the simulator feeding it, and the figures of its status line. */
+class RunningLocalBridge implements LocalBridge {
+  readonly sqsEndpoint: string;
+  readonly region: string;
+  readonly queues: QueuePair;
+  readonly remoteWriteUrl: string;
+  readonly prometheusUrl: string | undefined;
+  readonly prometheus: PrometheusServer | undefined;
+  readonly exampleQuery = EXAMPLE_QUERY;
+  private readonly started = Date.now();
+  private readonly simulatorAbort = new AbortController();
+  private readonly simulation: Promise<SimulateSummary>;
+  private simulated = { sent: 0, failed: 0 };
+  private malformedSent: number | undefined;
+  private lastProcessed = 0;
+  private lastAt = Date.now();
+
+  constructor(
+    private readonly parts: BridgeParts,
+    options: LocalBridgeOptions,
+  ) {
+    this.sqsEndpoint = parts.sqsServer.endpoint;
+    this.region = parts.sqsServer.region;
+    this.queues = parts.queues;
+    this.remoteWriteUrl = parts.remoteWriteUrl;
+    this.prometheus = parts.prometheus;
+    this.prometheusUrl = parts.prometheus?.url;
+    this.simulation = simulate({
+      sqs: parts.sqs,
+      queueUrl: parts.queues.queueUrl,
       devices: options.devices ?? 20,
       ratePerSecond: options.ratePerSecond ?? 50,
       durationSeconds: Number.POSITIVE_INFINITY,
       formats: options.formats,
       malformedShare: options.malformedShare ?? 0.05,
-      signal: simulatorAbort.signal,
+      signal: this.simulatorAbort.signal,
       onProgress: (p) => {
-        simulated = p;
+        this.simulated = p;
       },
     });
-    cleanups.push(async () => {
-      simulatorAbort.abort();
-      await simulation;
+    parts.cleanups.add(async () => {
+      await this.stopSimulator();
     });
+  }
 
-    const started = Date.now();
-    let lastProcessed = 0;
-    let lastAt = started;
-    const stopSimulator = async (): Promise<SimulateSummary> => {
-      simulatorAbort.abort();
-      const summary = await simulation;
-      malformedSent = summary.malformed;
-      return summary;
-    };
-
+  async status(): Promise<LocalBridgeStatus> {
+    const { sqs, poller, queues } = this.parts;
+    const stats = poller.stats();
+    const [source, dead] = await Promise.all([
+      queueDepth(sqs, queues.queueUrl),
+      queueDepth(sqs, queues.deadLetterQueueUrl),
+    ]);
+    const now = Date.now();
+    const throughput = ((stats.deleted - this.lastProcessed) / Math.max(1, now - this.lastAt)) * 1000;
+    this.lastProcessed = stats.deleted;
+    this.lastAt = now;
     return {
-      sqsEndpoint: sqsServer.endpoint,
-      region: sqsServer.region,
-      queues,
-      remoteWriteUrl,
-      prometheusUrl: prometheus?.url,
-      prometheus,
-      exampleQuery: EXAMPLE_QUERY,
-      async status() {
-        const stats = poller.stats();
-        const [source, dead] = await Promise.all([
-          queueDepth(sqs, queues.queueUrl),
-          queueDepth(sqs, queues.deadLetterQueueUrl),
-        ]);
-        const now = Date.now();
-        const throughput = ((stats.deleted - lastProcessed) / Math.max(1, now - lastAt)) * 1000;
-        lastProcessed = stats.deleted;
-        lastAt = now;
-        return {
-          elapsedMs: now - started,
-          sent: simulated.sent,
-          malformedSent: malformedSent ?? 0,
-          processed: stats.deleted,
-          invocations: stats.invocations,
-          failedRecords: stats.failed,
-          throughput: Math.round(throughput * 10) / 10,
-          lagMs: stats.lastLagMs,
-          backlog: (source?.visible ?? 0) + (source?.inFlight ?? 0),
-          deadLettered: (dead?.visible ?? 0) + (dead?.inFlight ?? 0),
-        };
-      },
-      stopSimulator,
-      async drain(timeoutMs) {
-        const deadline = Date.now() + timeoutMs;
-        for (;;) {
-          const depth = await queueDepth(sqs, queues.queueUrl);
-          if (depth !== undefined && depth.visible + depth.inFlight === 0) return true;
-          if (Date.now() >= deadline) return false;
-          await new Promise((resolve) => setTimeout(resolve, 250));
-        }
-      },
-      async samplesInPrometheus() {
-        if (prometheus === undefined) return undefined;
-        const series = await prometheus.query(SAMPLE_COUNT_QUERY);
-        return series[0]?.samples[0]?.value ?? 0;
-      },
-      stop: cleanup,
+      elapsedMs: now - this.started,
+      sent: this.simulated.sent,
+      malformedSent: this.malformedSent ?? 0,
+      processed: stats.deleted,
+      invocations: stats.invocations,
+      failedRecords: stats.failed,
+      throughput: Math.round(throughput * 10) / 10,
+      lagMs: stats.lastLagMs,
+      backlog: (source?.visible ?? 0) + (source?.inFlight ?? 0),
+      deadLettered: (dead?.visible ?? 0) + (dead?.inFlight ?? 0),
     };
+  }
+
+  async stopSimulator(): Promise<SimulateSummary> {
+    this.simulatorAbort.abort();
+    const summary = await this.simulation;
+    this.malformedSent = summary.malformed;
+    return summary;
+  }
+
+  async drain(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const depth = await queueDepth(this.parts.sqs, this.queues.queueUrl);
+      if (depth !== undefined && depth.visible + depth.inFlight === 0) return true;
+      if (Date.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+
+  async samplesInPrometheus(): Promise<number | undefined> {
+    if (this.prometheus === undefined) return undefined;
+    const series = await this.prometheus.query(SAMPLE_COUNT_QUERY);
+    return series[0]?.samples[0]?.value ?? 0;
+  }
+
+  stop(): Promise<void> {
+    return this.parts.cleanups.run();
+  }
+}
+
+async function startParts(
+  options: LocalBridgeOptions,
+  log: (line: string) => void,
+  cleanups: Cleanups,
+): Promise<BridgeParts> {
+  // The port first: a clash is the likeliest mistake and the cheapest to report.
+  const sqsServer = await startLocalSqs(options);
+  cleanups.add(() => sqsServer.stop());
+  const handlerPath = options.handlerPath ?? DEFAULT_HANDLER_PATH;
+  await ensureBundle(handlerPath, options.rebuild === true, log);
+  const { remoteWriteUrl, prometheus } = await startReceiver(options);
+  if (prometheus !== undefined) cleanups.add(() => prometheus.stop());
+  const functionTimeoutSeconds = options.functionTimeoutSeconds ?? 10;
+  const queues = await sqsServer.createQueuePair(options.queueName ?? 'iotprom-telemetry', {
+    maxReceiveCount: options.maxReceiveCount ?? 3,
+    // Lambda requires visibility ≥ function timeout; AWS advises 6×. Locally short, so retries show quickly.
+    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? Math.max(functionTimeoutSeconds, 15),
+  });
+  const handler = await loadHandler(options, handlerPath, {
+    REMOTE_WRITE_URL: remoteWriteUrl,
+    DEAD_LETTER_QUEUE_URL: queues.deadLetterQueueUrl,
+    AWS_ENDPOINT_URL_SQS: sqsServer.endpoint,
+    AWS_REGION: sqsServer.region,
+  });
+  const sqs = sqsServer.client();
+  const poller = startEventSourcePoller({
+    sqs,
+    queueUrl: queues.queueUrl,
+    queueArn: queues.queueArn,
+    region: sqsServer.region,
+    handler: handler as (...args: Parameters<SqsHandler>) => Promise<SQSBatchResponse>,
+    batchSize: options.batchSize ?? 50,
+    maximumBatchingWindowSeconds: options.maximumBatchingWindowSeconds ?? 1,
+    functionTimeoutSeconds,
+    concurrency: options.concurrency ?? 1,
+    receiveWaitSeconds: 1,
+    onInvocation: (result) => {
+      if (result.error !== undefined) options.onInvocationError?.(result.error);
+    },
+  });
+  cleanups.add(() => poller.stop());
+  return { sqsServer, sqs, queues, remoteWriteUrl, prometheus, poller, cleanups };
+}
+
+export async function startLocalBridge(
+  options: LocalBridgeOptions,
+  log: (line: string) => void = () => {},
+): Promise<LocalBridge> {
+  const cleanups = new Cleanups();
+  try {
+    return new RunningLocalBridge(await startParts(options, log, cleanups), options);
   } catch (error) {
-    await cleanup();
+    await cleanups.run();
     throw error;
   }
 }

@@ -157,7 +157,9 @@ async function spawnAndWaitReady(
   appendLog: (text: string) => void,
   log: () => string,
 ): Promise<Started> {
-  const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Its own process group: the terminal's Ctrl-C goes to the foreground group, and Prometheus must keep
+  // answering until the bridge has drained and counted; stop() ends it.
+  const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', appendLog);
   const spawned = new Promise<void>((resolve, reject) => {
@@ -190,55 +192,10 @@ async function spawnAndWaitReady(
   }
 }
 
-export async function startPrometheus(options: PrometheusOptions = {}): Promise<PrometheusServer> {
-  const binary = options.binary ?? 'prometheus';
-  const readyTimeoutMs = options.readyTimeoutMs ?? 60_000;
-  const yaml = configYaml(options.outOfOrderTimeWindow);
-  const workDir = mkdtempSync(join(tmpdir(), 'iotprom-prometheus-'));
-  const dataDir = options.dataDir ?? join(workDir, 'data');
-  mkdirSync(dataDir, { recursive: true });
-  const configFile = join(workDir, 'prometheus.yml');
-  writeFileSync(configFile, yaml);
+type QueryClient = Pick<PrometheusServer, 'queryRange' | 'query' | 'rawSamples' | 'series'>;
 
-  let logText = '';
-  const appendLog = (text: string): void => {
-    logText = (logText + text).slice(-MAX_LOG_CHARS);
-  };
-  const log = (): string => logText;
-
-  let started: Started | undefined;
-  let port = options.port ?? 0;
-  // Only a port we picked ourselves can be lost to a race; a caller's port fails at once.
-  for (let attempt = 1; started === undefined; attempt++) {
-    if (options.port === undefined) port = await freeLoopbackPort();
-    const url = `http://127.0.0.1:${port}`;
-    const args = [
-      `--config.file=${configFile}`,
-      `--storage.tsdb.path=${dataDir}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--web.enable-remote-write-receiver',
-      `--log.level=${options.logLevel ?? 'warn'}`,
-    ];
-    try {
-      started = await spawnAndWaitReady(binary, args, url, readyTimeoutMs, appendLog, log);
-    } catch (error) {
-      const raced = options.port === undefined && /address already in use/.test(logText) && attempt < 5;
-      if (!raced) {
-        rmSync(workDir, { recursive: true, force: true });
-        throw error;
-      }
-      logText = '';
-    }
-  }
-
-  const { child, exited } = started;
-  const url = `http://127.0.0.1:${port}`;
-  // A test that crashes must not leave Prometheus running.
-  const killOnExit = (): void => {
-    child.kill('SIGKILL');
-  };
-  process.once('exit', killOnExit);
-
+/** Prometheus' HTTP query API at `url`. */
+function queryClient(url: string): QueryClient {
   async function api(path: string, params: URLSearchParams): Promise<unknown> {
     const res = await fetch(`${url}${path}?${params.toString()}`, { signal: AbortSignal.timeout(30_000) });
     const text = await res.text();
@@ -257,12 +214,7 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
 
   const seconds = (ms: number): string => (ms / 1000).toFixed(3);
 
-  let stopping: Promise<void> | undefined;
   return {
-    url,
-    remoteWriteUrl: `${url}/api/v1/write`,
-    port,
-    dataDir,
     async queryRange(promql, startMs, endMs, stepMs) {
       const params = new URLSearchParams({
         query: promql,
@@ -293,6 +245,88 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
       if (endMs !== undefined) params.set('end', seconds(endMs));
       return (await api('/api/v1/series', params)) as Array<Record<string, string>>;
     },
+  };
+}
+
+interface LogBuffer {
+  append(text: string): void;
+  clear(): void;
+  read(): string;
+}
+
+/** Starts Prometheus on the caller's port, or on a free one (retrying the rare race for it). */
+async function launch(
+  options: PrometheusOptions,
+  binary: string,
+  configFile: string,
+  dataDir: string,
+  readyTimeoutMs: number,
+  log: LogBuffer,
+): Promise<{ started: Started; port: number }> {
+  // Only a port we picked ourselves can be lost to a race; a caller's port fails at once.
+  for (let attempt = 1; ; attempt++) {
+    const port = options.port ?? (await freeLoopbackPort());
+    const args = [
+      `--config.file=${configFile}`,
+      `--storage.tsdb.path=${dataDir}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--web.enable-remote-write-receiver',
+      `--log.level=${options.logLevel ?? 'warn'}`,
+    ];
+    try {
+      const url = `http://127.0.0.1:${port}`;
+      const started = await spawnAndWaitReady(binary, args, url, readyTimeoutMs, log.append, log.read);
+      return { started, port };
+    } catch (error) {
+      const raced = options.port === undefined && /address already in use/.test(log.read()) && attempt < 5;
+      if (!raced) throw error;
+      log.clear();
+    }
+  }
+}
+
+export async function startPrometheus(options: PrometheusOptions = {}): Promise<PrometheusServer> {
+  const binary = options.binary ?? 'prometheus';
+  const readyTimeoutMs = options.readyTimeoutMs ?? 60_000;
+  const yaml = configYaml(options.outOfOrderTimeWindow);
+  const workDir = mkdtempSync(join(tmpdir(), 'iotprom-prometheus-'));
+  const dataDir = options.dataDir ?? join(workDir, 'data');
+  mkdirSync(dataDir, { recursive: true });
+  const configFile = join(workDir, 'prometheus.yml');
+  writeFileSync(configFile, yaml);
+
+  let logText = '';
+  const appendLog = (text: string): void => {
+    logText = (logText + text).slice(-MAX_LOG_CHARS);
+  };
+  const log = (): string => logText;
+
+  const { started, port } = await launch(options, binary, configFile, dataDir, readyTimeoutMs, {
+    append: appendLog,
+    clear: () => {
+      logText = '';
+    },
+    read: log,
+  }).catch((error: unknown) => {
+    rmSync(workDir, { recursive: true, force: true });
+    throw error;
+  });
+
+  const { child, exited } = started;
+  const url = `http://127.0.0.1:${port}`;
+  // A test that crashes must not leave Prometheus running.
+  const killOnExit = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url,
+    remoteWriteUrl: `${url}/api/v1/write`,
+    port,
+    dataDir,
+    ...queryClient(url),
     log,
     stop() {
       stopping ??= (async () => {

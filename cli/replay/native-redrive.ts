@@ -1,5 +1,5 @@
 // SQS's own redrive (StartMessageMoveTask). Fast and server-side, but it cannot filter, gives every message
-// a new id and enqueue time, and keeps the bridge-* attributes; README.md (SQS native redrive) spells out when to use it.
+// a new id and enqueue time, and keeps the bridge-* attributes; docs/operations.md (Replay) says when to use it.
 import {
   ListMessageMoveTasksCommand,
   StartMessageMoveTaskCommand,

@@ -111,126 +111,173 @@ export function matchesFilter(message: Message, filter: ReplayFilter | undefined
   return true;
 }
 
-export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
-  const { sqs, from, to } = options;
-  const dryRun = options.dryRun ?? false;
-  const limit = options.limit ?? Number.POSITIVE_INFINITY;
-  const maxSampleAgeMs = options.maxSampleAgeMs ?? DEFAULT_MAX_SAMPLE_AGE_MS;
-  const idleReceives = options.idleReceives ?? 3;
-  const attempts = options.attempts ?? 3;
-  const limiter = createRateLimiter(options.ratePerSecond);
-  const started = Date.now();
-  const seen = new Set<string>();
-  const failures: ReplayFailure[] = [];
-  const counts = { scanned: 0, matched: 0, skipped: 0, moved: 0, sendFailed: 0, sentNotDeleted: 0 };
-  let tooOld = 0;
-  let tooOldBySentTimestamp = 0;
-  let idle = 0;
-  let finished = false;
+interface ReplayCounts {
+  scanned: number;
+  matched: number;
+  skipped: number;
+  moved: number;
+  sendFailed: number;
+  sentNotDeleted: number;
+  tooOld: number;
+  tooOldBySentTimestamp: number;
+}
 
-  const recordFailure = (failure: ReplayFailure): void => {
-    if (failures.length < MAX_REPORTED_FAILURES) failures.push(failure);
+/** One replay run: its options, the ids it has seen, its counts, and the workers that share them. */
+class ReplayRun {
+  private readonly dryRun: boolean;
+  private readonly limit: number;
+  private readonly maxSampleAgeMs: number;
+  private readonly idleReceives: number;
+  private readonly attempts: number;
+  private readonly limiter: ReturnType<typeof createRateLimiter>;
+  private readonly started = Date.now();
+  private readonly seen = new Set<string>();
+  private readonly failures: ReplayFailure[] = [];
+  private readonly counts: ReplayCounts = {
+    scanned: 0,
+    matched: 0,
+    skipped: 0,
+    moved: 0,
+    sendFailed: 0,
+    sentNotDeleted: 0,
+    tooOld: 0,
+    tooOldBySentTimestamp: 0,
   };
-  const progress = (): void =>
-    options.onProgress?.({
-      scanned: counts.scanned,
-      matched: counts.matched,
-      moved: counts.moved,
-      failed: counts.sendFailed + counts.sentNotDeleted,
-    });
+  private idle = 0;
+  private finished = false;
 
-  const worker = async (): Promise<void> => {
-    while (!finished && counts.matched < limit && !isAborted(options.signal)) {
+  constructor(private readonly options: ReplayOptions) {
+    this.dryRun = options.dryRun ?? false;
+    this.limit = options.limit ?? Number.POSITIVE_INFINITY;
+    this.maxSampleAgeMs = options.maxSampleAgeMs ?? DEFAULT_MAX_SAMPLE_AGE_MS;
+    this.idleReceives = options.idleReceives ?? 3;
+    this.attempts = options.attempts ?? 3;
+    this.limiter = createRateLimiter(options.ratePerSecond);
+  }
+
+  async run(): Promise<ReplaySummary> {
+    const workers = Math.max(1, this.options.concurrency ?? 1);
+    await Promise.all(Array.from({ length: workers }, () => this.worker()));
+    return this.summary();
+  }
+
+  private readonly recordFailure = (failure: ReplayFailure): void => {
+    if (this.failures.length < MAX_REPORTED_FAILURES) this.failures.push(failure);
+  };
+
+  private progress(): void {
+    const c = this.counts;
+    this.options.onProgress?.({
+      scanned: c.scanned,
+      matched: c.matched,
+      moved: c.moved,
+      failed: c.sendFailed + c.sentNotDeleted,
+    });
+  }
+
+  private async worker(): Promise<void> {
+    const { sqs, from, signal } = this.options;
+    while (!this.finished && this.counts.matched < this.limit && !isAborted(signal)) {
+      const room = Math.min(10, this.limit - this.counts.matched);
       // Paced before the receive, so no message waits in hand (hidden) for its turn.
-      if (!dryRun) await limiter.take(Math.min(10, limit - counts.matched), options.signal);
+      if (!this.dryRun) await this.limiter.take(room, signal);
       const received = await receiveBatch(
         sqs,
         from,
         {
-          max: Math.min(10, limit - counts.matched),
-          visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 60,
-          waitTimeSeconds: options.waitTimeSeconds ?? 1,
+          max: room,
+          visibilityTimeoutSeconds: this.options.visibilityTimeoutSeconds ?? 60,
+          waitTimeSeconds: this.options.waitTimeSeconds ?? 1,
         },
-        options.signal,
+        signal,
       );
       if (received === undefined) break;
-      const fresh = received.filter((m) => m.MessageId !== undefined && !seen.has(m.MessageId));
-      const repeats = received.filter((m) => m.MessageId === undefined || seen.has(m.MessageId));
-      // A repeat is a message this run already handled (skipped, failed, or sent but not deleted):
-      // sending it again would duplicate it, so it only goes back.
-      if (repeats.length > 0) await releaseMessages(sqs, from, repeats);
-      if (fresh.length === 0) {
-        idle += 1;
-        if (idle >= idleReceives) finished = true;
-        continue;
-      }
-      idle = 0;
-      for (const m of fresh) seen.add(m.MessageId as string);
-      counts.scanned += fresh.length;
-
-      const accepted: Message[] = [];
-      const refused: Message[] = [];
-      for (const m of fresh) {
-        if (matchesFilter(m, options.filter) && counts.matched + accepted.length < limit) accepted.push(m);
-        else refused.push(m);
-      }
-      counts.skipped += refused.length;
-      counts.matched += accepted.length;
-      if (refused.length > 0) await releaseMessages(sqs, from, refused);
-
-      const now = Date.now();
-      let batchTooOld = 0;
-      for (const m of accepted) {
-        const age = sampleAge(toSourceMessage(m, now), options.decoder);
-        if (now - age.oldestSampleMs > maxSampleAgeMs) {
-          batchTooOld += 1;
-          if (age.source === 'sent-timestamp') tooOldBySentTimestamp += 1;
-        }
-      }
-      if (batchTooOld > 0) {
-        tooOld += batchTooOld;
-        options.onWarning?.(
-          `${batchTooOld} of ${accepted.length} messages ${dryRun ? 'that would be sent' : 'about to be sent'} carry samples older than ` +
-            `${formatDuration(maxSampleAgeMs)}; AMP discards such samples (${tooOld} so far)`,
-        );
-      }
-
-      if (dryRun) {
-        await releaseMessages(sqs, from, accepted);
-        progress();
-        continue;
-      }
-
-      if (accepted.length > 0) {
-        const sent = await sendAll(sqs, to, accepted, attempts, recordFailure);
-        const unsent = accepted.filter((m) => !sent.has(m));
-        counts.sendFailed += unsent.length;
-        // Unsent messages go back at once so a later run (or the next receive of this one) finds them.
-        if (unsent.length > 0) await releaseMessages(sqs, from, unsent).catch(() => 0);
-        const deleted = await deleteAll(sqs, from, [...sent], attempts, recordFailure);
-        counts.moved += deleted;
-        counts.sentNotDeleted += sent.size - deleted;
-      }
-      progress();
+      await this.handle(received);
     }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 1) }, () => worker()));
+  }
 
-  const elapsedMs = Date.now() - started;
-  const done = dryRun ? counts.matched : counts.moved;
-  return {
-    dryRun,
-    from,
-    to,
-    ...counts,
-    tooOld,
-    tooOldBySentTimestamp,
-    maxSampleAgeMs,
-    interrupted: isAborted(options.signal),
-    elapsedMs,
-    messagesPerSecond: elapsedMs > 0 ? Math.round((done / elapsedMs) * 1000 * 10) / 10 : 0,
-    failures,
-  };
+  private async handle(received: readonly Message[]): Promise<void> {
+    const { sqs, from } = this.options;
+    const fresh = received.filter((m) => m.MessageId !== undefined && !this.seen.has(m.MessageId));
+    const repeats = received.filter((m) => m.MessageId === undefined || this.seen.has(m.MessageId));
+    // A repeat is a message this run already handled (skipped, failed, or sent but not deleted):
+    // sending it again would duplicate it, so it only goes back.
+    if (repeats.length > 0) await releaseMessages(sqs, from, repeats);
+    if (fresh.length === 0) {
+      this.idle += 1;
+      if (this.idle >= this.idleReceives) this.finished = true;
+      return;
+    }
+    this.idle = 0;
+    for (const m of fresh) this.seen.add(m.MessageId as string);
+    this.counts.scanned += fresh.length;
+
+    const accepted: Message[] = [];
+    const refused: Message[] = [];
+    for (const m of fresh) {
+      const room = this.counts.matched + accepted.length < this.limit;
+      (matchesFilter(m, this.options.filter) && room ? accepted : refused).push(m);
+    }
+    this.counts.skipped += refused.length;
+    this.counts.matched += accepted.length;
+    if (refused.length > 0) await releaseMessages(sqs, from, refused);
+    this.checkAges(accepted);
+    if (this.dryRun) await releaseMessages(sqs, from, accepted);
+    else if (accepted.length > 0) await this.move(accepted);
+    this.progress();
+  }
+
+  /** Counts and warns about messages whose samples the receiver will discard as too old. */
+  private checkAges(accepted: readonly Message[]): void {
+    const now = Date.now();
+    let batchTooOld = 0;
+    for (const m of accepted) {
+      const age = sampleAge(toSourceMessage(m, now), this.options.decoder);
+      if (now - age.oldestSampleMs > this.maxSampleAgeMs) {
+        batchTooOld += 1;
+        if (age.source === 'sent-timestamp') this.counts.tooOldBySentTimestamp += 1;
+      }
+    }
+    if (batchTooOld === 0) return;
+    this.counts.tooOld += batchTooOld;
+    this.options.onWarning?.(
+      `${batchTooOld} of ${accepted.length} messages ${this.dryRun ? 'that would be sent' : 'about to be sent'} carry samples older than ` +
+        `${formatDuration(this.maxSampleAgeMs)}; AMP discards such samples (${this.counts.tooOld} so far)`,
+    );
+  }
+
+  /** Send, then delete exactly what SQS confirmed sent. */
+  private async move(accepted: readonly Message[]): Promise<void> {
+    const { sqs, from, to } = this.options;
+    const sent = await sendAll(sqs, to, accepted, this.attempts, this.recordFailure);
+    const unsent = accepted.filter((m) => !sent.has(m));
+    this.counts.sendFailed += unsent.length;
+    // Unsent messages go back at once so a later run (or the next receive of this one) finds them.
+    if (unsent.length > 0) await releaseMessages(sqs, from, unsent).catch(() => 0);
+    const deleted = await deleteAll(sqs, from, [...sent], this.attempts, this.recordFailure);
+    this.counts.moved += deleted;
+    this.counts.sentNotDeleted += sent.size - deleted;
+  }
+
+  private summary(): ReplaySummary {
+    const elapsedMs = Date.now() - this.started;
+    const done = this.dryRun ? this.counts.matched : this.counts.moved;
+    return {
+      dryRun: this.dryRun,
+      from: this.options.from,
+      to: this.options.to,
+      ...this.counts,
+      maxSampleAgeMs: this.maxSampleAgeMs,
+      interrupted: isAborted(this.options.signal),
+      elapsedMs,
+      messagesPerSecond: elapsedMs > 0 ? Math.round((done / elapsedMs) * 1000 * 10) / 10 : 0,
+      failures: this.failures,
+    };
+  }
+}
+
+export function replay(options: ReplayOptions): Promise<ReplaySummary> {
+  return new ReplayRun(options).run();
 }
 
 /** Sends every message, retrying retryable entry failures; returns the ones SQS confirmed. */

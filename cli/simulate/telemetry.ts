@@ -1,4 +1,4 @@
-// Synthetic device telemetry in every message format of CONTRACT.md section 3, with an optional share of
+// Synthetic device telemetry in every message format the bridge reads (docs/formats.md), with an optional share of
 // malformed bodies. Values drift the way real sensors do (a random walk around a per-site baseline), so a
 // demo's graphs look like something.
 

@@ -10,7 +10,7 @@ import {
 import type { SourceMessage } from '../../functions/pipeline/model.js';
 import { isAborted } from '../abort.js';
 
-/** Message attributes the bridge adds when it dead-letters a message (CONTRACT.md section 4). */
+/** Message attributes the bridge adds when it dead-letters a message (docs/operations.md). */
 export const BRIDGE_ATTRIBUTE_PREFIX = 'bridge-';
 export const ERROR_KIND_ATTRIBUTE = 'bridge-error-kind';
 export const ERROR_REASON_ATTRIBUTE = 'bridge-error';

@@ -53,11 +53,18 @@ test('inspect summarises by kind, reason and age, and leaves the queue as it was
       { kind: 'none', count: 1 },
     ]);
     // The message id in front of the reason does not split a group.
-    assert.deepEqual(summary.byReason[0], {
+    const { oldestAgeMs, ...firstGroup } = summary.byReason[0] ?? {};
+    assert.deepEqual(firstGroup, {
       kind: 'invalid-message',
       reason: 'field value: expected a number',
       count: 10,
     });
+    assert.ok(typeof oldestAgeMs === 'number');
+    // One example per reason, most frequent first.
+    assert.deepEqual(
+      summary.examples.map((e) => e.reason),
+      summary.byReason.slice(0, 2).map((r) => r.reason),
+    );
     assert.equal(summary.ages.find((a) => a.label === '< 1 min')?.count, 24);
     assert.equal(summary.olderThanOneHour, 0);
     assert.equal(summary.examples.length, 2);

@@ -28,8 +28,11 @@ async function runLocal(
   args: readonly string[],
   onEvent: (event: LocalEvent, child: ChildProcess) => Promise<void>,
 ): Promise<{ events: LocalEvent[]; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, '--json', 'local', ...args], {
+  // Its own process group, like a shell's foreground job, so a test can signal the group as a terminal does.
+  // Port 0: other test files (and other checkouts on this machine) may run a local bridge at the same time.
+  const child = spawn(process.execPath, [BIN, '--json', 'local', '--sqs-port', '0', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   let stderr = '';
   child.stderr.setEncoding('utf8');
@@ -46,7 +49,7 @@ async function runLocal(
     }
     assert.equal(await exited, 0, stderr);
   } finally {
-    child.kill('SIGKILL');
+    if (child.exitCode === null) child.kill('SIGKILL');
   }
   return { events, stderr };
 }
@@ -84,18 +87,41 @@ test(
 );
 
 test(
-  'Ctrl-C stops iotprom local cleanly: a summary, exit code 0, and Prometheus gone',
+  "Ctrl-C in the terminal (also forwarded again by npm) drains the queue for --drain-timeout, and Prometheus (out of the terminal's process group) stays up for the count, then stops",
   { timeout: 180_000 },
   async () => {
-    const { events, stderr } = await runLocal(['--rate', '20', '--devices', '4'], async (event, child) => {
-      if (event.event !== 'ready') return;
-      await new Promise((resolve) => setTimeout(resolve, 2000));
-      child.kill('SIGINT');
-    });
+    const { events, stderr } = await runLocal(
+      [
+        '--rate',
+        '40',
+        '--devices',
+        '4',
+        '--malformed',
+        '0',
+        '--batching-window',
+        '2',
+        '--drain-timeout',
+        '30',
+      ],
+      async (event, child) => {
+        if (event.event !== 'ready') return;
+        await new Promise((resolve) => setTimeout(resolve, 3000));
+        // The terminal signals the whole foreground process group, not one process; under `npm run local`
+        // npm forwards the same Ctrl-C to its child a moment later, which must not count as a second one.
+        process.kill(-(child.pid as number), 'SIGINT');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        process.kill(child.pid as number, 'SIGINT');
+      },
+    );
     const ready = events.find((e) => e.event === 'ready');
     const summary = events.find((e) => e.event === 'summary');
     assert.ok(ready && summary, stderr);
     assert.equal(summary.interrupted, true);
+    assert.equal(summary.drained, true, JSON.stringify(summary));
+    assert.equal(summary.backlog, 0, JSON.stringify(summary));
+    // Prometheus still answered after the drain: every sent sample is counted.
+    assert.equal(summary.samplesInPrometheus, summary.samplesSent, `${JSON.stringify(summary)}\n${stderr}`);
+    assert.doesNotMatch(stderr, /fetch failed/);
     // Prometheus was stopped with the bridge: its port no longer answers.
     await assert.rejects(
       fetch(`${String(ready.prometheusUrl)}/-/ready`, { signal: AbortSignal.timeout(5000) }),
