@@ -21,13 +21,19 @@ export function auditVerdict(stdout) {
   const counts = report?.metadata?.vulnerabilities;
   if (!counts) {
     const reason = report?.message ?? report?.error?.summary ?? 'no audit report';
-    return { ok: true, message: `note: the registry did not answer the audit request (${reason}); audit skipped` };
+    return {
+      ok: true,
+      message: `note: the registry did not answer the audit request (${reason}); audit skipped`,
+    };
   }
   const failing = Object.values(report.vulnerabilities ?? {})
     .filter((entry) => FAILING.includes(entry.severity))
     .map((entry) => `${entry.name} (${entry.severity}, ${entry.range})`);
   if (failing.length > 0) {
-    return { ok: false, message: `high or critical advisories in production dependencies: ${failing.join(', ')}` };
+    return {
+      ok: false,
+      message: `high or critical advisories in production dependencies: ${failing.join(', ')}`,
+    };
   }
   return { ok: true, message: `no high or critical advisories (${counts.total} of lower severity)` };
 }
