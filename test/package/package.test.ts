@@ -119,7 +119,7 @@ describe('the packed tarball', () => {
       assert.ok(paths.includes(required), `${required} is packed`);
     }
     const allowed =
-      /^(package\.json|LICENSE|README\.md|bin\/[^/]+\.mjs|docs\/.+\.md|lib\/.+\.(js|d\.ts)|dist\/cli\/main\.mjs|dist\/ingest-(arm64|x86_64)\/.+)$/;
+      /^(package\.json|LICENSE|README\.md|bin\/[^/]+\.mjs|docs\/.+|lib\/.+\.(js|d\.ts)|dist\/cli\/main\.mjs|dist\/ingest-(arm64|x86_64)\/.+)$/;
     assert.deepEqual(
       paths.filter((path) => !allowed.test(path)),
       [],
