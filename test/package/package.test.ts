@@ -110,8 +110,8 @@ describe('the packed tarball', () => {
       'README.md',
       'bin/iotprom.mjs',
       'dist/cli/main.mjs',
-      'lib/infra/index.js',
-      'lib/infra/index.d.ts',
+      'lib/index.js',
+      'lib/types/infra/index.d.ts',
       ...(['arm64', 'x64'] as const).map(
         (cpu) => `dist/ingest-${lambdaArchitectureName(cpu)}/node_modules/${snappyBinaryModule(cpu)}`,
       ),
@@ -119,7 +119,7 @@ describe('the packed tarball', () => {
       assert.ok(paths.includes(required), `${required} is packed`);
     }
     const allowed =
-      /^(package\.json|LICENSE|README\.md|bin\/[^/]+\.mjs|docs\/.+|lib\/.+\.(js|d\.ts)|dist\/cli\/main\.mjs|dist\/ingest-(arm64|x86_64)\/.+)$/;
+      /^(package\.json|LICENSE|README\.md|bin\/[^/]+\.mjs|docs\/.+|lib\/index\.js|lib\/types\/.+\.d\.ts|dist\/cli\/main\.mjs|dist\/ingest-(arm64|x86_64)\/.+)$/;
     assert.deepEqual(
       paths.filter((path) => !allowed.test(path)),
       [],
