@@ -19,18 +19,28 @@ const common: BuildOptions = {
   plugins: [versionOnly(join(projectRoot, 'package.json'))],
 };
 
-export async function buildCli(): Promise<void> {
-  await build({
+/** The CLI's build options (dist/cli/main.mjs). */
+export function cliBuildOptions(): BuildOptions {
+  return {
     ...common,
     entryPoints: [join(projectRoot, 'cli/main.ts')],
     outfile: join(projectRoot, 'dist/cli/main.mjs'),
-  });
+  };
 }
 
-export async function buildLibrary(): Promise<void> {
-  await build({
+/** The construct library's build options (lib/index.js). */
+export function libraryBuildOptions(): BuildOptions {
+  return {
     ...common,
     entryPoints: [join(projectRoot, 'infra/index.ts')],
     outfile: join(projectRoot, 'lib/index.js'),
-  });
+  };
+}
+
+export async function buildCli(): Promise<void> {
+  await build(cliBuildOptions());
+}
+
+export async function buildLibrary(): Promise<void> {
+  await build(libraryBuildOptions());
 }
