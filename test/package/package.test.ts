@@ -16,7 +16,7 @@ import {
   type BundleCpu,
 } from '../../scripts/ingest-bundle.js';
 import { ELF_AARCH64, ELF_X86_64, elfMachine } from '../infra/support/synth.js';
-import { EXAMPLE_STACK, offlineEnv, treeFiles } from './support/app.js';
+import { EXAMPLE_APP, offlineEnv, treeFiles } from './support/app.js';
 
 interface PackedFile {
   readonly path: string;
@@ -75,7 +75,7 @@ before(() => {
     JSON.stringify({ name: 'bridge-app', private: true, type: 'module' }, null, 2),
   );
   writeFileSync(join(app, 'cdk.json'), JSON.stringify({ app: 'node app.ts' }));
-  writeFileSync(join(app, 'app.ts'), EXAMPLE_STACK);
+  writeFileSync(join(app, 'app.ts'), EXAMPLE_APP);
   run(
     'npm',
     [
@@ -134,7 +134,7 @@ describe('the packed tarball', () => {
 
 describe('a fresh CDK app using the installed package', () => {
   const cases: ReadonlyArray<[string, BundleCpu, number]> = [
-    ['Defaults', 'arm64', ELF_AARCH64],
+    ['Telemetry', 'arm64', ELF_AARCH64],
     ['ExistingWorkspaceX86', 'x64', ELF_X86_64],
   ];
   for (const [stack, cpu, machine] of cases) {
@@ -166,7 +166,7 @@ describe('a fresh CDK app using the installed package', () => {
     assert.ok(template.includes('ws-0123456789abcdef'));
     assert.ok(!template.includes('AWS::APS::Workspace'));
     assert.ok(
-      readFileSync(join(app, 'cdk.out', 'Defaults.template.json'), 'utf8').includes('AWS::APS::Workspace'),
+      readFileSync(join(app, 'cdk.out', 'Telemetry.template.json'), 'utf8').includes('AWS::APS::Workspace'),
     );
   });
 
@@ -189,7 +189,9 @@ describe('a fresh CDK app using the installed package', () => {
           strict: true,
           noEmit: true,
           skipLibCheck: true,
-          types: [],
+          // The app's own Node types would come from its @types/node; the project's stand in for them.
+          typeRoots: [join(projectRoot, 'node_modules/@types')],
+          types: ['node'],
         },
         files: ['app.ts'],
       }),

@@ -3,19 +3,28 @@ import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** A user's app: the docs' example stack (defaults) and an existing workspace on x86_64. */
-export const EXAMPLE_STACK = `import { App, Stack } from 'aws-cdk-lib';
-import { Architecture } from 'aws-cdk-lib/aws-lambda';
-import { IotPrometheusBridge, type IotPrometheusBridgeProps } from 'iot-prometheus-bridge';
+/** The example stack of docs/deploy.md ("Use it in your CDK app"): the defaults, an arm64 function. */
+export const DOCS_EXAMPLE = `import { App, Stack } from 'aws-cdk-lib';
+import { IotPrometheusBridge } from 'iot-prometheus-bridge';
 
 const app = new App();
-new IotPrometheusBridge(new Stack(app, 'Defaults'), 'Telemetry');
+const stack = new Stack(app, 'Telemetry', {
+  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+});
+new IotPrometheusBridge(stack, 'Bridge');
+app.synth();
+`;
+
+/** The test app: the docs' example, then a second stack writing to an existing workspace from x86_64. */
+export const EXAMPLE_APP = `${DOCS_EXAMPLE.replace('app.synth();\n', '')}
+import { Architecture } from 'aws-cdk-lib/aws-lambda';
+import type { IotPrometheusBridgeProps } from 'iot-prometheus-bridge';
 
 const existing: IotPrometheusBridgeProps = {
   existingWorkspaceArn: 'arn:aws:aps:eu-west-1:123456789012:workspace/ws-0123456789abcdef',
   architecture: Architecture.X86_64,
 };
-new IotPrometheusBridge(new Stack(app, 'ExistingWorkspaceX86'), 'Telemetry', existing);
+new IotPrometheusBridge(new Stack(app, 'ExistingWorkspaceX86'), 'Bridge', existing);
 app.synth();
 `;
 
