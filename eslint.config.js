@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'cdk.out/', '.tmp/', 'functions/pipeline/generated/'] },
+  { ignores: ['node_modules/', 'dist/', 'lib/', 'cdk.out/', '.tmp/', 'functions/pipeline/generated/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

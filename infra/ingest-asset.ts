@@ -1,10 +1,15 @@
-// The ingest function's code: the same bundleIngest steps as `npm run build`, run by CDK while it stages the asset,
-// with the snappy binary of the function's architecture whatever the host (no Docker needed).
+// The ingest function's code. In the repository CDK builds it while it stages the asset, with the same
+// bundleIngest steps as `npm run build` and the snappy binary of the function's architecture whatever the host
+// (no Docker needed). An installed package has no sources: it ships the bundles `npm run build` made for both
+// architectures (dist/ingest-arm64, dist/ingest-x86_64), and the asset is that folder as it is.
 import { AssetHashType, DockerImage, FileSystem, IgnoreMode, type ILocalBundling } from 'aws-cdk-lib';
 import { Architecture, Code } from 'aws-cdk-lib/aws-lambda';
+import { existsSync } from 'node:fs';
 import {
   bundleIngestSync,
   ingestBuildDescriptor,
+  ingestSourcesPresent,
+  prebuiltIngestDir,
   projectRoot,
   type BundleCpu,
 } from '../scripts/ingest-bundle.js';
@@ -12,7 +17,7 @@ import {
 /**
  * Paths (globs, matched at any depth) that cannot change the bundle (the bundle reads only functions/ and
  * package.json; a test checks that against esbuild's metafile). The rest of the project (sources, proto,
- * package.json, package-lock.json, the build script) is hashed, so a synth reuses the staged asset until one of
+ * package.json, package-lock.json, the build scripts) is hashed, so a synth reuses the staged asset until one of
  * those changes.
  */
 export const INGEST_ASSET_EXCLUDES: readonly string[] = [
@@ -22,6 +27,7 @@ export const INGEST_ASSET_EXCLUDES: readonly string[] = [
   'node_modules',
   'cdk.out',
   'dist',
+  'lib',
   'coverage',
   'infra',
   'cli',
@@ -30,6 +36,7 @@ export const INGEST_ASSET_EXCLUDES: readonly string[] = [
   'bench',
   'docs',
   '*.md',
+  'LICENSE',
   'cdk.json',
   'cdk.context.json',
 ];
@@ -65,9 +72,21 @@ class IngestLocalBundling implements ILocalBundling {
   }
 }
 
-/** The ingest Lambda's code for the given architecture, built locally by bundleIngestSync. */
+/** The prebuilt bundle of an installed package; its hash is that of the folder's files. */
+function prebuiltIngestCode(cpu: BundleCpu): Code {
+  const dir = prebuiltIngestDir(cpu);
+  if (!existsSync(`${dir}/index.mjs`)) {
+    throw new Error(
+      `the ingest function's prebuilt bundle ${dir} is missing; reinstall iot-prometheus-bridge`,
+    );
+  }
+  return Code.fromAsset(dir);
+}
+
+/** The ingest Lambda's code for the given architecture: built from source in the repository, else prebuilt. */
 export function ingestCode(architecture: Architecture): Code {
   const cpu = bundleCpuOf(architecture);
+  if (!ingestSourcesPresent()) return prebuiltIngestCode(cpu);
   return Code.fromAsset(projectRoot, {
     assetHashType: AssetHashType.SOURCE,
     exclude: [...INGEST_ASSET_EXCLUDES],

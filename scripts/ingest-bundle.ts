@@ -1,16 +1,37 @@
 // The one definition of how the ingest Lambda is built. `npm run build` and the CDK construct both use it
-// (bundleIngest() and bundleIngestSync() run the same steps with the same options), so the bytes the tests
-// exercise are the bytes that ship.
-import { build, buildSync, type BuildOptions } from 'esbuild';
-import { execFileSync } from 'node:child_process';
+// (bundleIngest() and bundleIngestSync() run the same esbuild child with the same options), so the bytes the
+// tests exercise are the bytes that ship. Nothing here loads esbuild into this process: the compiled construct
+// imports this module from an installed package, where esbuild is not present.
+import type { BuildOptions } from 'esbuild';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const PACKAGE_NAME = 'iot-prometheus-bridge';
+
+/** The package's root: the folder of its package.json, in the repository and in an installed copy (lib/ inside). */
+function findPackageRoot(start: string): string {
+  for (let dir = start; ; dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json');
+    if (
+      existsSync(manifest) &&
+      (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === PACKAGE_NAME
+    ) {
+      return dir;
+    }
+    if (dirname(dir) === dir) throw new Error(`no package.json of ${PACKAGE_NAME} above ${start}`);
+  }
+}
+
+export const projectRoot = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
 
 /** CPU architectures the bundle can be built for (Lambda's `arm64` and `x86_64`). */
 export type BundleCpu = 'arm64' | 'x64';
+
+/** Both, in the order `npm run build` builds them. */
+export const BUNDLE_CPUS: readonly BundleCpu[] = ['arm64', 'x64'];
 
 export interface BundleIngestOptions {
   /** Folder that receives `index.mjs`, its source map and `node_modules/` with the snappy binary. */
@@ -21,6 +42,21 @@ export interface BundleIngestOptions {
 
 /** Node.js version the bundle's syntax targets: the oldest Lambda runtime the stack may select. */
 export const INGEST_NODE_TARGET = 'node22';
+
+/** Lambda's name of the architecture (`arm64`, `x86_64`). */
+export function lambdaArchitectureName(cpu: BundleCpu): string {
+  return cpu === 'x64' ? 'x86_64' : 'arm64';
+}
+
+/** Where `npm run build` puts the bundle for a Lambda of this CPU; the package ships these two folders. */
+export function prebuiltIngestDir(cpu: BundleCpu): string {
+  return join(projectRoot, 'dist', `ingest-${lambdaArchitectureName(cpu)}`);
+}
+
+/** True in the repository (the function's sources are here); false in an installed package. */
+export function ingestSourcesPresent(): boolean {
+  return existsSync(join(projectRoot, 'functions', 'ingest', 'index.ts'));
+}
 
 /** Module path of the snappy native binary for a Linux (glibc, as on Lambda) machine with the given CPU. */
 export function snappyBinaryModule(cpu: BundleCpu): string {
@@ -65,7 +101,8 @@ export function ingestEsbuildOptions(outDir: string, cpu: BundleCpu = hostCpu())
  */
 export function ingestBuildDescriptor(cpu: BundleCpu): string {
   const options = JSON.stringify(ingestEsbuildOptions('/asset-output', cpu)).split(projectRoot).join('.');
-  return JSON.stringify({ cpu, esbuild: JSON.parse(options) as unknown, snappy: snappyVersion() });
+  const snappy = lockedPackage(snappyPackageName(cpu));
+  return JSON.stringify({ cpu, esbuild: JSON.parse(options) as unknown, snappy });
 }
 
 export function hostCpu(): BundleCpu {
@@ -73,54 +110,72 @@ export function hostCpu(): BundleCpu {
   throw new Error(`unsupported build host CPU ${process.arch}`);
 }
 
-function snappyVersion(): string {
-  const pkg = JSON.parse(readFileSync(join(projectRoot, 'node_modules/snappy/package.json'), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
+function snappyPackageName(cpu: BundleCpu): string {
+  return `@napi-rs/snappy-linux-${cpu}-gnu`;
 }
 
-/** Folder holding `@napi-rs/snappy-linux-<cpu>-gnu` for the given CPU. */
-function snappyModules(cpu: BundleCpu): string {
-  if (cpu === hostCpu() && process.platform === 'linux') return join(projectRoot, 'node_modules');
-  const version = snappyVersion();
-  const cache = join(projectRoot, '.tmp', `snappy-${version}-linux-${cpu}-gnu`);
-  const marker = join(cache, 'node_modules', '@napi-rs', `snappy-linux-${cpu}-gnu`);
-  if (!existsSync(marker)) {
-    // Installed aside and renamed into place: two synths running at once must never see a half-written cache.
-    const partial = `${cache}.partial-${process.pid}`;
-    rmSync(partial, { recursive: true, force: true });
-    mkdirSync(partial, { recursive: true });
-    // --prefix keeps npm from walking up to the project and rewriting its node_modules.
-    execFileSync(
-      'npm',
-      [
-        'install',
-        '--prefix',
-        partial,
-        '--no-save',
-        '--no-package-lock',
-        '--no-audit',
-        '--no-fund',
-        '--os=linux',
-        `--cpu=${cpu}`,
-        '--libc=glibc',
-        `snappy@${version}`,
-      ],
-      { stdio: ['ignore', 'ignore', 'inherit'] },
+interface LockedPackage {
+  readonly version: string;
+  readonly integrity: string;
+}
+
+/** The version and integrity package-lock.json records for a package (optional platform packages included). */
+export function lockedPackage(name: string): LockedPackage {
+  const lock = JSON.parse(readFileSync(join(projectRoot, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, Partial<LockedPackage>>;
+  };
+  const entry = lock.packages[`node_modules/${name}`];
+  if (!entry?.version || !entry.integrity)
+    throw new Error(`package-lock.json has no version and integrity of ${name}`);
+  return { version: entry.version, integrity: entry.integrity };
+}
+
+/** Checks bytes against an SRI string (`sha512-<base64>`, as npm records it); throws naming both on a mismatch. */
+export function checkIntegrity(what: string, bytes: Buffer, integrity: string): void {
+  const [algorithm, expected] = integrity.split('-', 2) as [string, string];
+  const actual = createHash(algorithm).update(bytes).digest('base64');
+  if (actual !== expected) {
+    throw new Error(
+      `${what}: integrity ${algorithm}-${actual} differs from package-lock.json's ${integrity}`,
     );
-    if (!existsSync(join(partial, 'node_modules', '@napi-rs', `snappy-linux-${cpu}-gnu`))) {
-      throw new Error(`npm did not install @napi-rs/snappy-linux-${cpu}-gnu@${version}`);
-    }
-    try {
-      renameSync(partial, cache);
-    } catch (error) {
-      // Another build won the race and its copy is as good as ours.
-      rmSync(partial, { recursive: true, force: true });
-      if (!existsSync(marker)) throw error;
-    }
   }
-  return join(cache, 'node_modules');
+}
+
+/**
+ * The folder of `@napi-rs/snappy-linux-<cpu>-gnu` exactly as package-lock.json pins it: the tarball is fetched
+ * with `npm pack` (the npm cache serves repeats), checked against the lock file's integrity and unpacked into a
+ * cache folder named after that integrity, so a changed lock entry never reuses an older copy.
+ */
+function snappyPackageDir(cpu: BundleCpu): string {
+  const name = snappyPackageName(cpu);
+  const { version, integrity } = lockedPackage(name);
+  const key = createHash('sha256').update(integrity).digest('hex').slice(0, 16);
+  const cache = join(projectRoot, '.tmp', 'snappy', `${name.replace('/', '+')}-${version}-${key}`);
+  if (existsSync(join(cache, 'package.json'))) return cache;
+  // Unpacked aside and renamed into place: two synths running at once must never see a half-written cache.
+  const partial = `${cache}.partial-${process.pid}`;
+  rmSync(partial, { recursive: true, force: true });
+  mkdirSync(partial, { recursive: true });
+  try {
+    const out = execFileSync(
+      'npm',
+      ['pack', `${name}@${version}`, '--silent', '--pack-destination', partial],
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    const tarball = join(partial, out.trim().split('\n').pop()!);
+    checkIntegrity(`${name}@${version}`, readFileSync(tarball), integrity);
+    execFileSync('tar', ['xzf', tarball, '-C', partial, '--strip-components=1']);
+    rmSync(tarball);
+    renameSync(partial, cache);
+  } catch (error) {
+    rmSync(partial, { recursive: true, force: true });
+    // Another build may have won the race; its copy is as good as ours.
+    if (!existsSync(join(cache, 'package.json'))) throw error;
+  }
+  return cache;
 }
 
 function prepareOutDir(outDir: string): void {
@@ -130,10 +185,7 @@ function prepareOutDir(outDir: string): void {
 
 /** Copies the native binary's package; the `snappy` package itself (its loader) is not needed at run time. */
 function copySnappy(cpu: BundleCpu, outDir: string): void {
-  const binary = `snappy-linux-${cpu}-gnu`;
-  cpSync(join(snappyModules(cpu), '@napi-rs', binary), join(outDir, 'node_modules', '@napi-rs', binary), {
-    recursive: true,
-  });
+  cpSync(snappyPackageDir(cpu), join(outDir, 'node_modules', snappyPackageName(cpu)), { recursive: true });
 }
 
 /**
@@ -157,11 +209,27 @@ function moveBuild(staging: string, outDir: string): void {
   rmSync(staging, { recursive: true, force: true });
 }
 
+const ESBUILD_CHILD = join(projectRoot, 'scripts', 'esbuild-ingest.mjs');
+
+function childInput(staging: string, cpu: BundleCpu): string {
+  return JSON.stringify({
+    options: ingestEsbuildOptions(staging, cpu),
+    packageJsonPath: join(projectRoot, 'package.json'),
+  });
+}
+
 export async function bundleIngest(options: BundleIngestOptions): Promise<void> {
   const cpu = options.cpu ?? hostCpu();
   prepareOutDir(options.outDir);
   const staging = stagingDir();
-  await build(ingestEsbuildOptions(staging, cpu));
+  const child = spawn(process.execPath, [ESBUILD_CHILD], { stdio: ['pipe', 'inherit', 'inherit'] });
+  const exited = new Promise<number | null>((done, fail) => {
+    child.on('error', fail);
+    child.on('close', done);
+  });
+  child.stdin.end(childInput(staging, cpu));
+  const code = await exited;
+  if (code !== 0) throw new Error(`esbuild of the ingest bundle (${cpu}) failed with exit code ${code}`);
   moveBuild(staging, options.outDir);
   copySnappy(cpu, options.outDir);
 }
@@ -171,7 +239,13 @@ export function bundleIngestSync(options: BundleIngestOptions): void {
   const cpu = options.cpu ?? hostCpu();
   prepareOutDir(options.outDir);
   const staging = stagingDir();
-  buildSync(ingestEsbuildOptions(staging, cpu));
+  const result = spawnSync(process.execPath, [ESBUILD_CHILD], {
+    input: childInput(staging, cpu),
+    stdio: ['pipe', 'inherit', 'inherit'],
+  });
+  if (result.status !== 0) {
+    throw new Error(`esbuild of the ingest bundle (${cpu}) failed with exit code ${result.status}`);
+  }
   moveBuild(staging, options.outDir);
   copySnappy(cpu, options.outDir);
 }
