@@ -1,0 +1,163 @@
+// Decoding with routes: an envelope body is decoded by its route's format and labelled from its topic and client
+// id; any other body is decoded as before (decodeMessage). Labels from the envelope and the route win over labels
+// in the payload, so a device cannot write under another device's identity.
+import { bodyText, parseBodyText } from '../pipeline/decode/body.js';
+import { decodeMessage } from '../pipeline/decode/index.js';
+import { decodeSenmlPack } from '../pipeline/decode/senml.js';
+import { quote } from '../pipeline/decode/diagnostics.js';
+import { InvalidMessageError } from '../pipeline/errors.js';
+import type { DecodedMessage, DecodedSample, SourceMessage } from '../pipeline/model.js';
+import { sanitiseLabelName } from '../pipeline/names.js';
+import { isEnvelope, payloadJson, readEnvelope } from './envelope.js';
+import type { Envelope, Route, RoutedMessage } from './model.js';
+import { decodeReadings, decodeShadow } from './readings.js';
+import { matchTopic, shadowTopicParts } from './topic.js';
+
+/** `payload` + a decoder's field path: `payload.metrics.x`, `payload[3].bt`, `payload`. */
+function inPayload(field: string): string {
+  if (field === '') return 'payload';
+  return field.startsWith('[') ? `payload${field}` : `payload.${field}`;
+}
+
+/** A decoder error about the payload, re-pointed at the envelope's `payload` field. */
+function payloadError(messageId: string, error: unknown): never {
+  if (error instanceof InvalidMessageError) {
+    throw new InvalidMessageError(messageId, inPayload(error.field), error.reason);
+  }
+  throw error;
+}
+
+export class RouteDecoder {
+  private readonly byName: ReadonlyMap<string, Route>;
+
+  constructor(readonly routes: readonly Route[]) {
+    this.byName = new Map(routes.map((route) => [route.name, route]));
+  }
+
+  /** What planBatch calls instead of decodeMessage: envelopes by their route, other bodies as before. */
+  decode(message: SourceMessage): DecodedMessage {
+    // Most bodies are not envelopes: those go straight to decodeMessage, parsed once.
+    if (!message.body.includes('"route"') && !message.body.startsWith('ey')) return decodeMessage(message);
+    return this.decodeEnvelope(message) ?? decodeMessage(message);
+  }
+
+  /** The routed decoding of an envelope body; undefined when the body is not an envelope. */
+  decodeEnvelope(message: SourceMessage): RoutedMessage | undefined {
+    const { messageId } = message;
+    const json = parseBodyText(messageId, bodyText(messageId, message.body));
+    if (!isEnvelope(json)) return undefined;
+    const envelope = readEnvelope(messageId, json);
+    const route = this.byName.get(envelope.route);
+    if (route === undefined) {
+      const known = [...this.byName.keys()].join(', ') || 'none';
+      throw new InvalidMessageError(
+        messageId,
+        'route',
+        `unknown route ${quote(envelope.route)} (known: ${known})`,
+      );
+    }
+    const labels = this.envelopeLabels(messageId, route, envelope);
+    const defaultMs = envelope.receivedAtMs ?? message.sentTimestampMs;
+    const document = payloadJson(messageId, envelope);
+    let samples: DecodedSample[];
+    let ignored: readonly string[] = [];
+    let skippedRecords = 0;
+    try {
+      if (route.format === 'readings' || route.format === 'shadow') {
+        const decode = route.format === 'readings' ? decodeReadings : decodeShadow;
+        const mapped = decode(messageId, route, document, defaultMs);
+        samples = mapped.samples;
+        ignored = mapped.ignored;
+      } else if (route.format === 'senml') {
+        if (!Array.isArray(document)) {
+          throw new InvalidMessageError(
+            messageId,
+            '',
+            `expected a SenML pack (a JSON array of records), got ${quote(document)}`,
+          );
+        }
+        samples = [];
+        skippedRecords = decodeSenmlPack(messageId, document, defaultMs, samples);
+      } else {
+        const decoded = decodeMessage({
+          messageId,
+          body: envelope.payload.toString('utf8'),
+          sentTimestampMs: defaultMs,
+        });
+        samples = decoded.samples;
+        skippedRecords = decoded.skippedRecords;
+      }
+    } catch (error) {
+      payloadError(messageId, error);
+    }
+    if (samples.length === 0) {
+      const why = ignored.length > 0 ? `; ignored: ${ignored.slice(0, 5).join(', ')}` : '';
+      throw new InvalidMessageError(messageId, 'payload', `no numeric values to write${why}`);
+    }
+    const out = this.labelled(route, samples, labels);
+    return { samples: out, skippedRecords: skippedRecords + ignored.length, route, envelope, ignored };
+  }
+
+  /** Labels from the topic template, the client id, the shadow topic and the route's constants. */
+  private envelopeLabels(messageId: string, route: Route, envelope: Envelope): Record<string, string> {
+    const labels: Record<string, string> = { ...route.labels };
+    const needsTopic = route.topic.labels.length > 0 || route.format === 'shadow';
+    if (needsTopic) {
+      if (envelope.topic === undefined) {
+        throw new InvalidMessageError(
+          messageId,
+          'topic',
+          `missing; route ${route.name} takes labels from the topic`,
+        );
+      }
+      const fromTopic = matchTopic(route.topic, envelope.topic);
+      if (fromTopic === undefined) {
+        throw new InvalidMessageError(
+          messageId,
+          'topic',
+          `${quote(envelope.topic)} does not match route ${route.name}'s topic ${route.topic.template}`,
+        );
+      }
+      Object.assign(labels, fromTopic);
+      if (route.format === 'shadow') {
+        const parts = shadowTopicParts(envelope.topic);
+        if (parts === undefined) {
+          throw new InvalidMessageError(
+            messageId,
+            'topic',
+            `${quote(envelope.topic)} is not a Device Shadow topic`,
+          );
+        }
+        labels.thing = parts.thing;
+        if (parts.shadow !== undefined) labels.shadow = parts.shadow;
+      }
+    }
+    if (route.clientIdLabel !== undefined && envelope.clientId !== undefined) {
+      labels[route.clientIdLabel] = envelope.clientId;
+    }
+    return labels;
+  }
+
+  /** Each sample's labels: its payload labels without the reserved names, then the envelope's. */
+  private labelled(
+    route: Route,
+    samples: DecodedSample[],
+    envelope: Record<string, string>,
+  ): DecodedSample[] {
+    const merged = new Map<Readonly<Record<string, string>>, Record<string, string>>();
+    const prefix = route.format === 'auto' || route.format === 'senml' ? route.metricPrefix : '';
+    return samples.map((sample) => {
+      let labels = merged.get(sample.labels);
+      if (labels === undefined) {
+        labels = {};
+        for (const [name, value] of Object.entries(sample.labels)) {
+          // Reserved names are compared sanitised: a payload label "dev-id" would otherwise become dev_id.
+          if (!route.reservedLabels.has(sanitiseLabelName(name))) labels[name] = value;
+        }
+        Object.assign(labels, envelope);
+        merged.set(sample.labels, labels);
+      }
+      return { ...sample, name: prefix + sample.name, labels };
+    });
+  }
+}
