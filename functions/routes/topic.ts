@@ -57,7 +57,8 @@ function parseLevel(text: string, index: number, count: number, seen: Set<string
 export function parseTopicPattern(template: string): TopicPattern {
   if (template.length === 0) throw new Error('must not be empty');
   // The filter becomes a single-quoted SQL string literal; AWS documents no escape for a quote inside it.
-  if (template.includes("'") || template.includes('\u0000')) throw new Error('must not contain a single quote or a NUL character');
+  if (template.includes("'") || template.includes('\u0000'))
+    throw new Error('must not contain a single quote or a NUL character');
   const parts = template.split('/');
   if (parts.length > MAX_TOPIC_LEVELS) {
     throw new Error(`has ${parts.length} levels; AWS IoT allows at most ${MAX_TOPIC_LEVELS}`);
