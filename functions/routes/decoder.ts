@@ -59,36 +59,21 @@ export class RouteDecoder {
     const labels = this.envelopeLabels(messageId, route, envelope);
     const defaultMs = envelope.receivedAtMs ?? message.sentTimestampMs;
     const document = payloadJson(messageId, envelope);
-    let samples: DecodedSample[];
+    let samples: DecodedSample[] = [];
     let ignored: readonly string[] = [];
     let skippedRecords = 0;
-    try {
-      if (route.format === 'readings' || route.format === 'shadow') {
-        const decode = route.format === 'readings' ? decodeReadings : decodeShadow;
-        const mapped = decode(messageId, route, document, defaultMs);
-        samples = mapped.samples;
-        ignored = mapped.ignored;
-      } else if (route.format === 'senml') {
-        if (!Array.isArray(document)) {
-          throw new InvalidMessageError(
-            messageId,
-            '',
-            `expected a SenML pack (a JSON array of records), got ${quote(document)}`,
-          );
-        }
-        samples = [];
-        skippedRecords = decodeSenmlPack(messageId, document, defaultMs, samples);
-      } else {
-        const decoded = decodeMessage({
-          messageId,
-          body: envelope.payload.toString('utf8'),
-          sentTimestampMs: defaultMs,
-        });
-        samples = decoded.samples;
-        skippedRecords = decoded.skippedRecords;
+    if (route.format === 'readings' || route.format === 'shadow') {
+      // These name payload fields themselves (payload.ENERGY.Power[0]).
+      const decode = route.format === 'readings' ? decodeReadings : decodeShadow;
+      const mapped = decode(messageId, route, document, defaultMs);
+      samples = mapped.samples;
+      ignored = mapped.ignored;
+    } else {
+      try {
+        skippedRecords = this.decodeBridgeFormat(messageId, route, envelope, document, defaultMs, samples);
+      } catch (error) {
+        payloadError(messageId, error);
       }
-    } catch (error) {
-      payloadError(messageId, error);
     }
     if (samples.length === 0) {
       const why = ignored.length > 0 ? `; ignored: ${ignored.slice(0, 5).join(', ')}` : '';
@@ -96,6 +81,31 @@ export class RouteDecoder {
     }
     const out = this.labelled(route, samples, labels);
     return { samples: out, skippedRecords: skippedRecords + ignored.length, route, envelope, ignored };
+  }
+
+  /** senml and auto: the pipeline's own decoders on the payload; returns the records skipped. */
+  private decodeBridgeFormat(
+    messageId: string,
+    route: Route,
+    envelope: Envelope,
+    document: unknown,
+    defaultMs: number,
+    out: DecodedSample[],
+  ): number {
+    if (route.format === 'senml') {
+      if (!Array.isArray(document)) {
+        throw new InvalidMessageError(
+          messageId,
+          '',
+          `expected a SenML pack (a JSON array of records), got ${quote(document)}`,
+        );
+      }
+      return decodeSenmlPack(messageId, document, defaultMs, out);
+    }
+    const body = envelope.payload.toString('utf8');
+    const decoded = decodeMessage({ messageId, body, sentTimestampMs: defaultMs });
+    out.push(...decoded.samples);
+    return decoded.skippedRecords;
   }
 
   /** Labels from the topic template, the client id, the shadow topic and the route's constants. */
