@@ -103,7 +103,8 @@ export function buildEnvelope(message: {
   return JSON.stringify({
     payload: bytes.toString('base64'),
     topic: message.topic,
-    client_id: message.clientId ?? 'n/a',
+    // clientid() always gives a value over MQTT ("n/a" otherwise); undefined here leaves the field out.
+    ...(message.clientId === undefined ? {} : { client_id: message.clientId }),
     received_at: message.receivedAtMs,
     route: message.route,
   });
