@@ -10,7 +10,8 @@ import type { DecodedMessage, DecodedSample, SourceMessage } from '../pipeline/m
 import { sanitiseLabelName } from '../pipeline/names.js';
 import { isEnvelope, payloadJson, readEnvelope } from './envelope.js';
 import type { Envelope, Route, RoutedMessage } from './model.js';
-import { decodeReadings, decodeShadow } from './readings.js';
+import type { PathCache } from './flatten.js';
+import { decodeReadings, decodeShadow, plainContext } from './readings.js';
 import { matchTopic, shadowTopicParts } from './topic.js';
 
 /** `payload` + a decoder's field path: `payload.metrics.x`, `payload[3].bt`, `payload`. */
@@ -27,11 +28,43 @@ function payloadError(messageId: string, error: unknown): never {
   throw error;
 }
 
+/** A payload's labels without the names the route reserves, then the envelope's labels over them. */
+function mergeLabels(
+  route: Route,
+  payload: Readonly<Record<string, string>>,
+  envelope: Readonly<Record<string, string>>,
+): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const name in payload) {
+    // Compared sanitised: a payload label "dev-id" would otherwise become the topic's dev_id.
+    if (!route.reservedLabels.has(sanitiseLabelName(name))) labels[name] = payload[name]!;
+  }
+  return Object.assign(labels, envelope);
+}
+
+/** The samples, unless there are none: a message with nothing to write is invalid. */
+function checked(messageId: string, samples: DecodedSample[], ignored: readonly string[]): DecodedSample[] {
+  if (samples.length > 0) return samples;
+  const why = ignored.length > 0 ? `; ignored: ${ignored.slice(0, 5).join(', ')}` : '';
+  throw new InvalidMessageError(messageId, 'payload', `no numeric values to write${why}`);
+}
+
 export class RouteDecoder {
   private readonly byName: ReadonlyMap<string, Route>;
+  /** Per route: the path facts of readings and shadow payloads, kept from message to message. */
+  private readonly paths = new Map<Route, PathCache>();
 
   constructor(readonly routes: readonly Route[]) {
     this.byName = new Map(routes.map((route) => [route.name, route]));
+  }
+
+  private pathCache(route: Route): PathCache {
+    let cache = this.paths.get(route);
+    if (cache === undefined) {
+      cache = plainContext(route).paths;
+      this.paths.set(route, cache);
+    }
+    return cache;
   }
 
   /** What planBatch calls instead of decodeMessage: envelopes by their route, other bodies as before. */
@@ -59,28 +92,31 @@ export class RouteDecoder {
     const labels = this.envelopeLabels(messageId, route, envelope);
     const defaultMs = envelope.receivedAtMs ?? message.sentTimestampMs;
     const document = payloadJson(messageId, envelope);
-    let samples: DecodedSample[] = [];
-    let ignored: readonly string[] = [];
-    let skippedRecords = 0;
     if (route.format === 'readings' || route.format === 'shadow') {
       // These name payload fields themselves (payload.ENERGY.Power[0]).
       const decode = route.format === 'readings' ? decodeReadings : decodeShadow;
-      const mapped = decode(messageId, route, document, defaultMs);
-      samples = mapped.samples;
-      ignored = mapped.ignored;
-    } else {
-      try {
-        skippedRecords = this.decodeBridgeFormat(messageId, route, envelope, document, defaultMs, samples);
-      } catch (error) {
-        payloadError(messageId, error);
-      }
+      const context = {
+        paths: this.pathCache(route),
+        labels: (payload: Readonly<Record<string, string>>) => mergeLabels(route, payload, labels),
+      };
+      const mapped = decode(messageId, route, document, defaultMs, context);
+      return {
+        samples: checked(messageId, mapped.samples, mapped.ignored),
+        skippedRecords: mapped.ignored.length,
+        route,
+        envelope,
+        ignored: mapped.ignored,
+      };
     }
-    if (samples.length === 0) {
-      const why = ignored.length > 0 ? `; ignored: ${ignored.slice(0, 5).join(', ')}` : '';
-      throw new InvalidMessageError(messageId, 'payload', `no numeric values to write${why}`);
+    const samples: DecodedSample[] = [];
+    let skippedRecords = 0;
+    try {
+      skippedRecords = this.decodeBridgeFormat(messageId, route, envelope, document, defaultMs, samples);
+    } catch (error) {
+      payloadError(messageId, error);
     }
-    const out = this.labelled(route, samples, labels);
-    return { samples: out, skippedRecords: skippedRecords + ignored.length, route, envelope, ignored };
+    const out = this.labelled(route, checked(messageId, samples, []), labels);
+    return { samples: out, skippedRecords, route, envelope, ignored: [] };
   }
 
   /** senml and auto: the pipeline's own decoders on the payload; returns the records skipped. */
@@ -159,12 +195,7 @@ export class RouteDecoder {
     return samples.map((sample) => {
       let labels = merged.get(sample.labels);
       if (labels === undefined) {
-        labels = {};
-        for (const [name, value] of Object.entries(sample.labels)) {
-          // Reserved names are compared sanitised: a payload label "dev-id" would otherwise become dev_id.
-          if (!route.reservedLabels.has(sanitiseLabelName(name))) labels[name] = value;
-        }
-        Object.assign(labels, envelope);
+        labels = mergeLabels(route, sample.labels, envelope);
         merged.set(sample.labels, labels);
       }
       return { ...sample, name: prefix + sample.name, labels };

@@ -10,6 +10,7 @@
 import { InvalidMessageError } from '../pipeline/errors.js';
 import { indexPath, keyPath, quote } from '../pipeline/decode/diagnostics.js';
 import { parseNumericString } from '../pipeline/decode/value.js';
+import { sanitiseMetricName } from '../pipeline/names.js';
 import type { PathPattern, Route } from './model.js';
 
 /** Deeper documents are refused: the walk is recursive and telemetry is shallow. */
@@ -37,8 +38,19 @@ export function matchesPath(pattern: PathPattern, path: readonly PathLevel[], i 
   return (level === '*' || level === String(path[j])) && matchesPath(pattern, path, i + 1, j + 1);
 }
 
-export interface Leaf {
+/** What a leaf's path gives, the same for every message: cached per route (PathCache). */
+export interface PathInfo {
   readonly path: readonly PathLevel[];
+  /** Field path for errors and `iotprom map`, e.g. `payload.ENERGY.Power[0]`. */
+  readonly display: string;
+  /** Sanitised metric name, route prefix included. */
+  readonly name: string;
+  /** False for excluded (or not included) leaves and for the fields used as labels or timestamp. */
+  readonly selected: boolean;
+}
+
+export interface Leaf {
+  readonly info: PathInfo;
   readonly value: number;
 }
 
@@ -46,6 +58,47 @@ export interface Leaf {
 export interface Walk {
   readonly leaves: Leaf[];
   readonly ignored: string[];
+}
+
+/** Most paths a route remembers; a fleet sends the same few dozen paths in every message. */
+const PATH_CACHE_LIMIT = 10_000;
+
+/**
+ * Path facts of one route (selection, metric name, display path) by the path's key, so that a device's repeated
+ * layout costs a map lookup per leaf instead of pattern matching, sanitising and path building.
+ */
+export class PathCache {
+  private readonly entries = new Map<string, PathInfo>();
+
+  constructor(
+    private readonly route: Route,
+    private readonly root: string,
+    /** Dotted paths of the fields used as labels or timestamp. */
+    private readonly skip: ReadonlySet<string>,
+  ) {}
+
+  info(key: string, levels: readonly PathLevel[]): PathInfo {
+    let info = this.entries.get(key);
+    if (info === undefined) {
+      const path = levels.slice();
+      info = {
+        path,
+        display: displayPath(this.root, path),
+        name: sanitiseMetricName(this.route.metricPrefix + path.join('_')),
+        selected: this.selects(path),
+      };
+      if (this.entries.size >= PATH_CACHE_LIMIT) this.entries.clear();
+      this.entries.set(key, info);
+    }
+    return info;
+  }
+
+  private selects(path: readonly PathLevel[]): boolean {
+    if (this.skip.size > 0 && this.skip.has(path.join('.'))) return false;
+    const { include, exclude } = this.route;
+    if (include.length > 0 && !include.some((pattern) => matchesPath(pattern, path))) return false;
+    return !exclude.some((pattern) => matchesPath(pattern, path));
+  }
 }
 
 /** The value a scalar gives, or undefined when it is ignored. */
@@ -56,60 +109,65 @@ function leafValue(route: Route, raw: string | number | boolean | null): number 
   return route.valueMap.get(raw) ?? parseNumericString(raw);
 }
 
-/** Walks the JSON `root`; `skip` holds the dotted paths of fields used as labels or timestamp. */
+// Path keys: levels joined by separators no JSON key can confuse (a key holding one still gives a distinct key,
+// because an index level is marked differently from a key level).
+const KEY_LEVEL = '\u0000';
+const INDEX_LEVEL = '\u0001';
+
+/** Walks one JSON document of a route. */
 export class LeafWalker {
   private readonly leaves: Leaf[] = [];
   private readonly ignored: string[] = [];
+  private readonly levels: PathLevel[] = [];
 
   constructor(
     private readonly messageId: string,
-    private readonly root: string,
     private readonly route: Route,
-    private readonly skip: ReadonlySet<string>,
+    private readonly paths: PathCache,
   ) {}
 
   walk(document: unknown): Walk {
-    this.visit(document, []);
+    this.visit(document, '');
     return { leaves: this.leaves, ignored: this.ignored };
   }
 
-  private selected(path: readonly PathLevel[]): boolean {
-    if (this.skip.size > 0 && this.skip.has(path.join('.'))) return false;
-    const { include, exclude } = this.route;
-    if (include.length > 0 && !include.some((pattern) => matchesPath(pattern, path))) return false;
-    return !exclude.some((pattern) => matchesPath(pattern, path));
-  }
-
-  private visit(value: unknown, path: PathLevel[]): void {
-    if (path.length > MAX_PAYLOAD_DEPTH) {
+  private visit(value: unknown, key: string): void {
+    const levels = this.levels;
+    if (levels.length > MAX_PAYLOAD_DEPTH) {
+      const { display } = this.paths.info(key, levels);
       throw new InvalidMessageError(
         this.messageId,
-        displayPath(this.root, path),
+        display,
         `nested deeper than ${MAX_PAYLOAD_DEPTH} levels`,
       );
     }
     if (Array.isArray(value)) {
-      for (let i = 0; i < value.length; i++) this.visit(value[i], [...path, i]);
+      for (let i = 0; i < value.length; i++) {
+        levels.push(i);
+        this.visit(value[i], key + INDEX_LEVEL + i);
+        levels.pop();
+      }
       return;
     }
     if (typeof value === 'object' && value !== null) {
-      for (const key in value) this.visit((value as Record<string, unknown>)[key], [...path, key]);
+      for (const name in value) {
+        levels.push(name);
+        this.visit((value as Record<string, unknown>)[name], key + KEY_LEVEL + name);
+        levels.pop();
+      }
       return;
     }
-    if (!this.selected(path)) return;
+    const info = this.paths.info(key, levels);
+    if (!info.selected) return;
     const number = leafValue(this.route, value as string | number | boolean | null);
     if (number === undefined) {
-      this.ignored.push(`${displayPath(this.root, path)} (${quote(value)})`);
+      this.ignored.push(`${info.display} (${quote(value)})`);
       return;
     }
     if (typeof value === 'number' && !Number.isFinite(value)) {
       // JSON.parse makes a literal beyond float64 (1e400) Infinity: a typo, not an infinity.
-      throw new InvalidMessageError(
-        this.messageId,
-        displayPath(this.root, path),
-        'a number beyond the float64 range',
-      );
+      throw new InvalidMessageError(this.messageId, info.display, 'a number beyond the float64 range');
     }
-    this.leaves.push({ path, value: number });
+    this.leaves.push({ info, value: number });
   }
 }

@@ -6,8 +6,7 @@ import { isPlainObject, keyPath, kindOf, quote } from '../pipeline/decode/diagno
 import { parseRfc3339 } from '../pipeline/decode/timestamp.js';
 import { InvalidMessageError } from '../pipeline/errors.js';
 import type { DecodedSample } from '../pipeline/model.js';
-import { sanitiseMetricName } from '../pipeline/names.js';
-import { displayPath, LeafWalker, type Leaf, type PathLevel } from './flatten.js';
+import { displayPath, LeafWalker, PathCache, type Leaf, type PathLevel } from './flatten.js';
 import type { Route, TimestampUnit } from './model.js';
 
 const PAYLOAD = 'payload';
@@ -62,41 +61,68 @@ function fieldLabels(
   return labels;
 }
 
-/** Metric names of the leaves; two leaves with one name are an error naming both fields. */
-function metricNames(messageId: string, route: Route, leaves: readonly Leaf[], root: string): string[] {
-  const seen = new Map<string, number>();
-  return leaves.map((leaf, i) => {
-    const joined = leaf.path.join('_');
-    const name = sanitiseMetricName(route.metricPrefix + joined);
-    if (name === '') {
-      throw new InvalidMessageError(messageId, displayPath(root, leaf.path), 'gives an empty metric name');
-    }
+/** Two leaves with one metric name are an error naming both fields. */
+function checkNames(messageId: string, leaves: readonly Leaf[]): void {
+  const seen = new Map<string, Leaf>();
+  for (const leaf of leaves) {
+    const { name, display } = leaf.info;
+    if (name === '') throw new InvalidMessageError(messageId, display, 'gives an empty metric name');
     const first = seen.get(name);
     if (first !== undefined) {
       throw new InvalidMessageError(
         messageId,
-        displayPath(root, leaf.path),
-        `metric name ${name} comes from both ${displayPath(root, leaves[first]!.path)} and ` +
-          `${displayPath(root, leaf.path)}; rename one at the device or leave one out with exclude`,
+        display,
+        `metric name ${name} comes from both ${first.info.display} and ${display}; ` +
+          'rename one at the device or leave one out with exclude',
       );
     }
-    seen.set(name, i);
-    return name;
-  });
+    seen.set(name, leaf);
+  }
 }
 
 /** Result of a readings/shadow decode: samples plus the fields ignored by design. */
 export interface MappedPayload {
   readonly samples: DecodedSample[];
   readonly ignored: string[];
-  /** Labels taken from the payload (labelFields); the caller merges the envelope's over them. */
-  readonly payloadLabels: Record<string, string>;
 }
 
-function skipSet(route: Route): Set<string> {
+/** The dotted paths of the fields used as labels or timestamp: they never become metrics. */
+export function skipSet(route: Route): Set<string> {
   const skip = new Set(route.labelFields.map((field) => field.path.join('.')));
   if (route.timestampField) skip.add(route.timestampField.join('.'));
   return skip;
+}
+
+/** How a decode labels its samples and where it keeps its path facts (RouteDecoder keeps one per route). */
+export interface MappingContext {
+  readonly paths: PathCache;
+  /** The samples' labels from the payload's labelFields (the envelope's win; see RouteDecoder). */
+  readonly labels: (payloadLabels: Record<string, string>) => Readonly<Record<string, string>>;
+}
+
+/** A context without caching or envelope labels, for tests and one-off decodes. */
+export function plainContext(route: Route): MappingContext {
+  const root = route.format === 'shadow' ? REPORTED : PAYLOAD;
+  return { paths: new PathCache(route, root, skipSet(route)), labels: (labels) => labels };
+}
+
+function samplesOf(
+  leaves: readonly Leaf[],
+  labels: Readonly<Record<string, string>>,
+  time: (leaf: Leaf) => number,
+) {
+  const samples: DecodedSample[] = new Array(leaves.length);
+  for (let i = 0; i < leaves.length; i++) {
+    const leaf = leaves[i]!;
+    samples[i] = {
+      name: leaf.info.name,
+      labels,
+      value: leaf.value,
+      timestampMs: time(leaf),
+      path: leaf.info.display,
+    };
+  }
+  return samples;
 }
 
 export function decodeReadings(
@@ -104,6 +130,7 @@ export function decodeReadings(
   route: Route,
   document: unknown,
   defaultTimestampMs: number,
+  context: MappingContext = plainContext(route),
 ): MappedPayload {
   let timestampMs = defaultTimestampMs;
   if (route.timestampField) {
@@ -111,26 +138,23 @@ export function decodeReadings(
     if (raw !== undefined) {
       const ms = timestampInUnit(raw, route.timestampUnit);
       if (ms === undefined) {
+        const expected =
+          route.timestampUnit === 'rfc3339'
+            ? 'an RFC 3339 date-time with offset'
+            : `a non-negative number of ${route.timestampUnit} since the Unix epoch`;
         throw new InvalidMessageError(
           messageId,
           displayPath(PAYLOAD, route.timestampField),
-          `timestampField: expected ${route.timestampUnit === 'rfc3339' ? 'an RFC 3339 date-time with offset' : `a non-negative number of ${route.timestampUnit} since the Unix epoch`}, got ${quote(raw)}`,
+          `timestampField: expected ${expected}, got ${quote(raw)}`,
         );
       }
       timestampMs = ms;
     }
   }
-  const payloadLabels = fieldLabels(messageId, route, document, PAYLOAD);
-  const { leaves, ignored } = new LeafWalker(messageId, PAYLOAD, route, skipSet(route)).walk(document);
-  const names = metricNames(messageId, route, leaves, PAYLOAD);
-  const samples = leaves.map((leaf, i) => ({
-    name: names[i]!,
-    labels: payloadLabels,
-    value: leaf.value,
-    timestampMs,
-    path: displayPath(PAYLOAD, leaf.path),
-  }));
-  return { samples, ignored, payloadLabels };
+  const labels = context.labels(fieldLabels(messageId, route, document, PAYLOAD));
+  const { leaves, ignored } = new LeafWalker(messageId, route, context.paths).walk(document);
+  checkNames(messageId, leaves);
+  return { samples: samplesOf(leaves, labels, () => timestampMs), ignored };
 }
 
 const REPORTED = 'payload.current.state.reported';
@@ -164,6 +188,7 @@ export function decodeShadow(
   route: Route,
   document: unknown,
   defaultTimestampMs: number,
+  context: MappingContext = plainContext(route),
 ): MappedPayload {
   const current = shadowObject(messageId, document, 'current', PAYLOAD);
   const state = shadowObject(messageId, current, 'state', keyPath(PAYLOAD, 'current'));
@@ -171,15 +196,9 @@ export function decodeShadow(
   const metadata = isPlainObject(current.metadata) ? current.metadata.reported : undefined;
   const documentMs =
     timestampInUnit(isPlainObject(document) ? document.timestamp : undefined, 's') ?? defaultTimestampMs;
-  const payloadLabels = fieldLabels(messageId, route, reported, REPORTED);
-  const { leaves, ignored } = new LeafWalker(messageId, REPORTED, route, skipSet(route)).walk(reported);
-  const names = metricNames(messageId, route, leaves, REPORTED);
-  const samples = leaves.map((leaf, i) => ({
-    name: names[i]!,
-    labels: payloadLabels,
-    value: leaf.value,
-    timestampMs: shadowTimestamp(metadata, leaf.path, documentMs),
-    path: displayPath(REPORTED, leaf.path),
-  }));
-  return { samples, ignored, payloadLabels };
+  const labels = context.labels(fieldLabels(messageId, route, reported, REPORTED));
+  const { leaves, ignored } = new LeafWalker(messageId, route, context.paths).walk(reported);
+  checkNames(messageId, leaves);
+  const time = (leaf: Leaf) => shadowTimestamp(metadata, leaf.info.path, documentMs);
+  return { samples: samplesOf(leaves, labels, time), ignored };
 }
