@@ -267,3 +267,32 @@ export function mapCommand(context: CommandContext): Command {
       context.exitCode = result.deadLetter || result.notRouted ? ExitCode.partial : ExitCode.ok;
     });
 }
+
+/**
+ * The readings route of the local demo (`iotprom local`, `iotprom simulate`): flat readings published on
+ * `telemetry/<site>/<device>`, so the topic's labels show in Prometheus.
+ */
+export const LOCAL_READINGS_ROUTE: RouteConfig = {
+  name: 'readings',
+  topic: 'telemetry/{site}/{device}',
+  format: 'readings',
+  timestampField: 'ts',
+  timestampUnit: 'ms',
+  valueMap: { OPEN: 1, CLOSED: 0 },
+};
+
+/** The SQS body the local readings route's rule would send for one device's flat readings. */
+export function localReadingsBody(device: {
+  readonly site: string;
+  readonly id: string;
+  readonly nowMs: number;
+  readonly readings: Readonly<Record<string, number | string | boolean>>;
+}): string {
+  return buildEnvelope({
+    payload: JSON.stringify({ ts: device.nowMs, ...device.readings }),
+    topic: `telemetry/${device.site}/${device.id}`,
+    clientId: device.id,
+    receivedAtMs: device.nowMs,
+    route: LOCAL_READINGS_ROUTE.name,
+  });
+}

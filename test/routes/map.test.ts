@@ -6,7 +6,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { mapCommand, mapMessage, type MapResult } from '../../cli/commands/map.js';
+import {
+  LOCAL_READINGS_ROUTE,
+  localReadingsBody,
+  mapCommand,
+  mapMessage,
+  type MapResult,
+} from '../../cli/commands/map.js';
 import type { CommandContext } from '../../cli/context.js';
 import { ExitCode } from '../../cli/exit-codes.js';
 import { SampleNormaliser } from '../../functions/pipeline/normalise.js';
@@ -167,4 +173,25 @@ test('iotprom map: routes from cdk.json context, text and JSON output, exit code
     /would dead-letter as invalid-message: .*no numeric values to write; ignored: payload.door/,
   );
   assert.ok(!bad.out.includes('\u001b') && !bad.out.includes('\u0007'), 'control characters are escaped');
+});
+
+test('the local readings fleet: its bodies decode under its route with the topic labels', () => {
+  const body = localReadingsBody({
+    site: 'north',
+    id: 'd-3',
+    nowMs: RECEIVED_AT,
+    readings: { temperature_celsius: 21.5, door: 'OPEN' },
+  });
+  const decoded = new RouteDecoder(validateRoutes([LOCAL_READINGS_ROUTE])).decode({
+    messageId: 'l',
+    body,
+    sentTimestampMs: 0,
+  });
+  assert.deepEqual(
+    decoded.samples.map((s) => [s.name, { ...s.labels }, s.value, s.timestampMs]),
+    [
+      ['temperature_celsius', { site: 'north', device: 'd-3' }, 21.5, RECEIVED_AT],
+      ['door', { site: 'north', device: 'd-3' }, 1, RECEIVED_AT],
+    ],
+  );
 });
