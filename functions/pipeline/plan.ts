@@ -6,7 +6,7 @@ import { decodeMessage, type DecodeOptions } from './decode/index.js';
 import { insideWindow } from './decode/sample-window.js';
 import type { ScannedObject } from './decode/scanned-object.js';
 import { InvalidMessageError } from './errors.js';
-import type { SeriesIdentity, SourceMessage, WriteBatch } from './model.js';
+import type { DecodedMessage, SeriesIdentity, SourceMessage, WriteBatch } from './model.js';
 import { SampleNormaliser } from './normalise.js';
 import type { PlanWorkspace } from './plan-workspace.js';
 import type { LabelSet } from './series-cache.js';
@@ -158,7 +158,7 @@ function addMessages(
       continue;
     table.truncate(before);
     try {
-      const decoded = decodeMessage(message, limits);
+      const decoded = (options.decode ?? decodeMessage)(message, limits);
       skippedRecords += decoded.skippedRecords;
       for (const sample of decoded.samples) {
         const series = normaliser.seriesOf(sample, message.messageId);
@@ -188,6 +188,11 @@ export interface PlanOptions {
   readonly deadlineMs?: number;
   /** The clock deadlineMs is read on. @default Date.now */
   readonly now?: () => number;
+  /**
+   * Decodes a body the scanner did not take, with the window and cap it must apply (routes: RouteDecoder).
+   * @default decodeMessage
+   */
+  readonly decode?: (message: SourceMessage, options: DecodeOptions) => DecodedMessage;
 }
 
 /** Plans the remote-write requests for one batch of messages. Never throws for bad input. */

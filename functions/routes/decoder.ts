@@ -2,7 +2,8 @@
 // id; any other body is decoded as before (decodeMessage). Labels from the envelope and the route win over labels
 // in the payload, so a device cannot write under another device's identity.
 import { bodyText, parseBodyText } from '../pipeline/decode/body.js';
-import { decodeMessage } from '../pipeline/decode/index.js';
+import { decodeMessage, type DecodeOptions } from '../pipeline/decode/index.js';
+import { windowProblem } from '../pipeline/decode/sample-window.js';
 import { decodeSenmlPack } from '../pipeline/decode/senml.js';
 import { quote } from '../pipeline/decode/diagnostics.js';
 import { InvalidMessageError } from '../pipeline/errors.js';
@@ -49,6 +50,27 @@ function checked(messageId: string, samples: DecodedSample[], ignored: readonly 
   throw new InvalidMessageError(messageId, 'payload', `no numeric values to write${why}`);
 }
 
+/** The cap on samples and the timestamp window, applied to a routed message as decodeMessage applies them. */
+function checkLimits(message: SourceMessage, routed: RoutedMessage, options: DecodeOptions): void {
+  const { messageId } = message;
+  const count = routed.samples.length;
+  if (options.maxSamples !== undefined && count > options.maxSamples) {
+    throw new InvalidMessageError(
+      messageId,
+      'payload',
+      `the payload holds ${count} samples; the limit per message is ${options.maxSamples} (MAX_SAMPLES_PER_MESSAGE)`,
+    );
+  }
+  if (options.window === undefined) return;
+  const arrivalMs = routed.envelope.receivedAtMs ?? message.sentTimestampMs;
+  for (const sample of routed.samples) {
+    const problem = windowProblem(sample.timestampMs, arrivalMs, options.window);
+    if (problem !== undefined) {
+      throw new InvalidMessageError(messageId, inPayload(sample.path ?? ''), `${sample.name}: ${problem}`);
+    }
+  }
+}
+
 export class RouteDecoder {
   private readonly byName: ReadonlyMap<string, Route>;
   /** Per route: the path facts of readings and shadow payloads, kept from message to message. */
@@ -68,14 +90,19 @@ export class RouteDecoder {
   }
 
   /** What planBatch calls instead of decodeMessage: envelopes by their route, other bodies as before. */
-  decode(message: SourceMessage): DecodedMessage {
+  decode(message: SourceMessage, options: DecodeOptions = {}): DecodedMessage {
     // Most bodies are not envelopes: those go straight to decodeMessage, parsed once.
-    if (!message.body.includes('"route"') && !message.body.startsWith('ey')) return decodeMessage(message);
-    return this.decodeEnvelope(message) ?? decodeMessage(message);
+    if (!message.body.includes('"route"') && !message.body.startsWith('ey')) {
+      return decodeMessage(message, options);
+    }
+    const routed = this.decodeEnvelope(message, options);
+    if (routed === undefined) return decodeMessage(message, options);
+    checkLimits(message, routed, options);
+    return routed;
   }
 
   /** The routed decoding of an envelope body; undefined when the body is not an envelope. */
-  decodeEnvelope(message: SourceMessage): RoutedMessage | undefined {
+  decodeEnvelope(message: SourceMessage, options: DecodeOptions = {}): RoutedMessage | undefined {
     const { messageId } = message;
     const json = parseBodyText(messageId, bodyText(messageId, message.body));
     if (!isEnvelope(json)) return undefined;
@@ -111,7 +138,7 @@ export class RouteDecoder {
     const samples: DecodedSample[] = [];
     let skippedRecords = 0;
     try {
-      skippedRecords = this.decodeBridgeFormat(messageId, route, envelope, document, defaultMs, samples);
+      skippedRecords = this.decodeBridgeFormat(messageId, route, envelope, document, defaultMs, samples, options);
     } catch (error) {
       payloadError(messageId, error);
     }
@@ -127,6 +154,7 @@ export class RouteDecoder {
     document: unknown,
     defaultMs: number,
     out: DecodedSample[],
+    options: DecodeOptions,
   ): number {
     if (route.format === 'senml') {
       if (!Array.isArray(document)) {
@@ -136,10 +164,11 @@ export class RouteDecoder {
           `expected a SenML pack (a JSON array of records), got ${quote(document)}`,
         );
       }
-      return decodeSenmlPack(messageId, document, defaultMs, out);
+      const context = { messageId, sentTimestampMs: defaultMs, window: options.window };
+      return decodeSenmlPack(context, document, out);
     }
     const body = envelope.payload.toString('utf8');
-    const decoded = decodeMessage({ messageId, body, sentTimestampMs: defaultMs });
+    const decoded = decodeMessage({ messageId, body, sentTimestampMs: defaultMs }, options);
     out.push(...decoded.samples);
     return decoded.skippedRecords;
   }
