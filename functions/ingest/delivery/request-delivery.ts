@@ -2,7 +2,7 @@
 // on a message's final receive, when it keeps failing retryably), and resolves resends the receiver refuses as
 // already held. The MessageLedger records how every sample settled. See docs/architecture/delivery.md.
 import { batchOf } from '../../pipeline/write-batch.js';
-import type { SeriesRange, WriteBatch } from '../../pipeline/model.js';
+import type { WriteBatch } from '../../pipeline/model.js';
 import { AuthError } from '../auth/authenticator.js';
 import type { AttemptResult } from '../remote-write-client.js';
 import { classifyStatus, parseRetryAfterMs, type Verdict } from '../retry-policy.js';
@@ -41,12 +41,6 @@ interface Aborted {
 
 type SendOutcome = Refusal | Aborted | GaveUp | undefined;
 
-/** What resending a series' newest sent sample alone told about it. */
-interface ProbeVerdict {
-  readonly index: number;
-  readonly stored: boolean;
-}
-
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function describeAttempt(result: AttemptResult): string {
@@ -70,7 +64,10 @@ export class BatchDelivery {
   private readonly observer: DeliveryObserver;
   /** Per series (its shared encoded labels), the column index of the newest sample sent so far. */
   private readonly newestSent = new Map<Uint8Array, number>();
-  private readonly probes = new Map<Uint8Array, ProbeVerdict>();
+  /** Per series, the newest sample a probe found stored. */
+  private readonly storedByProbe = new Map<Uint8Array, number>();
+  /** Samples (column indexes) a probe found refused for their own content. */
+  private readonly refusedByProbe = new Set<number>();
 
   constructor(
     batches: readonly WriteBatch[],
@@ -181,35 +178,49 @@ export class BatchDelivery {
    * A single sample, sent before in this invocation, now refused as out of order or duplicate: the receiver holds
    * a newer sample of its series. Resending the newest sample of the series sent so far, alone, tells whose: a
    * receiver accepts an exact duplicate of its newest sample, so 2xx means an earlier attempt stored the series
-   * up to there, this sample included; a refusal means the newer sample is not the bridge's, and this one was
-   * never stored.
+   * up to there, this sample included; a refusal as out of order means the newer sample is not the bridge's, and
+   * this one was never stored. A probe refused for its own content is skipped for the next older sample.
    */
   private async resolveResend(piece: WriteBatch, refusal: Refusal): Promise<RequestEnd> {
-    const series = piece.series[0]!;
-    const newest = this.newestSent.get(series.encodedLabels);
-    let verdict = this.probes.get(series.encodedLabels);
-    if (newest === undefined || newest <= series.start) verdict = { index: series.start, stored: false };
-    else if (verdict?.index !== newest) {
-      const probe = batchOf(piece.columns, [{ ...rangeFields(series), start: newest, end: newest + 1 }]);
-      const outcome = await this.send(probe, this.options.deadlineMs);
-      if (outcome?.kind === 'aborted') return 'unsettled';
-      if (outcome?.kind === 'gave-up') {
-        const answer = outcome.lastError?.reason;
-        if (answer !== undefined) this.ledger.failed(piece, `last answer: ${answer}`);
-        return this.endOnFinalReceive(piece);
-      }
-      verdict = { index: newest, stored: outcome === undefined };
-      this.probes.set(series.encodedLabels, verdict);
+    const stored = await this.probeSeries(piece);
+    if (typeof stored !== 'boolean') {
+      if (stored.kind === 'aborted' || stored.stopped) return 'unsettled';
+      const answer = stored.lastError?.reason;
+      if (answer !== undefined) this.ledger.failed(piece, `last answer: ${answer}`);
+      return this.endOnFinalReceive(piece);
     }
     this.observer.resendResolved?.({
-      stored: verdict.stored,
+      stored,
       status: refusal.status,
       text: refusal.text,
       samples: piece.sampleCount,
     });
-    if (verdict.stored) this.ledger.written(piece);
+    if (stored) this.ledger.written(piece);
     else this.reject(piece, refusal);
     return 'settled';
+  }
+
+  /** Whether the receiver's newest sample of the series is one the bridge sent after `series.start`. */
+  private async probeSeries(piece: WriteBatch): Promise<boolean | Aborted | GaveUp> {
+    const series = piece.series[0]!;
+    const key = series.encodedLabels;
+    const knownStored = this.storedByProbe.get(key);
+    if (knownStored !== undefined && knownStored > series.start) return true;
+    for (let candidate = this.newestSent.get(key) ?? -1; candidate > series.start; candidate--) {
+      if (this.refusedByProbe.has(candidate)) continue;
+      const probe = batchOf(piece.columns, [
+        { labels: series.labels, encodedLabels: key, start: candidate, end: candidate + 1 },
+      ]);
+      const outcome = await this.send(probe, this.options.deadlineMs);
+      if (outcome === undefined) {
+        this.storedByProbe.set(key, candidate);
+        return true;
+      }
+      if (outcome.kind !== 'refused') return outcome;
+      if (ALREADY_STORED_REFUSAL.test(outcome.text)) return false;
+      this.refusedByProbe.add(candidate);
+    }
+    return false;
   }
 
   private reject(piece: WriteBatch, refusal: Refusal): void {
@@ -307,8 +318,4 @@ export class BatchDelivery {
     this.observer.attempt?.({ result, verdict, latencyMs, samples: batch.sampleCount, retry });
     return result;
   }
-}
-
-function rangeFields(series: SeriesRange): Pick<SeriesRange, 'labels' | 'encodedLabels'> {
-  return { labels: series.labels, encodedLabels: series.encodedLabels };
 }
