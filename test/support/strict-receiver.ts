@@ -47,8 +47,9 @@ export interface ReceivedRequest {
 }
 
 export type Fault =
-  /** Answer with this status without writing anything. */
-  | { kind: 'status'; status: number; body?: string; retryAfter?: string }
+  /** Answer with this status without writing anything; with `afterWrite`, write first (a proxy's 504 after the
+   * backend stored the request). */
+  | { kind: 'status'; status: number; body?: string; retryAfter?: string; afterWrite?: boolean }
   /** Process (and write) normally, but answer `ms` late: for client timeouts. */
   | { kind: 'delay'; ms: number }
   /** Destroy the socket without an answer (connection reset). With `afterWrite` the samples are written first,
@@ -382,6 +383,7 @@ export class StrictReceiver {
     }
 
     if (fault?.kind === 'status') {
+      if (fault.afterWrite === true && series !== undefined) this.writeRequest(series);
       this.answer(res, record, fault.status, fault.body ?? '', fault.retryAfter);
       return;
     }
