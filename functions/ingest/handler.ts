@@ -308,6 +308,7 @@ class BatchHandler {
       skippedRecords: plan.stats.skippedRecords,
       requests: result.requests,
       retries: result.retries,
+      resendProbes: result.resendProbes,
       deadLettered: deadLettered.length,
       batchItemFailures,
       durationMs: this.now() - started,

@@ -59,6 +59,7 @@ export class BatchDelivery {
   readonly ledger: MessageLedger;
   requests = 0;
   retries = 0;
+  resendProbes = 0;
   abortedBecause: string | undefined;
   private readonly clock: RetryClock;
   private readonly observer: DeliveryObserver;
@@ -98,6 +99,7 @@ export class BatchDelivery {
       ...ends,
       requests: this.requests,
       retries: this.retries,
+      resendProbes: this.resendProbes,
       samplesWritten: this.ledger.samplesWritten,
       seriesWritten: this.ledger.seriesWritten,
       ...(oldestWrittenMs === undefined ? {} : { oldestWrittenMs }),
@@ -211,7 +213,9 @@ export class BatchDelivery {
       const probe = batchOf(piece.columns, [
         { labels: series.labels, encodedLabels: key, start: candidate, end: candidate + 1 },
       ]);
+      const sentBefore = this.requests;
       const outcome = await this.send(probe, this.options.deadlineMs);
+      this.resendProbes += this.requests - sentBefore;
       if (outcome === undefined) {
         this.storedByProbe.set(key, candidate);
         return true;

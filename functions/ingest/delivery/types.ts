@@ -80,6 +80,8 @@ export interface DeliveryResult {
   readonly failedAfterRetries: ReadonlyMap<number, string>;
   readonly requests: number;
   readonly retries: number;
+  /** Requests that resent one sample alone to resolve a refused resend (included in `requests`). */
+  readonly resendProbes: number;
   readonly samplesWritten: number;
   readonly seriesWritten: number;
   /** Oldest timestamp among written samples. */
