@@ -76,6 +76,7 @@ async function main(): Promise<void> {
     startMs: now - 50 * 60_000,
     intervalMs,
     poisonEvery: 500,
+    poison500Every: 2,
     malformedEvery: 1000,
   });
   if (ledger.plan.startMs + reports * intervalMs > now)
@@ -108,6 +109,8 @@ async function main(): Promise<void> {
       REMOTE_WRITE_AUTH: 'none',
       DEAD_LETTER_QUEUE_URL: queues.deadLetterQueueUrl,
       DEADLINE_SAFETY_MARGIN_MS: String(SETTINGS.deadlineSafetyMarginMs),
+      // As the stack sets it: the source queue's maxReceiveCount, for last-chance isolation.
+      MAX_RECEIVE_COUNT: String(SETTINGS.maxReceiveCount),
       AWS_ENDPOINT_URL_SQS: sqsServer.endpoint,
       AWS_REGION: sqsServer.region,
       AWS_ACCESS_KEY_ID: 'local',
@@ -175,7 +178,7 @@ async function main(): Promise<void> {
       const c = proxy.counters;
       console.log(
         `  ${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s: deleted ${s.deleted}, queue ${depth.visible}+${depth.inFlight} in flight, dead-letter ${dlq.visible}, ` +
-          `invocations ${s.invocations} (${s.failed} records failed); proxy: ${c.requests} requests, ${c.forwarded} forwarded, ${c.outage503} outage 503, ${c.burst503} burst 503, ${c.throttled429} 429, ${c.lostAnswers} lost answers, ${c.poison400} poison 400`,
+          `invocations ${s.invocations} (${s.failed} records failed); proxy: ${c.requests} requests, ${c.forwarded} forwarded, ${c.outage503} outage 503, ${c.burst503} burst 503, ${c.throttled429} 429, ${c.lostAnswers} lost answers, ${c.poison400} poison 400, ${c.poison500} poison 500`,
       );
       emptyChecks = fed && depth.visible + depth.inFlight + depth.delayed === 0 ? emptyChecks + 1 : 0;
       if (performance.now() - t0 > SETTINGS.timeLimitMs) {
@@ -192,6 +195,7 @@ async function main(): Promise<void> {
     const deadKind = new Map<number, string>();
     let deadTwice = 0;
     let deadUnknown = 0;
+    let deadWithoutKind = 0;
     const deadByKind: Record<string, number> = {};
     for (const m of dead) {
       const index = ledger.messageOfBody(m.Body ?? '');
@@ -200,6 +204,7 @@ async function main(): Promise<void> {
         continue;
       }
       const kind = m.MessageAttributes?.['bridge-error-kind']?.StringValue ?? 'maxReceiveCount (SQS redrive)';
+      if (m.MessageAttributes?.['bridge-error-kind']?.StringValue === undefined) deadWithoutKind++;
       if (deadKind.has(index)) deadTwice++;
       deadKind.set(index, kind);
       deadByKind[kind] = (deadByKind[kind] ?? 0) + 1;
@@ -254,6 +259,7 @@ async function main(): Promise<void> {
       const expected: Record<MessageKind, boolean> = {
         good: place === 'written' || place.startsWith('dead-lettered'),
         poison: place === 'dead-lettered (rejected-by-receiver)',
+        'poison-500': place === 'dead-lettered (failed-after-retries)',
         malformed: place === 'dead-lettered (invalid-message)',
       };
       if (!expected[message.kind] && problems.length < 20)
@@ -271,7 +277,9 @@ async function main(): Promise<void> {
       if (redelivered.has(ledger.messageOfSlot(slot))) resentWithRedelivery += extra - explained;
       else acceptedTwice++;
     }
-    const lost = (tally['good: LOST'] ?? 0) + (tally['poison: LOST'] ?? 0) + (tally['malformed: LOST'] ?? 0);
+    const lost = Object.entries(tally)
+      .filter(([key]) => key.endsWith(': LOST'))
+      .reduce((sum, [, n]) => sum + n, 0);
     const writtenGood = tally['good: written'] ?? 0;
     const samplesWritten = inPrometheus.reduce((n, c) => n + (c > 0 ? 1 : 0), 0);
     const ok =
@@ -280,6 +288,7 @@ async function main(): Promise<void> {
       problems.length === 0 &&
       deadTwice === 0 &&
       deadUnknown === 0 &&
+      deadWithoutKind === 0 &&
       wrongValues === 0 &&
       foreignSamples === 0 &&
       acceptedTwice === 0;
@@ -293,10 +302,10 @@ async function main(): Promise<void> {
       '',
       `- date: ${started.toISOString()}; machine: ${m.cpu}, ${m.cores} cores, Node ${m.node}`,
       `- verdict: **${ok ? 'PASS' : 'FAIL'}**: ${lost} messages lost, ${problems.length} misplaced, ${acceptedTwice} samples accepted twice with neither a lost answer nor a redelivery to explain it, ${wrongValues} wrong values${timedOut ? ', TIMED OUT' : ''}`,
-      `- sent: ${ledger.messages.length} messages: ${ledger.goodMessages} good (${ledger.goodSamples} samples), ${ledger.poisonMessages} poison (a series the receiver answers 400 for), ${ledger.malformedMessages} malformed JSON`,
+      `- sent: ${ledger.messages.length} messages: ${ledger.goodMessages} good (${ledger.goodSamples} samples), ${ledger.poisonMessages} poison (a series the receiver answers 400 for, or for every ${ledger.plan.poison500Every}nd a whole-request 500 "too old sample"), ${ledger.malformedMessages} malformed JSON`,
       `- took ${(elapsedMs / 1000).toFixed(0)} s from the first send to an empty queue: ${Math.round((samplesWritten / elapsedMs) * 1000)} samples/s written through the faults`,
-      `- pipeline: fauxqs source queue (visibility ${SETTINGS.visibilityTimeoutSeconds} s, maxReceiveCount ${SETTINGS.maxReceiveCount}) → event source poller (batch ${SETTINGS.batchSize}, window ${SETTINGS.maximumBatchingWindowSeconds} s, timeout ${SETTINGS.functionTimeoutSeconds} s, concurrency ${SETTINGS.concurrency}) → dist/ingest/index.mjs (DEADLINE_SAFETY_MARGIN_MS=${SETTINGS.deadlineSafetyMarginMs}) → fault proxy → Prometheus 2.42 (out-of-order window 2h)`,
-      `- faults injected: a receiver outage (every request 503) of ${SCHEDULE.outageMs / 1000} s after ${SCHEDULE.outageAfterRequests} requests (${c.outage503} answered), a burst of ${SCHEDULE.burstLength} × 503 every ${SCHEDULE.burstEvery} requests (${c.burst503} answered), 429 + Retry-After: 1 on ${SCHEDULE.share429 * 100}% (${c.throttled429}), written-then-503 "lost answers" on ${SCHEDULE.shareLostAnswer * 100}% (${c.lostAnswers}), 400 for every request holding a poison series (${c.poison400})`,
+      `- pipeline: fauxqs source queue (visibility ${SETTINGS.visibilityTimeoutSeconds} s, maxReceiveCount ${SETTINGS.maxReceiveCount}) → event source poller (batch ${SETTINGS.batchSize}, window ${SETTINGS.maximumBatchingWindowSeconds} s, timeout ${SETTINGS.functionTimeoutSeconds} s, concurrency ${SETTINGS.concurrency}) → dist/ingest/index.mjs (DEADLINE_SAFETY_MARGIN_MS=${SETTINGS.deadlineSafetyMarginMs}, MAX_RECEIVE_COUNT=${SETTINGS.maxReceiveCount}) → fault proxy → Prometheus 2.42 (out-of-order window 2h)`,
+      `- faults injected: a receiver outage (every request 503) of ${SCHEDULE.outageMs / 1000} s after ${SCHEDULE.outageAfterRequests} requests (${c.outage503} answered), a burst of ${SCHEDULE.burstLength} × 503 every ${SCHEDULE.burstEvery} requests (${c.burst503} answered), 429 + Retry-After: 1 on ${SCHEDULE.share429 * 100}% (${c.throttled429}), written-then-503 "lost answers" on ${SCHEDULE.shareLostAnswer * 100}% (${c.lostAnswers}), 400 for every request holding a poison series (${c.poison400}), 500 "too old sample" for every request holding a poison-500 series (${c.poison500})`,
       `- proxy: ${c.requests} requests, ${c.forwarded} forwarded to Prometheus, ${c.prometheusErrors} refused by Prometheus itself${proxy.prometheusErrorSamples.length > 0 ? ` (e.g. ${proxy.prometheusErrorSamples[0]})` : ''}, ${c.undecodable} undecodable`,
       `- records returned to SQS as batch item failures (redelivered after the visibility timeout): ${poller.stats().failed}`,
       `- invocations: ${Object.entries(outcomes)
@@ -314,7 +323,9 @@ async function main(): Promise<void> {
       `- good messages written: ${writtenGood} of ${ledger.goodMessages}; samples found through PromQL (raw range selectors per metric): ${samplesWritten}, each with the value sent (${wrongValues} differ), ${foreignSamples} unexpected samples`,
       `- dead-letter queue: ${dead.length} messages (${Object.entries(deadByKind)
         .map(([k, v]) => `${v} ${k}`)
-        .join(', ')}); the same message twice: ${deadTwice}; not from this soak: ${deadUnknown}`,
+        .join(
+          ', ',
+        )}); without a bridge-error-kind: ${deadWithoutKind}; the same message twice: ${deadTwice}; not from this soak: ${deadUnknown}`,
       `- samples the proxy saw Prometheus accept more than once: ${resentAfterLostAnswer} resends after an injected lost answer (expected: the bridge cannot know they were written), ${resentWithRedelivery} resent with their message after SQS redelivered it (expected: a message is acknowledged only once all its samples are written, and a redelivered message is sent whole), ${acceptedTwice} otherwise`,
       `- messages SQS delivered more than once: ${redelivered.size}`,
       ...(problems.length > 0 ? ['', '## Problems', '', ...problems.map((p) => `- ${p}`)] : []),

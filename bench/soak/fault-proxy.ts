@@ -2,6 +2,9 @@
 // records every sample Prometheus accepted, so the soak can tell "written once" from "written twice":
 //   - 400 for any request holding a series labelled quality="poison" (never forwarded), like AMP refusing a
 //     sample: the bridge must isolate those messages by bisection and dead-letter only them;
+//   - 500 "too old sample" for any request holding a series labelled quality="poison-500" (never forwarded, so
+//     nothing of it is stored), like Prometheus 2.42 with an out-of-order window: the bridge must return those
+//     batches until the message's final receive, then isolate it and dead-letter it alone;
 //   - bursts of 503 (every `burstEvery` requests, `burstLength` in a row), and one outage: every request answered
 //     503 for `outageMs` once `outageAfterRequests` requests have come, longer than an invocation's deadline, so
 //     messages go back to SQS as batch item failures and are redelivered;
@@ -34,6 +37,7 @@ export interface ProxyCounters {
   requests: number;
   forwarded: number;
   poison400: number;
+  poison500: number;
   burst503: number;
   outage503: number;
   throttled429: number;
@@ -68,6 +72,7 @@ export async function startFaultProxy(options: {
     requests: 0,
     forwarded: 0,
     poison400: 0,
+    poison500: 0,
     burst503: 0,
     outage503: 0,
     throttled429: 0,
@@ -137,6 +142,12 @@ export async function startFaultProxy(options: {
       counters.poison400++;
       const shown = poison.labels.map((l) => `${l.name}="${l.value}"`).join(', ');
       res.writeHead(400).end(`err: poison sample rejected by policy, series {${shown}}`);
+      return;
+    }
+    const tooOld = series.find((s) => s.labels.some((l) => l.name === 'quality' && l.value === 'poison-500'));
+    if (tooOld !== undefined) {
+      counters.poison500++;
+      res.writeHead(500).end('too old sample');
       return;
     }
     if (outageEndsAt === undefined && counters.requests >= options.schedule.outageAfterRequests)
