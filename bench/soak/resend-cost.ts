@@ -1,7 +1,7 @@
 // `npx tsx bench/soak/resend-cost.ts`: what resolving refused resends costs in requests. A 1,000-message batch
 // (100 series × 10 samples, one message per sample) with one message the receiver refuses, delivered by the real
 // delivery code and HTTP client to the strict test receiver in its write modes, once as is and once after a lost
-// answer (the first request stored, its answer dropped). Prints requests, resend probes and dead letters.
+// answer (the first request stored, its answer dropped). Prints requests, requests spent resolving resends, and dead letters.
 import { noAuth } from '../../functions/ingest/auth/authenticator.js';
 import { deliver } from '../../functions/ingest/delivery/index.js';
 import { createRemoteWriteClient } from '../../functions/ingest/remote-write-client.js';
@@ -63,7 +63,7 @@ async function once(name: string, options: StrictReceiverOptions, lostAnswer: bo
       retryBaseDelayMs: 10,
       retryMaxDelayMs: 100,
     });
-    return `| ${name}${lostAnswer ? ', first answer lost' : ''} | ${plan.batches.length} | ${result.requests} | ${result.resendProbes} | ${result.rejected.size} | ${result.unwritten.size} | ${receiver.writtenSampleCount()} |`;
+    return `| ${name}${lostAnswer ? ', first answer lost' : ''} | ${plan.batches.length} | ${result.requests} | ${result.resolvingRequests} | ${result.rejected.size} | ${result.unwritten.size} | ${receiver.writtenSampleCount()} |`;
   } finally {
     client.close();
     await receiver.close();
@@ -71,7 +71,7 @@ async function once(name: string, options: StrictReceiverOptions, lostAnswer: bo
 }
 
 const rows = [
-  '| receiver | planned requests | requests sent | of them resend probes | rejected | unwritten | samples stored |',
+  '| receiver | planned requests | requests sent | of them resolving resends | rejected | unwritten | samples stored |',
   '| --- | --- | --- | --- | --- | --- | --- |',
 ];
 for (const lostAnswer of [false, true]) {

@@ -308,7 +308,7 @@ class BatchHandler {
       skippedRecords: plan.stats.skippedRecords,
       requests: result.requests,
       retries: result.retries,
-      resendProbes: result.resendProbes,
+      resolvingRequests: result.resolvingRequests,
       deadLettered: deadLettered.length,
       batchItemFailures,
       durationMs: this.now() - started,

@@ -59,16 +59,16 @@ export class BatchDelivery {
   readonly ledger: MessageLedger;
   requests = 0;
   retries = 0;
-  resendProbes = 0;
+  resolvingRequests = 0;
   abortedBecause: string | undefined;
   private readonly clock: RetryClock;
   private readonly observer: DeliveryObserver;
   /** Per series (its shared encoded labels), the column index of the newest sample sent so far. */
   private readonly newestSent = new Map<Uint8Array, number>();
-  /** Per series, the newest sample a probe found stored. */
-  private readonly storedByProbe = new Map<Uint8Array, number>();
-  /** Samples (column indexes) a probe found refused for their own content. */
-  private readonly refusedByProbe = new Set<number>();
+  /** Per series, the newest sample that resending alone found stored. */
+  private readonly newestFoundStored = new Map<Uint8Array, number>();
+  /** Samples (column indexes) that, resent alone, were refused for their own content. */
+  private readonly refusedWhileResolving = new Set<number>();
 
   constructor(
     batches: readonly WriteBatch[],
@@ -99,7 +99,7 @@ export class BatchDelivery {
       ...ends,
       requests: this.requests,
       retries: this.retries,
-      resendProbes: this.resendProbes,
+      resolvingRequests: this.resolvingRequests,
       samplesWritten: this.ledger.samplesWritten,
       seriesWritten: this.ledger.seriesWritten,
       ...(oldestWrittenMs === undefined ? {} : { oldestWrittenMs }),
@@ -181,10 +181,10 @@ export class BatchDelivery {
    * a newer sample of its series. Resending the newest sample of the series sent so far, alone, tells whose: a
    * receiver accepts an exact duplicate of its newest sample, so 2xx means an earlier attempt stored the series
    * up to there, this sample included; a refusal as out of order means the newer sample is not the bridge's, and
-   * this one was never stored. A probe refused for its own content is skipped for the next older sample.
+   * this one was never stored. A sample refused for its own content is passed over for the next older one.
    */
   private async resolveResend(piece: WriteBatch, refusal: Refusal): Promise<RequestEnd> {
-    const stored = await this.probeSeries(piece);
+    const stored = await this.isStoredByEarlierAttempt(piece);
     if (typeof stored !== 'boolean') {
       if (stored.kind === 'aborted' || stored.stopped) return 'unsettled';
       const answer = stored.lastError?.reason;
@@ -203,26 +203,26 @@ export class BatchDelivery {
   }
 
   /** Whether the receiver's newest sample of the series is one the bridge sent after `series.start`. */
-  private async probeSeries(piece: WriteBatch): Promise<boolean | Aborted | GaveUp> {
+  private async isStoredByEarlierAttempt(piece: WriteBatch): Promise<boolean | Aborted | GaveUp> {
     const series = piece.series[0]!;
     const key = series.encodedLabels;
-    const knownStored = this.storedByProbe.get(key);
+    const knownStored = this.newestFoundStored.get(key);
     if (knownStored !== undefined && knownStored > series.start) return true;
     for (let candidate = this.newestSent.get(key) ?? -1; candidate > series.start; candidate--) {
-      if (this.refusedByProbe.has(candidate)) continue;
-      const probe = batchOf(piece.columns, [
+      if (this.refusedWhileResolving.has(candidate)) continue;
+      const newestAlone = batchOf(piece.columns, [
         { labels: series.labels, encodedLabels: key, start: candidate, end: candidate + 1 },
       ]);
       const sentBefore = this.requests;
-      const outcome = await this.send(probe, this.options.deadlineMs);
-      this.resendProbes += this.requests - sentBefore;
+      const outcome = await this.send(newestAlone, this.options.deadlineMs);
+      this.resolvingRequests += this.requests - sentBefore;
       if (outcome === undefined) {
-        this.storedByProbe.set(key, candidate);
+        this.newestFoundStored.set(key, candidate);
         return true;
       }
       if (outcome.kind !== 'refused') return outcome;
       if (ALREADY_STORED_REFUSAL.test(outcome.text)) return false;
-      this.refusedByProbe.add(candidate);
+      this.refusedWhileResolving.add(candidate);
     }
     return false;
   }

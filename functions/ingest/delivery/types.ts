@@ -81,7 +81,7 @@ export interface DeliveryResult {
   readonly requests: number;
   readonly retries: number;
   /** Requests that resent one sample alone to resolve a refused resend (included in `requests`). */
-  readonly resendProbes: number;
+  readonly resolvingRequests: number;
   readonly samplesWritten: number;
   readonly seriesWritten: number;
   /** Oldest timestamp among written samples. */
