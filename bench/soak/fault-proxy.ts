@@ -2,6 +2,9 @@
 // records every sample Prometheus accepted, so the soak can tell "written once" from "written twice":
 //   - 400 for any request holding a series labelled quality="poison" (never forwarded), like AMP refusing a
 //     sample: the bridge must isolate those messages by bisection and dead-letter only them;
+//   - 500 "too old sample" for any request holding a series labelled quality="poison-500" (never forwarded, so
+//     nothing of it is stored), like Prometheus 2.42 with an out-of-order window: the bridge must return those
+//     batches until the message's final receive, then isolate it and dead-letter it alone;
 //   - bursts of 503 (every `burstEvery` requests, `burstLength` in a row), and one outage: every request answered
 //     503 for `outageMs` once `outageAfterRequests` requests have come, longer than an invocation's deadline, so
 //     messages go back to SQS as batch item failures and are redelivered;
@@ -34,6 +37,7 @@ export interface ProxyCounters {
   requests: number;
   forwarded: number;
   poison400: number;
+  poison500: number;
   burst503: number;
   outage503: number;
   throttled429: number;
@@ -57,129 +61,162 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
-export async function startFaultProxy(options: {
+interface ProxyState {
+  readonly options: FaultProxyOptions;
+  readonly target: URL;
+  readonly counters: ProxyCounters;
+  readonly accepted: Uint8Array;
+  readonly acceptedWithLostAnswer: Uint8Array;
+  readonly prometheusErrorSamples: string[];
+  burstLeft: number;
+  outageEndsAt: number | undefined;
+}
+
+export interface FaultProxyOptions {
   readonly target: string;
   readonly schedule: FaultSchedule;
   readonly sampleIndex: SampleIndex;
   readonly sampleCount: number;
   readonly random: () => number;
-}): Promise<FaultProxy> {
-  const counters: ProxyCounters = {
-    requests: 0,
-    forwarded: 0,
-    poison400: 0,
-    burst503: 0,
-    outage503: 0,
-    throttled429: 0,
-    lostAnswers: 0,
-    prometheusErrors: 0,
-    undecodable: 0,
+}
+
+function forward(target: URL, req: IncomingMessage, body: Buffer): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const out = request(
+      {
+        host: target.hostname,
+        port: target.port,
+        path: target.pathname,
+        method: 'POST',
+        headers: {
+          'content-type': req.headers['content-type'] ?? '',
+          'content-encoding': req.headers['content-encoding'] ?? '',
+          'x-prometheus-remote-write-version': req.headers['x-prometheus-remote-write-version'] ?? '',
+          'content-length': String(body.length),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+        res.on('error', reject);
+      },
+    );
+    out.on('error', reject);
+    out.end(body);
+  });
+}
+
+function mark(state: ProxyState, series: DecodedSeries[], counts: Uint8Array): void {
+  for (const s of series)
+    for (const sample of s.samples) {
+      const index = state.options.sampleIndex(s, sample.timestampMs);
+      if (index !== undefined && counts[index]! < 255) counts[index]!++;
+    }
+}
+
+/** The injected answer for a request, or undefined to forward it. */
+function injectedAnswer(
+  state: ProxyState,
+  series: DecodedSeries[],
+): { status: number; text: string; retryAfter?: string } | undefined {
+  const { counters, options } = state;
+  const quality = (value: string) =>
+    series.find((s) => s.labels.some((l) => l.name === 'quality' && l.value === value));
+  const poison = quality('poison');
+  if (poison !== undefined) {
+    counters.poison400++;
+    const shown = poison.labels.map((l) => `${l.name}="${l.value}"`).join(', ');
+    return { status: 400, text: `err: poison sample rejected by policy, series {${shown}}` };
+  }
+  if (quality('poison-500') !== undefined) {
+    counters.poison500++;
+    return { status: 500, text: 'too old sample' };
+  }
+  if (state.outageEndsAt === undefined && counters.requests >= options.schedule.outageAfterRequests)
+    state.outageEndsAt = Date.now() + options.schedule.outageMs;
+  if (state.outageEndsAt !== undefined && Date.now() < state.outageEndsAt) {
+    counters.outage503++;
+    return { status: 503, text: 'injected: receiver outage' };
+  }
+  if (state.burstLeft === 0 && counters.requests % options.schedule.burstEvery === 0)
+    state.burstLeft = options.schedule.burstLength;
+  if (state.burstLeft > 0) {
+    state.burstLeft--;
+    counters.burst503++;
+    return { status: 503, text: 'injected: service unavailable (burst)' };
+  }
+  return undefined;
+}
+
+async function handle(state: ProxyState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const body = Buffer.concat(chunks);
+  const { counters, options } = state;
+  counters.requests++;
+  let series: DecodedSeries[];
+  try {
+    series = decodeWriteRequest(snappyjs.uncompress(body)).series;
+  } catch (error) {
+    counters.undecodable++;
+    res.writeHead(400).end(`cannot decode: ${String(error)}`);
+    return;
+  }
+  const injected = injectedAnswer(state, series);
+  if (injected !== undefined) {
+    res.writeHead(injected.status).end(injected.text);
+    return;
+  }
+  const roll = options.random();
+  if (roll < options.schedule.share429) {
+    counters.throttled429++;
+    res.writeHead(429, { 'retry-after': '1' }).end('injected: ingestion rate limit exceeded');
+    return;
+  }
+  const lose = roll < options.schedule.share429 + options.schedule.shareLostAnswer;
+  const answer = await forward(state.target, req, body);
+  counters.forwarded++;
+  if (answer.status >= 200 && answer.status < 300) {
+    mark(state, series, state.accepted);
+    if (lose) {
+      mark(state, series, state.acceptedWithLostAnswer);
+      counters.lostAnswers++;
+      res.writeHead(503).end('injected: written, but the answer was lost');
+      return;
+    }
+  } else {
+    counters.prometheusErrors++;
+    if (state.prometheusErrorSamples.length < 10)
+      state.prometheusErrorSamples.push(`${answer.status} ${answer.text}`);
+  }
+  res.writeHead(answer.status).end(answer.text);
+}
+
+export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
+  const state: ProxyState = {
+    options,
+    target: new URL(options.target),
+    counters: {
+      requests: 0,
+      forwarded: 0,
+      poison400: 0,
+      poison500: 0,
+      burst503: 0,
+      outage503: 0,
+      throttled429: 0,
+      lostAnswers: 0,
+      prometheusErrors: 0,
+      undecodable: 0,
+    },
+    accepted: new Uint8Array(options.sampleCount),
+    acceptedWithLostAnswer: new Uint8Array(options.sampleCount),
+    prometheusErrorSamples: [],
+    burstLeft: 0,
+    outageEndsAt: undefined,
   };
-  const accepted = new Uint8Array(options.sampleCount);
-  const acceptedWithLostAnswer = new Uint8Array(options.sampleCount);
-  const prometheusErrorSamples: string[] = [];
-  const target = new URL(options.target);
-  let burstLeft = 0;
-  let outageEndsAt: number | undefined;
-
-  function forward(req: IncomingMessage, body: Buffer): Promise<{ status: number; text: string }> {
-    return new Promise((resolve, reject) => {
-      const out = request(
-        {
-          host: target.hostname,
-          port: target.port,
-          path: target.pathname,
-          method: 'POST',
-          headers: {
-            'content-type': req.headers['content-type'] ?? '',
-            'content-encoding': req.headers['content-encoding'] ?? '',
-            'x-prometheus-remote-write-version': req.headers['x-prometheus-remote-write-version'] ?? '',
-            'content-length': String(body.length),
-          },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () =>
-            resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }),
-          );
-          res.on('error', reject);
-        },
-      );
-      out.on('error', reject);
-      out.end(body);
-    });
-  }
-
-  function mark(series: DecodedSeries[], counts: Uint8Array): void {
-    for (const s of series)
-      for (const sample of s.samples) {
-        const index = options.sampleIndex(s, sample.timestampMs);
-        if (index !== undefined && counts[index]! < 255) counts[index]!++;
-      }
-  }
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks);
-    counters.requests++;
-    let series: DecodedSeries[];
-    try {
-      series = decodeWriteRequest(snappyjs.uncompress(body)).series;
-    } catch (error) {
-      counters.undecodable++;
-      res.writeHead(400).end(`cannot decode: ${String(error)}`);
-      return;
-    }
-    const poison = series.find((s) => s.labels.some((l) => l.name === 'quality' && l.value === 'poison'));
-    if (poison !== undefined) {
-      counters.poison400++;
-      const shown = poison.labels.map((l) => `${l.name}="${l.value}"`).join(', ');
-      res.writeHead(400).end(`err: poison sample rejected by policy, series {${shown}}`);
-      return;
-    }
-    if (outageEndsAt === undefined && counters.requests >= options.schedule.outageAfterRequests)
-      outageEndsAt = Date.now() + options.schedule.outageMs;
-    if (outageEndsAt !== undefined && Date.now() < outageEndsAt) {
-      counters.outage503++;
-      res.writeHead(503).end('injected: receiver outage');
-      return;
-    }
-    if (burstLeft === 0 && counters.requests % options.schedule.burstEvery === 0)
-      burstLeft = options.schedule.burstLength;
-    if (burstLeft > 0) {
-      burstLeft--;
-      counters.burst503++;
-      res.writeHead(503).end('injected: service unavailable (burst)');
-      return;
-    }
-    const roll = options.random();
-    if (roll < options.schedule.share429) {
-      counters.throttled429++;
-      res.writeHead(429, { 'retry-after': '1' }).end('injected: ingestion rate limit exceeded');
-      return;
-    }
-    const lose = roll < options.schedule.share429 + options.schedule.shareLostAnswer;
-    const answer = await forward(req, body);
-    counters.forwarded++;
-    if (answer.status >= 200 && answer.status < 300) {
-      mark(series, accepted);
-      if (lose) {
-        mark(series, acceptedWithLostAnswer);
-        counters.lostAnswers++;
-        res.writeHead(503).end('injected: written, but the answer was lost');
-        return;
-      }
-    } else {
-      counters.prometheusErrors++;
-      if (prometheusErrorSamples.length < 10) prometheusErrorSamples.push(`${answer.status} ${answer.text}`);
-    }
-    res.writeHead(answer.status).end(answer.text);
-  }
-
   const server: Server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
+    handle(state, req, res).catch((error: unknown) => {
       if (!res.headersSent) res.writeHead(502).end(`proxy failure: ${String(error)}`);
     });
   });
@@ -188,10 +225,10 @@ export async function startFaultProxy(options: {
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/api/v1/write`,
-    counters,
-    accepted,
-    acceptedWithLostAnswer,
-    prometheusErrorSamples,
+    counters: state.counters,
+    accepted: state.accepted,
+    acceptedWithLostAnswer: state.acceptedWithLostAnswer,
+    prometheusErrorSamples: state.prometheusErrorSamples,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -3,7 +3,8 @@
 // can be matched back to the messages exactly.
 import { METRIC_NAMES, deviceName, sampleValue } from '../lib/workload.js';
 
-export type MessageKind = 'good' | 'poison' | 'malformed';
+/** `poison`: refused with 400; `poison-500`: refused with a whole-request 500 ("too old sample"). */
+export type MessageKind = 'good' | 'poison' | 'poison-500' | 'malformed';
 
 export interface SoakPlan {
   readonly run: string;
@@ -12,8 +13,12 @@ export interface SoakPlan {
   readonly metrics: number;
   readonly startMs: number;
   readonly intervalMs: number;
-  /** Poison messages: one per `poisonEvery` good messages, with their own series (label quality="poison"). */
+  /**
+   * Poison messages: one per `poisonEvery` good messages, with their own series (label quality="poison", or
+   * "poison-500" for every `poison500Every`-th of them).
+   */
   readonly poisonEvery: number;
+  readonly poison500Every: number;
   readonly malformedEvery: number;
 }
 
@@ -39,8 +44,10 @@ export class Ledger {
     for (let d = 0; d < plan.devices; d++) this.deviceIndex.set(deviceName(d), d);
     for (let m = 0; m < plan.metrics; m++) this.metricIndex.set(METRIC_NAMES[m]!, m);
     for (let i = 0; i < this.goodMessages; i++) this.add('good', this.reportBody(i, false));
-    for (let i = 0; i < this.poisonMessages; i++)
-      this.add('poison', this.reportBody(i * plan.poisonEvery, true));
+    for (let i = 0; i < this.poisonMessages; i++) {
+      const kind = i % plan.poison500Every === 0 ? 'poison-500' : 'poison';
+      this.add(kind, this.reportBody(i * plan.poisonEvery, kind));
+    }
     for (let i = 0; i < this.malformedMessages; i++)
       this.add(
         'malformed',
@@ -65,13 +72,17 @@ export class Ledger {
   }
 
   /** Good message i is report floor(i / devices) of device i % devices. */
-  private reportBody(i: number, poison: boolean): string {
+  private reportBody(i: number, poison: MessageKind | false): string {
     const device = i % this.plan.devices;
     const report = Math.floor(i / this.plan.devices);
     const metrics: Record<string, number> = {};
     for (let m = 0; m < this.plan.metrics; m++) metrics[METRIC_NAMES[m]!] = sampleValue(device, report, m);
     return JSON.stringify({
-      labels: { device: deviceName(device), run: this.plan.run, ...(poison ? { quality: 'poison' } : {}) },
+      labels: {
+        device: deviceName(device),
+        run: this.plan.run,
+        ...(poison === false ? {} : { quality: poison }),
+      },
       timestamp: this.plan.startMs + report * this.plan.intervalMs,
       metrics,
     });
@@ -96,7 +107,7 @@ export class Ledger {
     for (const l of labels) {
       if (l.name === '__name__') metric = this.metricIndex.get(l.value);
       else if (l.name === 'device') device = this.deviceIndex.get(l.value);
-      else if (l.name === 'quality') poison = l.value === 'poison';
+      else if (l.name === 'quality') poison = l.value === 'poison' || l.value === 'poison-500';
       else if (l.name === 'run') run = l.value;
     }
     if (device === undefined || metric === undefined || run !== this.plan.run) return undefined;

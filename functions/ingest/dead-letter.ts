@@ -9,7 +9,13 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSMessageAttributes, SQSRecord } from 'aws-lambda';
 
-export type DeadLetterKind = 'invalid-message' | 'rejected-by-receiver';
+export type DeadLetterKind = 'invalid-message' | 'rejected-by-receiver' | 'failed-after-retries';
+
+export const DEAD_LETTER_KINDS: readonly DeadLetterKind[] = [
+  'invalid-message',
+  'rejected-by-receiver',
+  'failed-after-retries',
+];
 
 export interface DeadLetter {
   readonly record: SQSRecord;

@@ -10,12 +10,13 @@ import {
   planBatch,
   SampleNormaliser,
   type BatchPlan,
+  type PipelineConfig,
   type SourceMessage,
 } from '../pipeline/index.js';
 import type { Authenticator } from './auth/authenticator.js';
 import { pipelineConfigFrom, type IngestConfig } from './config.js';
-import type { DeadLetter, DeadLetterSender } from './dead-letter.js';
-import { deliver } from './delivery.js';
+import { DEAD_LETTER_KINDS, type DeadLetter, type DeadLetterSender } from './dead-letter.js';
+import { deliver, type DeliveryObserver, type DeliveryResult, type LastChance } from './delivery.js';
 import {
   clip,
   countMetric,
@@ -23,6 +24,7 @@ import {
   recordDeadLettered,
   type Observability,
 } from './observability.js';
+import type { StructuredLogger } from './structured-logger.js';
 import type { RemoteWriteClient } from './remote-write-client.js';
 
 /** Dead letters logged one by one per invocation; the rest are summarised. */
@@ -95,139 +97,55 @@ function remainingMs(context: Context | undefined): number {
   return typeof remaining === 'number' && Number.isFinite(remaining) ? remaining : DEFAULT_BUDGET_MS;
 }
 
-export function createHandler(deps: HandlerDependencies): IngestHandler {
-  const { config, observability } = deps;
-  const { logger, metrics } = observability;
-  const now = deps.now ?? Date.now;
-  const pipelineConfig = pipelineConfigFrom(config);
+/** The times one invocation works to, all epoch ms. */
+interface InvocationClock {
+  readonly started: number;
+  /** Delivery stops here, leaving the safety margin. */
+  readonly deadlineMs: number;
+  /** Dead-lettering runs in the safety margin that delivery leaves free. */
+  readonly deadLetterDeadlineMs: number;
+}
+
+/** Where the messages of one batch end, before dead-lettering. */
+interface Sorted {
+  readonly letters: DeadLetter[];
+  readonly returned: Set<string>;
+}
+
+/** Whether a record is on its final receive: after it, SQS moves it to the dead-letter queue itself. */
+function isFinalReceive(record: SQSRecord, maxReceiveCount: number | undefined): boolean {
+  if (maxReceiveCount === undefined) return false;
+  const count = Number(record.attributes?.ApproximateReceiveCount);
+  return Number.isFinite(count) && count >= maxReceiveCount;
+}
+
+/** Returned for a message planBatch had no time for on its final receive. */
+const NOT_PLANNED_REASON = 'not planned before the deadline';
+
+/** One instance per execution environment: the normaliser and its caches live as long as it. */
+class BatchHandler {
+  private readonly pipelineConfig: PipelineConfig;
   // Kept for the life of the execution environment: the fleet's label sets are checked and encoded once.
-  const normaliser = new SampleNormaliser(pipelineConfig);
-  const observer = deliveryObserver(observability);
+  private readonly normaliser: SampleNormaliser;
+  private readonly observer: DeliveryObserver;
+  private readonly now: () => number;
 
-  async function handle(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-    const started = now();
-    const lambdaDeadlineMs = started + remainingMs(context);
-    const deadlineMs = lambdaDeadlineMs - config.deadlineSafetyMarginMs;
-    // Dead-lettering runs in the safety margin that delivery leaves free.
-    const deadLetterDeadlineMs =
-      lambdaDeadlineMs - Math.min(RESPONSE_RESERVE_MS, config.deadlineSafetyMarginMs);
-    const records = Array.isArray(event?.Records) ? event.Records : [];
-    logger.appendKeys({ batchSize: records.length });
-    countMetric(metrics, 'MessagesReceived', records.length);
-    if (records.length === 0) return { batchItemFailures: [] };
-
-    let plan: BatchPlan;
-    try {
-      plan = planBatch(sourceMessages(records, started), pipelineConfig, normaliser);
-    } finally {
-      releaseSourceMessages();
-    }
-    countMetric(metrics, 'SamplesDeduplicated', plan.stats.duplicatesDropped);
-
-    const result = await deliver(plan.batches, plan.after, {
-      client: deps.client,
-      authenticator: deps.authenticator,
-      encode: (batch) => compressBlock(encodeWriteRequestView(batch)),
-      bisect: bisectBatch,
-      concurrency: config.concurrency,
-      deadlineMs,
-      timeoutMs: config.timeoutMs,
-      retryBaseDelayMs: config.retryBaseDelayMs,
-      retryMaxDelayMs: config.retryMaxDelayMs,
-      observer,
-      now,
-      ...(deps.random === undefined ? {} : { random: deps.random }),
-    });
-
-    const failures = new Set<string>();
-    const letters: DeadLetter[] = [];
-    const invalid = new Map(plan.invalid.map((failure) => [failure.index, failure.error.message]));
-    records.forEach((record, index) => {
-      const invalidReason = invalid.get(index);
-      const rejectedReason = result.rejected.get(index);
-      if (invalidReason !== undefined)
-        letters.push({ record, kind: 'invalid-message', reason: invalidReason });
-      else if (rejectedReason !== undefined) {
-        letters.push({ record, kind: 'rejected-by-receiver', reason: rejectedReason });
-      } else if (result.unwritten.has(index)) failures.add(record.messageId);
-    });
-
-    const deadLettered = letters.length === 0 ? [] : await deadLetter(letters);
-
-    const batchItemFailures = [...failures].map((itemIdentifier) => ({ itemIdentifier }));
-    countMetric(metrics, 'SamplesWritten', result.samplesWritten);
-    countMetric(metrics, 'SeriesWritten', result.seriesWritten);
-    countMetric(metrics, 'BatchItemFailures', batchItemFailures.length);
-    if (result.oldestWrittenMs !== undefined) {
-      metrics.addMetric('IngestLag', MetricUnit.Milliseconds, Math.max(0, now() - result.oldestWrittenMs));
-    }
-    logger.info('batch done', {
-      messages: records.length,
-      samplesPlanned: plan.stats.samples,
-      samplesWritten: result.samplesWritten,
-      seriesWritten: result.seriesWritten,
-      duplicatesDropped: plan.stats.duplicatesDropped,
-      conflictsDropped: plan.stats.conflictsDropped,
-      skippedRecords: plan.stats.skippedRecords,
-      requests: result.requests,
-      retries: result.retries,
-      deadLettered: deadLettered.length,
-      batchItemFailures: batchItemFailures.length,
-      durationMs: now() - started,
-      ...(result.abortedBecause === undefined ? {} : { abortedBecause: clip(result.abortedBecause) }),
-    });
-    return { batchItemFailures };
-
-    /** Sends the letters; whatever is not confirmed becomes a batch item failure. Returns the confirmed ones. */
-    async function deadLetter(all: DeadLetter[]): Promise<DeadLetter[]> {
-      all.slice(0, MAX_LOGGED_DEAD_LETTERS).forEach((letter) =>
-        logger.warn('message can never succeed', {
-          messageId: letter.record.messageId,
-          errorKind: letter.kind,
-          reason: clip(letter.reason),
-        }),
-      );
-      if (all.length > MAX_LOGGED_DEAD_LETTERS) {
-        logger.warn('more messages can never succeed', { notLogged: all.length - MAX_LOGGED_DEAD_LETTERS });
-      }
-      if (deps.deadLetterQueue === undefined) {
-        logger.warn('DEAD_LETTER_QUEUE_URL is not set: messages that can never succeed return to the queue', {
-          count: all.length,
-        });
-        for (const letter of all) failures.add(letter.record.messageId);
-        return [];
-      }
-      const outcome = await deps.deadLetterQueue.send(all, { deadlineMs: deadLetterDeadlineMs });
-      // Whatever the sender did not confirm returns to the queue, whether or not it listed it as failed; its
-      // failed list is only read for the log, so an id it made up never reaches batchItemFailures.
-      const sent = new Set(outcome.sent);
-      const confirmed = all.filter((letter) => sent.has(letter.record.messageId));
-      const unconfirmed = all.filter((letter) => !sent.has(letter.record.messageId));
-      if (unconfirmed.length > 0) {
-        logger.error('dead-lettering failed; those messages return to the queue', {
-          count: unconfirmed.length,
-          firstError: clip(outcome.failed[0]?.error ?? 'not confirmed'),
-        });
-        for (const letter of unconfirmed) failures.add(letter.record.messageId);
-      }
-      recordDeadLettered(
-        metrics,
-        'invalid-message',
-        confirmed.filter((l) => l.kind === 'invalid-message').length,
-      );
-      recordDeadLettered(
-        metrics,
-        'rejected-by-receiver',
-        confirmed.filter((l) => l.kind === 'rejected-by-receiver').length,
-      );
-      return confirmed;
-    }
+  constructor(private readonly deps: HandlerDependencies) {
+    this.pipelineConfig = pipelineConfigFrom(deps.config);
+    this.normaliser = new SampleNormaliser(this.pipelineConfig);
+    this.observer = deliveryObserver(deps.observability);
+    this.now = deps.now ?? Date.now;
   }
 
-  return async (event, context) => {
+  private get logger(): StructuredLogger {
+    return this.deps.observability.logger;
+  }
+
+  async invoke(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+    const { logger, metrics } = this.deps.observability;
     if (context !== undefined) logger.addContext(context);
     try {
-      return await handle(event, context);
+      return await this.handle(event, context);
     } catch (error) {
       // A bug, not bad input: acknowledging nothing is the only answer that cannot lose data.
       logger.error('unexpected failure; the whole batch returns to the queue', error as Error);
@@ -242,5 +160,196 @@ export function createHandler(deps: HandlerDependencies): IngestHandler {
       metrics.publishStoredMetrics();
       logger.resetKeys();
     }
-  };
+  }
+
+  private clock(context: Context): InvocationClock {
+    const { deadlineSafetyMarginMs } = this.deps.config;
+    const started = this.now();
+    const lambdaDeadlineMs = started + remainingMs(context);
+    return {
+      started,
+      deadlineMs: lambdaDeadlineMs - deadlineSafetyMarginMs,
+      deadLetterDeadlineMs: lambdaDeadlineMs - Math.min(RESPONSE_RESERVE_MS, deadlineSafetyMarginMs),
+    };
+  }
+
+  private async handle(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+    const { config } = this.deps;
+    const { logger, metrics } = this.deps.observability;
+    const clock = this.clock(context);
+    const records = Array.isArray(event?.Records) ? event.Records : [];
+    logger.appendKeys({ batchSize: records.length });
+    countMetric(metrics, 'MessagesReceived', records.length);
+    if (records.length === 0) return { batchItemFailures: [] };
+
+    const plan = this.plan(records, clock.started);
+    countMetric(metrics, 'SamplesDeduplicated', plan.stats.duplicatesDropped);
+    const finalReceive = records.map((record) => isFinalReceive(record, config.maxReceiveCount));
+    const result = await this.deliver(plan, clock, finalReceive);
+    const sorted = sortOutcomes(records, plan, result, finalReceive);
+    const deadLettered = await this.deadLetter(sorted, clock.deadLetterDeadlineMs);
+    const batchItemFailures = [...sorted.returned].map((itemIdentifier) => ({ itemIdentifier }));
+    this.summarise(records.length, plan, result, deadLettered, batchItemFailures.length, clock.started);
+    return { batchItemFailures };
+  }
+
+  private plan(records: readonly SQSRecord[], started: number): BatchPlan {
+    try {
+      return planBatch(sourceMessages(records, started), this.pipelineConfig, this.normaliser);
+    } finally {
+      releaseSourceMessages();
+    }
+  }
+
+  private deliver(plan: BatchPlan, clock: InvocationClock, finalReceive: boolean[]): Promise<DeliveryResult> {
+    const { config } = this.deps;
+    // Half the delivery budget goes to retrying; a request holding a message on its final receive that still
+    // fails then is bisected in the other half.
+    const lastChance: LastChance | undefined = finalReceive.includes(true)
+      ? {
+          isFinalReceive: (message) => finalReceive[message] === true,
+          isolateFromMs: clock.deadlineMs - (clock.deadlineMs - clock.started) / 2,
+        }
+      : undefined;
+    return deliver(plan.batches, plan.after, {
+      client: this.deps.client,
+      authenticator: this.deps.authenticator,
+      encode: (batch) => compressBlock(encodeWriteRequestView(batch)),
+      bisect: bisectBatch,
+      concurrency: config.concurrency,
+      deadlineMs: clock.deadlineMs,
+      timeoutMs: config.timeoutMs,
+      retryBaseDelayMs: config.retryBaseDelayMs,
+      retryMaxDelayMs: config.retryMaxDelayMs,
+      observer: this.observer,
+      now: this.now,
+      ...(lastChance === undefined ? {} : { lastChance }),
+      ...(this.deps.random === undefined ? {} : { random: this.deps.random }),
+    });
+  }
+
+  /** Sends the letters; whatever SQS did not confirm joins `sorted.returned`. Returns the confirmed ones. */
+  private async deadLetter(sorted: Sorted, deadlineMs: number): Promise<DeadLetter[]> {
+    const { letters, returned } = sorted;
+    if (letters.length === 0) return [];
+    this.logLetters(letters);
+    const queue = this.deps.deadLetterQueue;
+    if (queue === undefined) {
+      this.logger.warn(
+        'DEAD_LETTER_QUEUE_URL is not set: messages that can never succeed return to the queue',
+        {
+          count: letters.length,
+        },
+      );
+      for (const letter of letters) returned.add(letter.record.messageId);
+      return [];
+    }
+    const outcome = await queue.send(letters, { deadlineMs });
+    // Whatever the sender did not confirm returns to the queue, whether or not it listed it as failed; its
+    // failed list is only read for the log, so an id it made up never reaches batchItemFailures.
+    const sent = new Set(outcome.sent);
+    const confirmed = letters.filter((letter) => sent.has(letter.record.messageId));
+    const unconfirmed = letters.filter((letter) => !sent.has(letter.record.messageId));
+    if (unconfirmed.length > 0) {
+      this.logger.error('dead-lettering failed; those messages return to the queue', {
+        count: unconfirmed.length,
+        firstError: clip(outcome.failed[0]?.error ?? 'not confirmed'),
+      });
+      for (const letter of unconfirmed) returned.add(letter.record.messageId);
+    }
+    for (const kind of DEAD_LETTER_KINDS) {
+      const count = confirmed.filter((letter) => letter.kind === kind).length;
+      recordDeadLettered(this.deps.observability.metrics, kind, count);
+    }
+    return confirmed;
+  }
+
+  private logLetters(letters: readonly DeadLetter[]): void {
+    for (const letter of letters.slice(0, MAX_LOGGED_DEAD_LETTERS)) {
+      this.logger.warn('message can never succeed', {
+        messageId: letter.record.messageId,
+        errorKind: letter.kind,
+        reason: clip(letter.reason),
+      });
+    }
+    if (letters.length > MAX_LOGGED_DEAD_LETTERS) {
+      this.logger.warn('more messages can never succeed', {
+        notLogged: letters.length - MAX_LOGGED_DEAD_LETTERS,
+      });
+    }
+  }
+
+  private summarise(
+    messages: number,
+    plan: BatchPlan,
+    result: DeliveryResult,
+    deadLettered: readonly DeadLetter[],
+    batchItemFailures: number,
+    started: number,
+  ): void {
+    const { metrics } = this.deps.observability;
+    countMetric(metrics, 'SamplesWritten', result.samplesWritten);
+    countMetric(metrics, 'SeriesWritten', result.seriesWritten);
+    countMetric(metrics, 'BatchItemFailures', batchItemFailures);
+    if (result.oldestWrittenMs !== undefined) {
+      metrics.addMetric(
+        'IngestLag',
+        MetricUnit.Milliseconds,
+        Math.max(0, this.now() - result.oldestWrittenMs),
+      );
+    }
+    this.logger.info('batch done', {
+      messages,
+      samplesPlanned: plan.stats.samples,
+      samplesWritten: result.samplesWritten,
+      seriesWritten: result.seriesWritten,
+      duplicatesDropped: plan.stats.duplicatesDropped,
+      conflictsDropped: plan.stats.conflictsDropped,
+      skippedRecords: plan.stats.skippedRecords,
+      requests: result.requests,
+      retries: result.retries,
+      resolvingRequests: result.resolvingRequests,
+      deadLettered: deadLettered.length,
+      batchItemFailures,
+      durationMs: this.now() - started,
+      ...(result.abortedBecause === undefined ? {} : { abortedBecause: clip(result.abortedBecause) }),
+    });
+  }
+}
+
+/**
+ * Each record's place: invalid, rejected or failed after retries (a dead letter), returned for SQS to
+ * redeliver, or written (neither). Messages planBatch deferred for lack of time are returned, or on their final
+ * receive dead-lettered, since SQS would otherwise move them without a reason.
+ */
+function sortOutcomes(
+  records: readonly SQSRecord[],
+  plan: BatchPlan,
+  result: DeliveryResult,
+  finalReceive: readonly boolean[],
+): Sorted {
+  const letters: DeadLetter[] = [];
+  const returned = new Set<string>();
+  const invalid = new Map(plan.invalid.map((failure) => [failure.index, failure.error.message]));
+  // planBatch's deadline-aware planning names the messages it had no time for (absent in older plans).
+  const deferred = new Set((plan as Partial<{ deferred: readonly number[] }>).deferred ?? []);
+  records.forEach((record, index) => {
+    const invalidReason = invalid.get(index);
+    const rejectedReason = result.rejected.get(index);
+    const failedReason = result.failedAfterRetries.get(index);
+    if (invalidReason !== undefined) letters.push({ record, kind: 'invalid-message', reason: invalidReason });
+    else if (rejectedReason !== undefined) {
+      letters.push({ record, kind: 'rejected-by-receiver', reason: rejectedReason });
+    } else if (failedReason !== undefined) {
+      letters.push({ record, kind: 'failed-after-retries', reason: failedReason });
+    } else if (deferred.has(index) && finalReceive[index] === true) {
+      letters.push({ record, kind: 'failed-after-retries', reason: NOT_PLANNED_REASON });
+    } else if (result.unwritten.has(index) || deferred.has(index)) returned.add(record.messageId);
+  });
+  return { letters, returned };
+}
+
+export function createHandler(deps: HandlerDependencies): IngestHandler {
+  const handler = new BatchHandler(deps);
+  return (event, context) => handler.invoke(event, context);
 }

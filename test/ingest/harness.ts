@@ -47,6 +47,7 @@ const INGEST_VARIABLES = [
   'RETRY_MAX_DELAY_MS',
   'DEADLINE_SAFETY_MARGIN_MS',
   'MAX_LABELS_PER_SERIES',
+  'MAX_RECEIVE_COUNT',
   'POWERTOOLS_LOG_LEVEL',
   'POWERTOOLS_METRICS_DISABLED',
   'POWERTOOLS_METRICS_NAMESPACE',
@@ -74,7 +75,7 @@ let messageCounter = 0;
 
 export function sqsRecord(
   body: string,
-  options: { messageId?: string; sentTimestampMs?: number } = {},
+  options: { messageId?: string; sentTimestampMs?: number; receiveCount?: number } = {},
 ): SQSRecord {
   messageCounter += 1;
   const sent = String(options.sentTimestampMs ?? Date.now());
@@ -83,7 +84,7 @@ export function sqsRecord(
     receiptHandle: `receipt-${messageCounter}`,
     body,
     attributes: {
-      ApproximateReceiveCount: '1',
+      ApproximateReceiveCount: String(options.receiveCount ?? 1),
       SentTimestamp: sent,
       SenderId: 'AIDAEXAMPLE',
       ApproximateFirstReceiveTimestamp: sent,

@@ -1,6 +1,8 @@
 // Property: for random batches of good, malformed and receiver-rejected messages under random receiver faults,
-// every message id ends in exactly one of written / dead-lettered / batchItemFailures, and "written" is true:
-// all its samples are in the receiver. Runs the built bundle against the strict receiver and fauxqs.
+// write modes and receive counts, every message id ends in exactly one of written / dead-lettered /
+// batchItemFailures, and "written" is true: all its samples are in the receiver. A message on its final receive
+// is never returned, and one before it never fails after retries. Runs the built bundle against the strict
+// receiver and fauxqs. (test/ingest/delivery/ledger.property.test.ts checks delivery alone, many more runs.)
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
@@ -17,10 +19,12 @@ const messageArbitrary = fc.record({
   device: fc.integer({ min: 0, max: 5 }),
   second: fc.integer({ min: 0, max: 120 }),
   value: fc.integer({ min: -1000, max: 1000 }),
+  receiveCount: fc.integer({ min: 1, max: 3 }),
 });
 
 const faultArbitrary: fc.Arbitrary<Fault> = fc.oneof(
   fc.constantFrom(500, 502, 503, 429, 400, 413).map((status): Fault => ({ kind: 'status', status })),
+  fc.constant<Fault>({ kind: 'status', status: 504, afterWrite: true }),
   fc.constant<Fault>({ kind: 'drop' }),
   fc.constant<Fault>({ kind: 'drop', afterWrite: true }),
   fc.constant<Fault>({ kind: 'delay', ms: 400 }),
@@ -35,9 +39,13 @@ test('every message ends written, dead-lettered or in batchItemFailures, exactly
       fc.array(faultArbitrary, { maxLength: 8 }),
       fc.constantFrom(3, 10, 1000),
       fc.boolean(),
-      async (messages, faults, maxSamples, withDeadLetterQueue) => {
+      fc.constantFrom<'partial' | 'whole'>('partial', 'whole'),
+      fc.constantFrom<number | undefined>(undefined, 3),
+      async (messages, faults, maxSamples, withDeadLetterQueue, writeMode, maxReceiveCount) => {
         run += 1;
         const receiver = await StrictReceiver.start({
+          writeMode,
+          exactDuplicates: 'newest-only',
           rejectSample: (labels) =>
             labels.some((l) => l.value.startsWith('reject')) ? 'refused by policy' : undefined,
         });
@@ -53,6 +61,7 @@ test('every message ends written, dead-lettered or in batchItemFailures, exactly
             RETRY_MAX_DELAY_MS: '20',
             DEADLINE_SAFETY_MARGIN_MS: '100',
             ...(dlq === undefined ? {} : { DEAD_LETTER_QUEUE_URL: dlq }),
+            ...(maxReceiveCount === undefined ? {} : { MAX_RECEIVE_COUNT: String(maxReceiveCount) }),
           });
           receiver.enqueueFaults(...faults);
           const base = Date.now() - 10 * 60_000;
@@ -60,6 +69,7 @@ test('every message ends written, dead-lettered or in batchItemFailures, exactly
             const device = m.kind === 'rejected' ? `reject-${run}-${m.device}` : `d-${run}-${m.device}`;
             return sqsRecord(
               m.kind === 'malformed' ? '{"name":' : sampleBody(device, m.value, base + m.second * 1000),
+              { receiveCount: m.receiveCount },
             );
           });
           const response = await handler(sqsEvent(records), lambdaContext(6000));
@@ -76,10 +86,19 @@ test('every message ends written, dead-lettered or in batchItemFailures, exactly
             const inFailures = failed.has(record.messageId);
             const inDlq = dead.has(record.messageId);
             assert.ok(!(inFailures && inDlq), `${record.messageId} both failed and dead-lettered`);
+            const final = maxReceiveCount !== undefined && m.receiveCount >= maxReceiveCount;
             if (inDlq) {
-              // A good message is dead-lettered only when an injected 400 hit it alone.
-              const expected = m.kind === 'malformed' ? 'invalid-message' : 'rejected-by-receiver';
-              assert.equal(dead.get(record.messageId), expected, `${m.kind} message ${record.messageId}`);
+              // A good message is dead-lettered only when an injected 400 hit it alone, or it kept failing on its
+              // final receive.
+              const kind = dead.get(record.messageId);
+              const expected =
+                m.kind === 'malformed'
+                  ? ['invalid-message']
+                  : ['rejected-by-receiver', ...(final ? ['failed-after-retries'] : [])];
+              assert.ok(expected.includes(kind ?? ''), `${m.kind} message ${record.messageId}: ${kind}`);
+            }
+            if (final && dlq !== undefined && m.kind !== 'malformed') {
+              assert.ok(!inFailures, `${record.messageId} returned on its final receive`);
             }
             if (m.kind !== 'good') {
               // Never acknowledged as written: it must be in one of the two other places.

@@ -409,6 +409,66 @@ describe('strict receiver writes', () => {
   });
 });
 
+describe('strict receiver write modes', () => {
+  test("writeMode 'whole' stores nothing of a request with a refused sample, like Prometheus 2.42", async () => {
+    const receiver = await StrictReceiver.start({
+      writeMode: 'whole',
+      rejectSample: (labels) => (labels.some((l) => l.value === 'bad') ? 'refused by policy' : undefined),
+    });
+    try {
+      const bad: TestSeries = {
+        labels: [
+          ['__name__', 'm'],
+          ['tag', 'bad'],
+        ],
+        samples: [[1000, 1]],
+      };
+      const answer = await send(receiver, [cpu, bad]);
+      assert.equal(answer.status, 400);
+      assert.equal(answer.body, 'refused by policy');
+      assert.equal(receiver.writtenSampleCount(), 0, 'the valid series was not stored either');
+      assert.equal((await send(receiver, [cpu])).status, 204);
+      assert.equal(receiver.writtenSampleCount(), 2);
+      const old = await send(receiver, [
+        {
+          labels: cpu.labels,
+          samples: [
+            [1500, 1],
+            [3000, 3],
+          ],
+        },
+      ]);
+      assert.equal(old.status, 400);
+      assert.match(old.body, /out of order/);
+      assert.equal(
+        receiver.writtenSampleCount(),
+        2,
+        'the newer sample of the refused request was not stored',
+      );
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  test('rejectStatus answers a rejectSample refusal with another status (500 "too old sample")', async () => {
+    for (const writeMode of ['partial', 'whole'] as const) {
+      const receiver = await StrictReceiver.start({
+        writeMode,
+        rejectStatus: 500,
+        rejectSample: (_labels, sample) => (sample.timestampMs < 1500 ? 'too old sample' : undefined),
+      });
+      try {
+        const answer = await send(receiver, [cpu]);
+        assert.equal(answer.status, 500);
+        assert.equal(answer.body, 'too old sample');
+        assert.equal(receiver.writtenSampleCount(), writeMode === 'partial' ? 1 : 0);
+      } finally {
+        await receiver.close();
+      }
+    }
+  });
+});
+
 describe('strict receiver faults', () => {
   test('are applied one per request, in order', async () => {
     const receiver = await StrictReceiver.start();

@@ -47,8 +47,9 @@ export interface ReceivedRequest {
 }
 
 export type Fault =
-  /** Answer with this status without writing anything. */
-  | { kind: 'status'; status: number; body?: string; retryAfter?: string }
+  /** Answer with this status without writing anything; with `afterWrite`, write first (a proxy's 504 after the
+   * backend stored the request). */
+  | { kind: 'status'; status: number; body?: string; retryAfter?: string; afterWrite?: boolean }
   /** Process (and write) normally, but answer `ms` late: for client timeouts. */
   | { kind: 'delay'; ms: number }
   /** Destroy the socket without an answer (connection reset). With `afterWrite` the samples are written first,
@@ -74,6 +75,15 @@ export interface StrictReceiverOptions {
   exactDuplicates?: 'any-stored' | 'newest-only';
   /** Labels allowed per series (AMP's quota). @default 70 */
   maxLabelsPerSeries?: number;
+  /**
+   * What a request with a refused sample stores. `partial`: its valid part, like Cortex, Mimir and AMP. `whole`:
+   * nothing at all, like Prometheus 2.42, which rolls the request back. Either way the answer quotes the first
+   * reason. @default 'partial'
+   */
+  writeMode?: 'partial' | 'whole';
+  /** Status answered when `rejectSample` refused a sample (Prometheus 2.42 answers "too old sample" with 500).
+   * @default 400 */
+  rejectStatus?: number;
 }
 
 /** A sample that was refused by a write (not a protocol violation: a receiver policy such as out-of-order). */
@@ -373,6 +383,7 @@ export class StrictReceiver {
     }
 
     if (fault?.kind === 'status') {
+      if (fault.afterWrite === true && series !== undefined) this.writeRequest(series);
       this.answer(res, record, fault.status, fault.body ?? '', fault.retryAfter);
       return;
     }
@@ -381,9 +392,9 @@ export class StrictReceiver {
       return;
     }
     if (series !== undefined) {
-      const problem = this.write(series);
-      status = problem === undefined ? 204 : 400;
-      answer = problem ?? '';
+      const problem = this.writeRequest(series);
+      status = problem?.status ?? 204;
+      answer = problem?.reason ?? '';
     }
     if (fault?.kind === 'drop') {
       req.socket.destroy();
@@ -453,8 +464,25 @@ export class StrictReceiver {
     return series;
   }
 
+  /** Writes a request in the configured mode; returns the first refusal and the status to answer it with. */
+  private writeRequest(series: readonly DecodedSeries[]): { reason: string; status: number } | undefined {
+    const whole = this.options.writeMode === 'whole';
+    const before = whole ? new Map([...this.store].map(([key, samples]) => [key, [...samples]])) : undefined;
+    this.policyRefused = false;
+    const reason = this.write(series);
+    if (reason === undefined) return undefined;
+    if (before !== undefined) {
+      this.store.clear();
+      for (const [key, samples] of before) this.store.set(key, samples);
+    }
+    return { reason, status: this.policyRefused ? (this.options.rejectStatus ?? 400) : 400 };
+  }
+
+  /** Whether the request being written had a sample refused by `rejectSample`. */
+  private policyRefused = false;
+
   /** Writes the valid part of a request like Cortex: invalid series and samples are skipped, the rest is
-   * stored, and the first reason is returned (the caller answers 400 with it). */
+   * stored, and the first reason is returned. */
   private write(series: readonly DecodedSeries[]): string | undefined {
     const maxLabels = this.options.maxLabelsPerSeries ?? 70;
     const rejectOutOfOrder = this.options.rejectOutOfOrder ?? true;
@@ -491,6 +519,7 @@ export class StrictReceiver {
           timestampMs: sample.timestampMs,
           stale: sample.stale,
         });
+        if (policy !== undefined && firstProblem === undefined) this.policyRefused = true;
         const reason = policy ?? this.append(key, sample, rejectOutOfOrder);
         if (reason !== undefined) {
           fail(reason);

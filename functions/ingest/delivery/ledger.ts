@@ -1,0 +1,96 @@
+// Per message, how many of its samples are not yet settled, and how each settled. A message is written once
+// every sample naming it is written; a refused sample settles its messages as rejected; a message left with
+// unwritten samples goes back to the queue, or, on its final receive, to the dead-letter queue with the last
+// answer its requests got.
+import type { WriteBatch } from '../../pipeline/model.js';
+
+/** Reason given to a message on its final receive that no request of it was answered for. */
+export const NOT_SENT_REASON = 'not sent before the deadline';
+
+export interface LedgerOutcome {
+  readonly unwritten: ReadonlySet<number>;
+  readonly rejected: ReadonlyMap<number, string>;
+  readonly failedAfterRetries: ReadonlyMap<number, string>;
+}
+
+export class MessageLedger {
+  /** Per message (batch index), its samples not yet written. */
+  private readonly unwrittenSamples: Int32Array;
+  private readonly rejectedMessages = new Map<number, string>();
+  /** The last retryable failure seen by a request holding the message. */
+  private readonly lastFailure = new Map<number, string>();
+  // Every range of one series shares its encoded labels, so counting those objects counts label sets.
+  private readonly writtenSeries = new Set<Uint8Array>();
+  samplesWritten = 0;
+  oldestWrittenMs: number | undefined;
+
+  constructor(batches: readonly WriteBatch[]) {
+    let messageCount = 0;
+    for (const batch of batches) {
+      const last = batch.messages[batch.messages.length - 1];
+      if (last !== undefined && last >= messageCount) messageCount = last + 1;
+    }
+    this.unwrittenSamples = new Int32Array(messageCount);
+    for (const batch of batches) this.count(batch, 1);
+  }
+
+  get seriesWritten(): number {
+    return this.writtenSeries.size;
+  }
+
+  /** The receiver stored every sample of the batch. */
+  written(batch: WriteBatch): void {
+    const timestamps = batch.columns.timestampMs;
+    for (const series of batch.series) {
+      this.writtenSeries.add(series.encodedLabels);
+      this.samplesWritten += series.end - series.start;
+      // Ranges ascend by time: the first sample is the range's oldest.
+      const first = timestamps[series.start];
+      if (first !== undefined && (this.oldestWrittenMs === undefined || first < this.oldestWrittenMs)) {
+        this.oldestWrittenMs = first;
+      }
+    }
+    this.count(batch, -1);
+  }
+
+  /** The receiver refused the batch's samples for their content: its messages can never succeed. */
+  rejected(batch: WriteBatch, reason: string): void {
+    for (const message of batch.messages) {
+      if (!this.rejectedMessages.has(message)) this.rejectedMessages.set(message, reason);
+    }
+  }
+
+  /** A request holding the batch failed retryably; remembered as the reason if its messages end unwritten. */
+  failed(batch: WriteBatch, reason: string): void {
+    for (const message of batch.messages) this.lastFailure.set(message, reason);
+  }
+
+  isSettled(message: number): boolean {
+    return this.rejectedMessages.has(message) || (this.unwrittenSamples[message] ?? 0) <= 0;
+  }
+
+  /**
+   * Where each message ends. A message with unwritten samples is returned, unless it is on its final receive:
+   * then it fails after retries with the last answer (or `fallbackReason` when none of its requests had one).
+   */
+  outcome(isFinalReceive: (message: number) => boolean, fallbackReason = NOT_SENT_REASON): LedgerOutcome {
+    const unwritten = new Set<number>();
+    const failedAfterRetries = new Map<number, string>();
+    for (let message = 0; message < this.unwrittenSamples.length; message++) {
+      if (this.isSettled(message)) continue;
+      if (isFinalReceive(message)) {
+        failedAfterRetries.set(message, this.lastFailure.get(message) ?? fallbackReason);
+      } else unwritten.add(message);
+    }
+    return { unwritten, rejected: this.rejectedMessages, failedAfterRetries };
+  }
+
+  private count(batch: WriteBatch, delta: number): void {
+    const { messageStart, messages } = batch.columns;
+    const pending = this.unwrittenSamples;
+    for (const series of batch.series) {
+      const last = messageStart[series.end]!;
+      for (let c = messageStart[series.start]!; c < last; c++) pending[messages[c]!]! += delta;
+    }
+  }
+}
