@@ -50,8 +50,6 @@ export interface IngestConfig {
   readonly maxLabelsPerSeries?: number;
   readonly maxLabelNameLength?: number;
   readonly maxLabelValueLength?: number;
-  /** The source queue's maxReceiveCount: a record received this often is on its final receive. */
-  readonly maxReceiveCount?: number;
 }
 
 export class ConfigError extends Error {
@@ -249,8 +247,6 @@ function inputSettings(env: Env) {
     ...optionalEntry('maxLabelsPerSeries', optionalInteger(env, 'MAX_LABELS_PER_SERIES', 1, 1_000)),
     ...optionalEntry('maxLabelNameLength', optionalInteger(env, 'MAX_LABEL_NAME_LENGTH', 1, 65_536)),
     ...optionalEntry('maxLabelValueLength', optionalInteger(env, 'MAX_LABEL_VALUE_LENGTH', 1, 1_048_576)),
-    // SQS allows a maxReceiveCount from 1 to 1,000.
-    ...optionalEntry('maxReceiveCount', optionalInteger(env, 'MAX_RECEIVE_COUNT', 1, 1_000)),
   };
 }
 

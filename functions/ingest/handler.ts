@@ -8,11 +8,15 @@ import {
   compressBlock,
   encodeWriteRequestView,
   planBatch,
+  RequestEncoder,
   SampleNormaliser,
   type BatchPlan,
   type PipelineConfig,
+  type PlanOptions,
   type SourceMessage,
 } from '../pipeline/index.js';
+import { RouteDecoder } from '../routes/decoder.js';
+import type { Route } from '../routes/model.js';
 import type { Authenticator } from './auth/authenticator.js';
 import { pipelineConfigFrom, type IngestConfig } from './config.js';
 import { DEAD_LETTER_KINDS, type DeadLetter, type DeadLetterSender } from './dead-letter.js';
@@ -43,6 +47,8 @@ export interface HandlerDependencies {
   readonly observability: Observability;
   readonly now?: () => number;
   readonly random?: () => number;
+  /** The routes read at cold start; absent: every body is decoded by the bridge's own formats. */
+  readonly routes?: readonly Route[];
 }
 
 export type IngestHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
@@ -129,10 +135,16 @@ class BatchHandler {
   private readonly normaliser: SampleNormaliser;
   private readonly observer: DeliveryObserver;
   private readonly now: () => number;
+  // The request buffer is reused from request to request; compressBlock copies out of it before the next one.
+  private readonly encoder = new RequestEncoder();
+  /** Envelopes are decoded by their route; undefined keeps decodeMessage. */
+  private readonly decode: PlanOptions['decode'];
 
   constructor(private readonly deps: HandlerDependencies) {
     this.pipelineConfig = pipelineConfigFrom(deps.config);
     this.normaliser = new SampleNormaliser(this.pipelineConfig);
+    const decoder = deps.routes === undefined ? undefined : new RouteDecoder(deps.routes);
+    this.decode = decoder === undefined ? undefined : (message, options) => decoder.decode(message, options);
     this.observer = deliveryObserver(deps.observability);
     this.now = deps.now ?? Date.now;
   }
@@ -182,7 +194,7 @@ class BatchHandler {
     countMetric(metrics, 'MessagesReceived', records.length);
     if (records.length === 0) return { batchItemFailures: [] };
 
-    const plan = this.plan(records, clock.started);
+    const plan = this.plan(records, clock);
     countMetric(metrics, 'SamplesDeduplicated', plan.stats.duplicatesDropped);
     const finalReceive = records.map((record) => isFinalReceive(record, config.maxReceiveCount));
     const result = await this.deliver(plan, clock, finalReceive);
@@ -193,9 +205,16 @@ class BatchHandler {
     return { batchItemFailures };
   }
 
-  private plan(records: readonly SQSRecord[], started: number): BatchPlan {
+  private plan(records: readonly SQSRecord[], clock: InvocationClock): BatchPlan {
+    // Planning may take at most half the budget, so the planned messages still have time to be delivered.
+    const deadlineMs = clock.started + (clock.deadlineMs - clock.started) / 2;
+    const options: PlanOptions = {
+      deadlineMs,
+      now: this.now,
+      ...(this.decode ? { decode: this.decode } : {}),
+    };
     try {
-      return planBatch(sourceMessages(records, started), this.pipelineConfig, this.normaliser);
+      return planBatch(sourceMessages(records, clock.started), this.pipelineConfig, this.normaliser, options);
     } finally {
       releaseSourceMessages();
     }
@@ -214,7 +233,7 @@ class BatchHandler {
     return deliver(plan.batches, plan.after, {
       client: this.deps.client,
       authenticator: this.deps.authenticator,
-      encode: (batch) => compressBlock(encodeWriteRequestView(batch)),
+      encode: (batch) => compressBlock(encodeWriteRequestView(batch, this.encoder)),
       bisect: bisectBatch,
       concurrency: config.concurrency,
       deadlineMs: clock.deadlineMs,
@@ -331,8 +350,7 @@ function sortOutcomes(
   const letters: DeadLetter[] = [];
   const returned = new Set<string>();
   const invalid = new Map(plan.invalid.map((failure) => [failure.index, failure.error.message]));
-  // planBatch's deadline-aware planning names the messages it had no time for (absent in older plans).
-  const deferred = new Set((plan as Partial<{ deferred: readonly number[] }>).deferred ?? []);
+  const deferred = new Set(plan.deferred);
   records.forEach((record, index) => {
     const invalidReason = invalid.get(index);
     const rejectedReason = result.rejected.get(index);

@@ -138,7 +138,15 @@ export class RouteDecoder {
     const samples: DecodedSample[] = [];
     let skippedRecords = 0;
     try {
-      skippedRecords = this.decodeBridgeFormat(messageId, route, envelope, document, defaultMs, samples, options);
+      skippedRecords = this.decodeBridgeFormat(
+        messageId,
+        route,
+        envelope,
+        document,
+        defaultMs,
+        samples,
+        options,
+      );
     } catch (error) {
       payloadError(messageId, error);
     }
