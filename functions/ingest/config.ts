@@ -7,6 +7,7 @@ import {
   DEFAULT_MAX_SAMPLE_FUTURE,
   AUTH_MODES,
   SECRET_AUTH_MODES,
+  TUNING_VARIABLES,
   VARIABLES,
   ampRegion,
   defaultAuthFor,
@@ -206,29 +207,29 @@ function optionalEntry<K extends string>(key: K, entry: number | undefined): Par
 
 /** How requests are sent and retried. */
 function deliverySettings(env: Env) {
-  const retryBaseDelayMs = integer(env, 'RETRY_BASE_DELAY_MS', 100, 1, 60_000);
-  const retryMaxDelayMs = integer(env, 'RETRY_MAX_DELAY_MS', 10_000, 1, 600_000);
+  const retryBaseDelayMs = integer(env, TUNING_VARIABLES.retryBaseDelayMs, 100, 1, 60_000);
+  const retryMaxDelayMs = integer(env, TUNING_VARIABLES.retryMaxDelayMs, 10_000, 1, 600_000);
   if (retryMaxDelayMs < retryBaseDelayMs) {
     throw new ConfigError(
-      'RETRY_MAX_DELAY_MS',
+      TUNING_VARIABLES.retryMaxDelayMs,
       `must not be below RETRY_BASE_DELAY_MS (${retryBaseDelayMs})`,
     );
   }
   return {
     customHeaders: customHeaders(env),
-    timeoutMs: integer(env, 'REMOTE_WRITE_TIMEOUT_MS', 10_000, 100, 900_000),
+    timeoutMs: integer(env, TUNING_VARIABLES.timeoutMs, 10_000, 100, 900_000),
     ...optionalEntry(
       'maxSamplesPerRequest',
-      optionalInteger(env, 'REMOTE_WRITE_MAX_SAMPLES_PER_REQUEST', 1, 1_000_000),
+      optionalInteger(env, TUNING_VARIABLES.maxSamplesPerRequest, 1, 1_000_000),
     ),
     ...optionalEntry(
       'maxBytesPerRequest',
-      optionalInteger(env, 'REMOTE_WRITE_MAX_BYTES_PER_REQUEST', 1_024, 100_000_000),
+      optionalInteger(env, TUNING_VARIABLES.maxBytesPerRequest, 1_024, 100_000_000),
     ),
-    concurrency: integer(env, 'REMOTE_WRITE_CONCURRENCY', 4, 1, 64),
+    concurrency: integer(env, TUNING_VARIABLES.concurrency, 4, 1, 64),
     retryBaseDelayMs,
     retryMaxDelayMs,
-    deadlineSafetyMarginMs: integer(env, 'DEADLINE_SAFETY_MARGIN_MS', 3_000, 0, 600_000),
+    deadlineSafetyMarginMs: integer(env, TUNING_VARIABLES.deadlineSafetyMarginMs, 3_000, 0, 600_000),
     ...optionalEntry('maxReceiveCount', optionalInteger(env, VARIABLES.maxReceiveCount, 1, 1_000)),
   };
 }
@@ -244,9 +245,18 @@ function inputSettings(env: Env) {
       'maxSamplesPerMessage',
       optionalInteger(env, VARIABLES.maxSamplesPerMessage, 1, 1_000_000),
     ),
-    ...optionalEntry('maxLabelsPerSeries', optionalInteger(env, 'MAX_LABELS_PER_SERIES', 1, 1_000)),
-    ...optionalEntry('maxLabelNameLength', optionalInteger(env, 'MAX_LABEL_NAME_LENGTH', 1, 65_536)),
-    ...optionalEntry('maxLabelValueLength', optionalInteger(env, 'MAX_LABEL_VALUE_LENGTH', 1, 1_048_576)),
+    ...optionalEntry(
+      'maxLabelsPerSeries',
+      optionalInteger(env, TUNING_VARIABLES.maxLabelsPerSeries, 1, 1_000),
+    ),
+    ...optionalEntry(
+      'maxLabelNameLength',
+      optionalInteger(env, TUNING_VARIABLES.maxLabelNameLength, 1, 65_536),
+    ),
+    ...optionalEntry(
+      'maxLabelValueLength',
+      optionalInteger(env, TUNING_VARIABLES.maxLabelValueLength, 1, 1_048_576),
+    ),
   };
 }
 

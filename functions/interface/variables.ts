@@ -21,6 +21,23 @@ export const VARIABLES = {
 
 export type VariableName = (typeof VARIABLES)[keyof typeof VARIABLES];
 
+/** Tuning the construct leaves at the function's defaults; set through `functionEnvironment` when they do not fit. */
+export const TUNING_VARIABLES = {
+  timeoutMs: 'REMOTE_WRITE_TIMEOUT_MS',
+  maxSamplesPerRequest: 'REMOTE_WRITE_MAX_SAMPLES_PER_REQUEST',
+  maxBytesPerRequest: 'REMOTE_WRITE_MAX_BYTES_PER_REQUEST',
+  concurrency: 'REMOTE_WRITE_CONCURRENCY',
+  retryBaseDelayMs: 'RETRY_BASE_DELAY_MS',
+  retryMaxDelayMs: 'RETRY_MAX_DELAY_MS',
+  deadlineSafetyMarginMs: 'DEADLINE_SAFETY_MARGIN_MS',
+  maxLabelsPerSeries: 'MAX_LABELS_PER_SERIES',
+  maxLabelNameLength: 'MAX_LABEL_NAME_LENGTH',
+  maxLabelValueLength: 'MAX_LABEL_VALUE_LENGTH',
+} as const;
+
+/** The routes file; the stack ships it in a layer at its default path, so only tests and local runs set this. */
+export const ROUTES_FILE_VARIABLE = 'ROUTES_FILE';
+
 /** The `service` dimension of the metrics and the logs' service name, unless configured. */
 export const DEFAULT_SERVICE_NAME = 'iot-prometheus-bridge';
 /** The CloudWatch namespace of the function's EMF metrics; the alarms and dashboard read it. */

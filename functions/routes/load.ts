@@ -1,5 +1,6 @@
 // Routes reach the function as a file in a Lambda layer (the environment's 4 KB could not hold them, and the
 // function's code asset stays the same bytes): /opt/iot-prometheus-bridge/routes.json, read once at cold start.
+import { ROUTES_FILE_VARIABLE } from '../interface/index.js';
 import { readFileSync } from 'node:fs';
 import type { Route, RouteConfig } from './model.js';
 import { validateRoutes } from './validate.js';
@@ -7,7 +8,7 @@ import { validateRoutes } from './validate.js';
 /** Where the routes layer puts the file (a layer's content is extracted under /opt). */
 export const DEFAULT_ROUTES_FILE = '/opt/iot-prometheus-bridge/routes.json';
 /** Variable that points the function at another routes file (tests, `iotprom local`). */
-export const ROUTES_FILE_VARIABLE = 'ROUTES_FILE';
+export { ROUTES_FILE_VARIABLE };
 /** Version of the routes.json layout. */
 export const ROUTES_FILE_VERSION = 1;
 

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { after, before } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startSqsServer, type SqsServer } from '../../cli/local/sqs-server.js';
+import { ROUTES_FILE_VARIABLE, TUNING_VARIABLES, VARIABLES } from '../../functions/interface/index.js';
 
 export type BundleHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
@@ -32,25 +33,12 @@ export const QUIET_ENV: Record<string, string> = {
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };
 
+// Every variable of the function's interface, so no case leaks into the next.
 const INGEST_VARIABLES = [
-  'REMOTE_WRITE_URL',
-  'REMOTE_WRITE_AUTH',
-  'REMOTE_WRITE_SECRET_ARN',
-  'DEAD_LETTER_QUEUE_URL',
-  'EXTRA_LABELS',
-  'REMOTE_WRITE_HEADERS',
-  'REMOTE_WRITE_TIMEOUT_MS',
-  'REMOTE_WRITE_MAX_SAMPLES_PER_REQUEST',
-  'REMOTE_WRITE_MAX_BYTES_PER_REQUEST',
-  'REMOTE_WRITE_CONCURRENCY',
-  'RETRY_BASE_DELAY_MS',
-  'RETRY_MAX_DELAY_MS',
-  'DEADLINE_SAFETY_MARGIN_MS',
-  'MAX_LABELS_PER_SERIES',
-  'MAX_RECEIVE_COUNT',
-  'POWERTOOLS_LOG_LEVEL',
+  ...Object.values(VARIABLES),
+  ...Object.values(TUNING_VARIABLES),
+  ROUTES_FILE_VARIABLE,
   'POWERTOOLS_METRICS_DISABLED',
-  'POWERTOOLS_METRICS_NAMESPACE',
 ];
 
 let instance = 0;
