@@ -49,7 +49,7 @@ export async function handlerThroughput(rounds = 15): Promise<GoalResult> {
     const perSecond = (ms: number, n: number): string =>
       `${Math.round((n / ms) * 1000).toLocaleString('en')}/s`;
     return {
-      id: 1,
+      id: '1',
       title: 'Handler throughput vs JSON.parse (10,000 messages × 3 metrics)',
       figure: `${ratio.median.toFixed(2)}x JSON.parse speed`,
       goal: `≥ ${GOAL}x`,

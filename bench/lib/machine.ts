@@ -1,5 +1,7 @@
 // The machine a run was measured on, for bench/RESULTS.md.
+import { execFileSync } from 'node:child_process';
 import { cpus, loadavg, totalmem } from 'node:os';
+import { benchNode } from './child.js';
 
 export interface Machine {
   readonly cpu: string;
@@ -15,7 +17,8 @@ export function machine(): Machine {
     cpu: list[0]?.model.trim() ?? 'unknown',
     cores: list.length,
     memory: `${(totalmem() / 1024 ** 3).toFixed(1)} GiB`,
-    node: process.version,
+    // The Node.js the measurements ran on (the function's runtime), not the one running this script.
+    node: `${execFileSync(benchNode, ['--version'], { encoding: 'utf8' }).trim()} (${benchNode})`,
     platform: `${process.platform} ${process.arch}`,
   };
 }
