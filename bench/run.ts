@@ -14,6 +14,7 @@ import { endToEnd } from './goals/end-to-end.js';
 import { handlerThroughput } from './goals/handler-throughput.js';
 import { largeFleets } from './goals/large-fleets.js';
 import { peakRss, peakRssLargeFleet } from './goals/peak-rss.js';
+import { powertoolsImport } from './goals/powertools.js';
 import { snappyChoice } from './goals/snappy.js';
 import { existsSync } from 'node:fs';
 
@@ -29,6 +30,7 @@ const goals: Array<[string, () => Promise<GoalResult | GoalResult[]> | GoalResul
   ['2', () => encodeVsPackage(quick ? 5 : 15)],
   ['3', () => snappyChoice(quick ? 5 : 15)],
   ['4', () => coldStart(quick ? 6 : 20)],
+  ['P', () => powertoolsImport(quick ? 6 : 20)],
   ['5', () => peakRss(quick ? 2 : 5)],
   ['5b', () => peakRssLargeFleet(quick ? 1 : 3)],
   ['6', () => endToEnd(quick ? 3000 : 10_000)],
