@@ -226,8 +226,10 @@ export function loadConfig(env: Env = process.env): IngestConfig {
 export function pipelineConfigFrom(config: IngestConfig): PipelineConfig {
   const defaults = DEFAULT_PIPELINE_CONFIG;
   return {
+    ...defaults,
     extraLabels: config.extraLabels,
     limits: {
+      ...defaults.limits,
       maxLabelsPerSeries: config.maxLabelsPerSeries ?? defaults.limits.maxLabelsPerSeries,
       maxLabelNameLength: config.maxLabelNameLength ?? defaults.limits.maxLabelNameLength,
       maxLabelValueLength: config.maxLabelValueLength ?? defaults.limits.maxLabelValueLength,

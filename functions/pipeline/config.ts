@@ -8,6 +8,14 @@ export interface PipelineLimits {
   readonly maxLabelNameLength: number;
   /** UTF-8 bytes of a label value (and of a metric name). Cortex' default `max_label_value_length` is 2048. */
   readonly maxLabelValueLength: number;
+  /** Samples one message may produce (`MAX_SAMPLES_PER_MESSAGE`); more make the message invalid. */
+  readonly maxSamplesPerMessage: number;
+}
+
+/** The sample timestamps accepted, relative to the message's arrival (`MAX_SAMPLE_AGE`, `MAX_SAMPLE_FUTURE`). */
+export interface SampleWindow {
+  readonly maxAgeMs: number;
+  readonly maxFutureMs: number;
 }
 
 export interface RequestLimits {
@@ -20,6 +28,9 @@ export interface RequestLimits {
 export interface PipelineConfig {
   /** Labels added to every series (`EXTRA_LABELS`); a label the message sets wins. */
   readonly extraLabels: Readonly<Record<string, string>>;
+  /** Labels added to every series that a message can never override (`FORCED_LABELS`). */
+  readonly forcedLabels: Readonly<Record<string, string>>;
+  readonly sampleWindow: SampleWindow;
   readonly limits: PipelineLimits;
   readonly request: RequestLimits;
 }
@@ -28,6 +39,7 @@ export const DEFAULT_PIPELINE_LIMITS: PipelineLimits = {
   maxLabelsPerSeries: 70,
   maxLabelNameLength: 1024,
   maxLabelValueLength: 2048,
+  maxSamplesPerMessage: 10_000,
 };
 
 export const DEFAULT_REQUEST_LIMITS: RequestLimits = {
@@ -39,6 +51,8 @@ export const DEFAULT_REQUEST_LIMITS: RequestLimits = {
 
 export const DEFAULT_PIPELINE_CONFIG: PipelineConfig = {
   extraLabels: {},
+  forcedLabels: {},
+  sampleWindow: { maxAgeMs: 3_600_000, maxFutureMs: 600_000 },
   limits: DEFAULT_PIPELINE_LIMITS,
   request: DEFAULT_REQUEST_LIMITS,
 };

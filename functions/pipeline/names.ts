@@ -32,33 +32,14 @@ function rewrite(name: string, allowColon: boolean): string {
   return isDigit(out.charCodeAt(0)) ? `_${out}` : out;
 }
 
-// Devices repeat the same few names in every message: remember the answers, within bounds (entries and name
-// length) so that a flood of distinct or huge names cannot grow a warm Lambda's memory without limit.
-const CACHE_LIMIT = 10_000;
-const CACHED_NAME_LIMIT = 256;
-const metricCache = new Map<string, string>();
-const labelCache = new Map<string, string>();
-
-function cached(cache: Map<string, string>, name: string, allowColon: boolean): string {
-  if (isValid(name, allowColon)) return name;
-  if (name.length > CACHED_NAME_LIMIT) return rewrite(name, allowColon);
-  let result = cache.get(name);
-  if (result === undefined) {
-    result = rewrite(name, allowColon);
-    if (cache.size >= CACHE_LIMIT) cache.clear();
-    cache.set(name, result);
-  }
-  return result;
-}
-
 /** A valid Prometheus metric name for `name` ('' stays '', which callers reject). */
 export function sanitiseMetricName(name: string): string {
-  return cached(metricCache, name, true);
+  return isValid(name, true) ? name : rewrite(name, true);
 }
 
 /** A valid Prometheus label name for `name` ('' stays '', which callers reject). */
 export function sanitiseLabelName(name: string): string {
-  return cached(labelCache, name, false);
+  return isValid(name, false) ? name : rewrite(name, false);
 }
 
 export function isValidMetricName(name: string): boolean {
@@ -69,7 +50,38 @@ export function isValidLabelName(name: string): boolean {
   return isValid(name, false);
 }
 
-/** Entries held by the name caches (for tests and diagnostics). */
-export function cachedNameCount(): number {
-  return metricCache.size + labelCache.size;
+/** Names held at most per cache, and the longest name remembered: a flood of distinct or huge names must not
+ * grow a warm Lambda's memory without limit. */
+const CACHE_LIMIT = 10_000;
+const CACHED_NAME_LIMIT = 256;
+
+/** Sanitisation that remembers its answers: devices repeat the same few invalid names in every message. */
+export class NameSanitiser {
+  private readonly metricNames = new Map<string, string>();
+  private readonly labelNames = new Map<string, string>();
+
+  metricName(name: string): string {
+    return this.cached(this.metricNames, name, true);
+  }
+
+  labelName(name: string): string {
+    return this.cached(this.labelNames, name, false);
+  }
+
+  /** Entries held by the caches (for tests and diagnostics). */
+  get size(): number {
+    return this.metricNames.size + this.labelNames.size;
+  }
+
+  private cached(cache: Map<string, string>, name: string, allowColon: boolean): string {
+    if (isValid(name, allowColon)) return name;
+    if (name.length > CACHED_NAME_LIMIT) return rewrite(name, allowColon);
+    let result = cache.get(name);
+    if (result === undefined) {
+      result = rewrite(name, allowColon);
+      if (cache.size >= CACHE_LIMIT) cache.clear();
+      cache.set(name, result);
+    }
+    return result;
+  }
 }

@@ -1,13 +1,15 @@
 // The whole pure pipeline for one SQS batch: decode → normalise → group/sort/dedupe → split. What comes out is
-// ready to encode and send, with every message accounted for: it either has samples in the planned requests or
-// is listed as invalid.
+// ready to encode and send, with every message accounted for: it has samples in the planned requests, is listed
+// as invalid, or (when planning reached its deadline) is listed as deferred.
 import { DEFAULT_PIPELINE_CONFIG, type PipelineConfig } from './config.js';
-import { decodeMessage } from './decode/index.js';
-import { learnTemplate, ScannedObject, scanObjectBody } from './decode/object-scanner.js';
+import { decodeMessage, type DecodeOptions } from './decode/index.js';
+import { insideWindow } from './decode/sample-window.js';
+import type { ScannedObject } from './decode/scanned-object.js';
 import { InvalidMessageError } from './errors.js';
 import type { SeriesIdentity, SourceMessage, WriteBatch } from './model.js';
-import { SampleNormaliser, type ScannedLabels } from './normalise.js';
-import { SampleTable } from './sample-table.js';
+import { SampleNormaliser } from './normalise.js';
+import type { PlanWorkspace } from './plan-workspace.js';
+import type { LabelSet } from './series-cache.js';
 import { groupSeries } from './series.js';
 import { splitIntoBatches } from './split.js';
 
@@ -41,6 +43,11 @@ export interface BatchPlan {
   readonly after: ReadonlyArray<readonly number[]>;
   /** Messages that can never succeed; they are dead-lettered with kind `invalid-message`. */
   readonly invalid: MessageFailure[];
+  /**
+   * Indices of the messages not planned because the deadline (PlanOptions.deadlineMs) came first, ascending; the
+   * handler returns them as batch item failures, so SQS delivers them again.
+   */
+  readonly deferred: readonly number[];
   readonly stats: BatchStats;
 }
 
@@ -54,34 +61,31 @@ function asInvalid(error: unknown, message: SourceMessage): InvalidMessageError 
 }
 
 /**
- * The rows of the batch being planned, reused from batch to batch (planBatch is synchronous and the rows do not
- * outlive it): allocating and zeroing a megabyte of typed arrays per batch showed in the bench's GC time.
- */
-const rows = new SampleTable(16 * 1024);
-
-/** Reused by every planBatch call: scanning is synchronous. */
-const scanned = new ScannedObject<ScannedLabels, SeriesIdentity>();
-
-/**
  * Adds the samples of a scanned Sample/Report body to the table. False when its labels or a metric name are
  * invalid: the caller then drops what was added and decodes the message the slow way, which names the problem.
  */
 function addScanned(
-  body: ScannedObject<ScannedLabels, SeriesIdentity>,
+  body: ScannedObject<LabelSet, SeriesIdentity>,
   message: SourceMessage,
   index: number,
   normaliser: SampleNormaliser,
-  table: SampleTable,
+  workspace: PlanWorkspace,
+  limits: MessageLimits,
 ): boolean {
+  const table = workspace.table;
   const text = message.body;
+  // Over the cap, or outside the window: decodeMessage names the problem.
+  if (body.count > limits.maxSamples) return false;
   const labels =
     body.labels ?? normaliser.labelsOfScanned(text, body.labelsStart, body.labelsEnd, message.messageId);
   if (labels === undefined) return false;
   const timestampMs = body.timestampMs === body.timestampMs ? body.timestampMs : message.sentTimestampMs;
+  if (limits.window !== undefined && !insideWindow(timestampMs, message.sentTimestampMs, limits.window))
+    return false;
   // The series are collected only to learn a template; setting an array's length to 0 would free its storage
   // and cost an allocation per message.
-  const learning = !body.viaTemplate && normaliser.mayLearnTemplate(labels, text.length);
-  const resolved = scratchSeries;
+  const learning = !body.viaTemplate && normaliser.scanMemory.mayLearnTemplate(labels, text.length);
+  const resolved = workspace.resolvedSeries;
   // The rows are written into the table's columns here rather than through push(): a double passed to a call
   // V8 does not inline is boxed, two allocations per sample (bench allocation profile).
   table.reserve(body.count);
@@ -108,40 +112,53 @@ function addScanned(
     row++;
   }
   table.length = row;
-  if (learning) {
-    const template = learnTemplate(text, body, resolved);
-    if (template !== undefined) normaliser.rememberTemplate(labels, template, text.length);
-  }
+  if (learning) normaliser.scanMemory.learnTemplate(labels, text, body, resolved);
   return true;
 }
 
-const scratchSeries: SeriesIdentity[] = [];
+/** What each message is checked against while it is added (DecodeOptions with the cap always set). */
+interface MessageLimits extends DecodeOptions {
+  readonly maxSamples: number;
+}
+
+/** What addMessages found besides the rows. */
+interface AddedMessages {
+  readonly skippedRecords: number;
+  /** Messages looked at before the deadline: the rest are deferred. */
+  readonly planned: number;
+}
 
 /**
- * Adds every message's samples to the table, or the message to `invalid`; returns the SenML records skipped.
- * A function of its own so that V8's optimised code for this loop has nothing after it that the loop had not
- * reached yet (which otherwise discarded that code on every batch).
+ * Adds every message's samples to the table, or the message to `invalid`, until the deadline. A function of its
+ * own so that V8's optimised code for this loop has nothing after it that the loop had not reached yet (which
+ * otherwise discarded that code on every batch).
  */
 function addMessages(
   messages: readonly SourceMessage[],
-  scan: boolean,
   normaliser: SampleNormaliser,
-  table: SampleTable,
   invalid: MessageFailure[],
-): number {
+  limits: MessageLimits,
+  options: PlanOptions,
+): AddedMessages {
+  const workspace = normaliser.workspace;
+  const { table, scanner, scanned } = workspace;
+  const scan = options.scan !== false;
+  const { deadlineMs } = options;
+  const now = options.now ?? Date.now;
   let skippedRecords = 0;
   for (let index = 0; index < messages.length; index++) {
+    if (deadlineMs !== undefined && now() >= deadlineMs) return { skippedRecords, planned: index };
     const message = messages[index] as SourceMessage;
     const before = table.length;
     if (
       scan &&
-      scanObjectBody(message.body, scanned, normaliser) &&
-      addScanned(scanned, message, index, normaliser, table)
+      scanner.scan(message.body, scanned, normaliser.scanMemory) &&
+      addScanned(scanned, message, index, normaliser, workspace, limits)
     )
       continue;
     table.truncate(before);
     try {
-      const decoded = decodeMessage(message);
+      const decoded = decodeMessage(message, limits);
       skippedRecords += decoded.skippedRecords;
       for (const sample of decoded.samples) {
         const series = normaliser.seriesOf(sample, message.messageId);
@@ -154,10 +171,9 @@ function addMessages(
       invalid.push({ index, messageId: message.messageId, error: asInvalid(error, message) });
     }
   }
-  return skippedRecords;
+  return { skippedRecords, planned: messages.length };
 }
 
-/** Plans the remote-write requests for one batch of messages. Never throws for bad input. */
 export interface PlanOptions {
   /**
    * Whether plain Sample/Report bodies take the direct scanner (decode/object-scanner.ts) instead of
@@ -165,22 +181,32 @@ export interface PlanOptions {
    * @default true
    */
   readonly scan?: boolean;
+  /**
+   * When planning must stop, on the `now` clock: messages not reached by then are listed in BatchPlan.deferred.
+   * @default no deadline
+   */
+  readonly deadlineMs?: number;
+  /** The clock deadlineMs is read on. @default Date.now */
+  readonly now?: () => number;
 }
 
+/** Plans the remote-write requests for one batch of messages. Never throws for bad input. */
 export function planBatch(
   messages: readonly SourceMessage[],
   config: PipelineConfig = DEFAULT_PIPELINE_CONFIG,
   normaliser: SampleNormaliser = new SampleNormaliser(config),
   options: PlanOptions = {},
 ): BatchPlan {
-  const scan = options.scan !== false;
   normaliser.startBatch();
-  const table = rows;
+  const { table, grouping } = normaliser.workspace;
   table.clear();
   const invalid: MessageFailure[] = [];
-  const skippedRecords = addMessages(messages, scan, normaliser, table, invalid);
+  const limits = { maxSamples: config.limits.maxSamplesPerMessage, window: config.sampleWindow };
+  const added = addMessages(messages, normaliser, invalid, limits, options);
+  const deferred: number[] = [];
+  for (let index = added.planned; index < messages.length; index++) deferred.push(index);
 
-  const { series, columns, stats } = groupSeries(table, normaliser.identities, messages);
+  const { series, columns, stats } = groupSeries(table, normaliser.identities, messages, grouping);
   const { batches, after } = splitIntoBatches(columns, series, config.request);
 
   let oldest = Infinity;
@@ -188,18 +214,18 @@ export function planBatch(
     const first = columns.timestampMs[s.start]!;
     if (first < oldest) oldest = first;
   }
-  const sampleCount = columns.timestampMs.length;
   return {
     batches,
     after,
     invalid,
+    deferred,
     stats: {
       messages: messages.length,
-      samples: sampleCount,
+      samples: columns.timestampMs.length,
       series: series.length,
       duplicatesDropped: stats.duplicatesDropped,
       conflictsDropped: stats.conflictsDropped,
-      skippedRecords,
+      skippedRecords: added.skippedRecords,
       ...(oldest === Infinity ? {} : { oldestTimestampMs: oldest }),
     },
   };

@@ -15,28 +15,25 @@ export interface SeriesStats {
   readonly conflictsDropped: number;
 }
 
-/** Working arrays of groupSeries, kept between calls (it is synchronous): counts by series id must start at 0,
- * and groupSeries leaves them so. */
-let scratch = {
-  count: new Int32Array(0),
-  offset: new Int32Array(0),
-  next: new Int32Array(0),
-  order: new Int32Array(0),
-};
+/** Working arrays of groupSeries, kept between calls by their owner: counts by series id must start at 0, and
+ * groupSeries leaves them so. */
+export class GroupScratch {
+  count = new Int32Array(0);
+  offset = new Int32Array(0);
+  next = new Int32Array(0);
+  order = new Int32Array(0);
 
-function scratchFor(seriesCount: number, rows: number): typeof scratch {
-  if (scratch.count.length < seriesCount) {
-    const size = Math.max(seriesCount, scratch.count.length * 2);
-    scratch = {
-      ...scratch,
-      count: new Int32Array(size),
-      offset: new Int32Array(size),
-      next: new Int32Array(size),
-    };
+  /** Makes room for `seriesCount` series ids and `rows` rows. */
+  reserve(seriesCount: number, rows: number): this {
+    if (this.count.length < seriesCount) {
+      const size = Math.max(seriesCount, this.count.length * 2);
+      this.count = new Int32Array(size);
+      this.offset = new Int32Array(size);
+      this.next = new Int32Array(size);
+    }
+    if (this.order.length < rows) this.order = new Int32Array(Math.max(rows, this.order.length * 2));
+    return this;
   }
-  if (scratch.order.length < rows)
-    scratch = { ...scratch, order: new Int32Array(Math.max(rows, scratch.order.length * 2)) };
-  return scratch;
 }
 
 export interface GroupedSeries {
@@ -53,10 +50,11 @@ export interface GroupedSeries {
 function orderBySeries(
   table: SampleTable,
   seriesCount: number,
+  scratch: GroupScratch,
 ): { firstSeen: number[]; order: Int32Array; offset: Int32Array; end: Int32Array } {
   const n = table.length;
   const rowSeries = table.series;
-  const { count, offset, next, order } = scratchFor(seriesCount, n);
+  const { count, offset, next, order } = scratch.reserve(seriesCount, n);
   const firstSeen: number[] = [];
   for (let row = 0; row < n; row++) {
     const id = rowSeries[row]!;
@@ -199,14 +197,16 @@ class SeriesWriter {
 
 /**
  * Groups the table's rows into series, each strictly ascending by timestamp. `identities[id]` is the series of
- * rows whose `series` column holds `id`; `messages` gives the SentTimestamp used to resolve conflicts.
+ * rows whose `series` column holds `id`; `messages` gives the SentTimestamp used to resolve conflicts. A caller
+ * that groups batch after batch passes its own `scratch` to reuse the working arrays.
  */
 export function groupSeries(
   table: SampleTable,
   identities: readonly SeriesIdentity[],
   messages: readonly SourceMessage[],
+  scratch: GroupScratch = new GroupScratch(),
 ): GroupedSeries {
-  const { firstSeen, order, offset, end } = orderBySeries(table, identities.length);
+  const { firstSeen, order, offset, end } = orderBySeries(table, identities.length, scratch);
   const writer = new SeriesWriter(table, order, messages);
   const series: Series[] = [];
   for (let k = 0; k < firstSeen.length; k++) {

@@ -64,11 +64,25 @@ describe('Sample', () => {
     assert.deepEqual(sample!.labels, { 'a b': '', zone: 'Z' });
   });
 
-  test('numbers and booleans in labels become their JSON text', () => {
+  test('numbers and booleans in labels become their exact JSON text', () => {
     const [sample] = decode(
-      '{"name":"x","value":1,"labels":{"id":17,"ratio":1.0,"big":1e21,"on":true,"off":false}}',
+      '{"name":"x","value":1,"labels":{"id":17,"ratio":1.0,"big":1e21,"on":true,"off":false,"n":-0}}',
     ).samples;
-    assert.deepEqual(sample!.labels, { id: '17', ratio: '1', big: '1e+21', on: 'true', off: 'false' });
+    assert.deepEqual(sample!.labels, {
+      id: '17',
+      ratio: '1.0',
+      big: '1e21',
+      on: 'true',
+      off: 'false',
+      n: '-0',
+    });
+    // Ids beyond 2^53 read as the same double; their text keeps them apart.
+    const ids = ['12345678901234567890', '12345678901234567891'].map(
+      (id) => decode(`{"name":"x","value":1,"labels":{"id":${id}}}`).samples[0]!.labels.id,
+    );
+    assert.deepEqual(ids, ['12345678901234567890', '12345678901234567891']);
+    const [inArray] = decode('[{"metrics":{"a":1},"labels":{"id":12345678901234567891}}]').samples;
+    assert.equal(inArray!.labels.id, '12345678901234567891');
   });
 
   test('a "__proto__" label is an ordinary own label, not a prototype change', () => {
@@ -78,14 +92,17 @@ describe('Sample', () => {
     assert.equal(Object.getOwnPropertyDescriptor(sample!.labels, '__proto__')?.value, 'evil');
   });
 
-  test('unknown fields are ignored', () => {
-    const { samples } = decode('{"name":"x","value":1,"topic":"dt/x","clientid":"c"}');
-    assert.equal(samples.length, 1);
+  test('unknown top-level fields are errors naming them (an IoT rule adding fields must put them in labels)', () => {
+    rejects('{"name":"x","value":1,"topic":"dt/x","clientid":"c"}', 'topic', /unknown field.*"labels"/);
+    rejects('{"metrics":{"t":1},"labels":{"device":"a"},"device":"b"}', 'device', /unknown field/);
+    rejects('[{"name":"x","value":1},{"metrics":{"t":1},"extra":null}]', '[1].extra', /unknown field/);
   });
 
   test('errors name the field and say what was expected', () => {
     rejects('{"name":"","value":1}', 'name', /non-empty metric name/);
-    rejects('{"name":5,"value":1}', 'name', /got 5/);
+    rejects('{"name":5,"value":1}', 'name', /got 5$/);
+    rejects('{"name":null,"value":1}', 'name', /got null$/);
+    rejects('{"name":"x","value":1,"labels":null}', 'labels', /got null$/);
     rejects('{"value":1}', 'name', /got nothing/);
     rejects('{"name":"x"}', 'value', /^missing/);
     rejects('{"name":"x","value":1,"labels":[]}', 'labels', /an array/);
@@ -432,16 +449,16 @@ describe('body', () => {
       'name',
       /lone UTF-16 surrogate/,
     );
-    const [sample] = decode(
-      String.raw`{"name":"smile\ud83d\ude00","value":1,"topic":"\ud800 ignored"}`,
-    ).samples;
+    // A field nothing reads (SenML ignores unknown fields) may hold one.
+    const [sample] = decode(String.raw`[{"n":"smile\ud83d\ude00","v":1,"x":"\ud800 ignored"}]`).samples;
     assert.equal(sample!.name, 'smile😀');
   });
 
   test('deeply nested JSON gives an InvalidMessageError, never a stack overflow', () => {
     // 30,000 levels overflow a recursive walk (and JSON.stringify) on Node's default stack.
     const deep = '['.repeat(30_000) + ']'.repeat(30_000);
-    rejects(`{"x":${deep},"name":"a\\ud800","value":1}`, 'name', /lone UTF-16 surrogate/);
+    rejects(`{"x":${deep},"name":"a\\ud800","value":1}`, 'x', /unknown field/);
+    rejects(`[{"x":${deep},"n":"a\\ud800","v":1}]`, '[0].n', /lone UTF-16 surrogate/);
     rejects(`{"name":"x","value":${deep}}`, 'value', /got \[…\]$/);
     rejects(`{"metrics":{"a":${deep}}}`, 'metrics.a');
     rejects(`[{"n":"x","v":${deep}}]`, '[0].v');

@@ -363,15 +363,16 @@ describe('object scanner', () => {
   test('a device whose bodies differ outside their numbers stops learning templates, and stays exact', () => {
     const bodies = Array.from(
       { length: 60 },
-      (_, i) => `{"labels":{"device":"d-1"},"seq":${i * 7},"received":"t${i}","metrics":{"t":${i}.5}}`,
+      // Whitespace that changes from body to body, as a device's JSON writer might.
+      (_, i) => `{"labels":{"device":"d-1"},${' '.repeat(i % 13)}"metrics":{"t":${i}.5}}`,
     );
     assertSamePlans(bodies);
     const normaliser = new SampleNormaliser();
     planBatch(messagesOf(bodies), undefined, normaliser);
     const text = bodies[0]!;
     const start = text.indexOf('{', 1);
-    const labels = normaliser.labelsAt(text, start, text.indexOf('}', start) + 1);
+    const labels = normaliser.scanMemory.labelsAt(text, start, text.indexOf('}', start) + 1);
     assert.ok(labels !== undefined);
-    assert.equal(labels.templatesLearnt, 4);
+    assert.equal(labels.scan.templatesLearnt, 4);
   });
 });

@@ -5,6 +5,7 @@
 import { TextDecoder } from 'node:util';
 import { InvalidMessageError } from '../errors.js';
 import { quote } from './diagnostics.js';
+import type { NumberSources } from './object-formats.js';
 
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 const REASON_LIMIT = 200;
@@ -20,9 +21,11 @@ function firstContent(text: string): number {
   return i;
 }
 
-function parseJson(messageId: string, text: string, problem: string): unknown {
+type Reviver = (this: unknown, key: string, value: unknown) => unknown;
+
+function parseJson(messageId: string, text: string, problem: string, reviver?: Reviver): unknown {
   try {
-    return JSON.parse(text);
+    return JSON.parse(text, reviver);
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
     const cut = detail.length > REASON_LIMIT ? `${detail.slice(0, REASON_LIMIT)}…` : detail;
@@ -71,6 +74,31 @@ export function parseBody(messageId: string, body: string): unknown {
 export interface BodyText {
   readonly text: string;
   readonly base64: boolean;
+}
+
+/** Parses what `bodyText` returned, recording the source text of every number (where the runtime gives it). */
+export function parseBodyTextWithSources(
+  messageId: string,
+  body: BodyText,
+): { json: unknown; sources: NumberSources } {
+  const sources: NumberSources = new WeakMap();
+  // JSON.parse hands a reviver the source text of primitives (Node 21+); `this` is the object holding the value.
+  const reviver = function (
+    this: object,
+    key: string,
+    value: unknown,
+    context?: { source?: string },
+  ): unknown {
+    if (typeof value === 'number' && context?.source !== undefined) {
+      let byKey = sources.get(this);
+      if (byKey === undefined) sources.set(this, (byKey = new Map()));
+      byKey.set(key, context.source);
+    }
+    return value;
+  };
+  const problem = body.base64 ? 'invalid JSON inside base64' : 'invalid JSON';
+  // The body parsed once already, so this cannot fail; parseJson keeps the error text if it somehow did.
+  return { json: parseJson(messageId, body.text, problem, reviver as Reviver), sources };
 }
 
 /** Parses what `bodyText` returned. */

@@ -46,6 +46,13 @@ export function kindOf(value: unknown): string {
   }
 }
 
+/** "null", "a number 5", "an object {…}": what a field held, for "got …" in error messages. */
+export function described(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'nothing';
+  return `${kindOf(value)} ${quote(value)}`;
+}
+
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -6,11 +6,18 @@
 // value.ts (sample values), timestamp.ts (ms and RFC 3339), unicode.ts (names/labels must be UTF-8 encodable),
 // diagnostics.ts (paths and quotes for errors).
 
+import type { SampleWindow } from '../config.js';
 import { InvalidMessageError } from '../errors.js';
 import type { DecodedMessage, DecodedSample, SourceMessage } from '../model.js';
-import { bodyText, parseBodyText } from './body.js';
+import { bodyText, parseBodyText, parseBodyTextWithSources } from './body.js';
 import { isPlainObject } from './diagnostics.js';
-import { decodeObjectArray, decodeSampleOrReport, isObjectFormat } from './object-formats.js';
+import {
+  decodeObjectArray,
+  decodeSampleOrReport,
+  isObjectFormat,
+  NumberSourceNeeded,
+  type DecodeContext,
+} from './object-formats.js';
 import { decodeSenmlPack, looksLikeSenml } from './senml.js';
 import { checkSampleText, mayHoldLoneSurrogate } from './unicode.js';
 
@@ -18,6 +25,14 @@ export { parseBody } from './body.js';
 export { parseNumericString, parseValue, VALUE_EXPECTATION } from './value.js';
 export { MAX_TIMESTAMP_MS, parseRfc3339, parseTimestampMs } from './timestamp.js';
 export { SENML_RELATIVE_TIME_LIMIT_S, SENML_VERSION } from './senml.js';
+
+/** Checks decodeMessage makes beyond the formats' own rules. */
+export interface DecodeOptions {
+  /** Sample timestamps accepted around the message's arrival; no check when absent. */
+  readonly window?: SampleWindow;
+  /** Samples one message may hold; no cap when absent. */
+  readonly maxSamples?: number;
+}
 
 /**
  * An array is a SenML pack when its first element is an object with a SenML field and none of the bridge's own
@@ -28,20 +43,36 @@ function isSenmlPack(items: readonly unknown[]): boolean {
   return isPlainObject(first) && !isObjectFormat(first) && looksLikeSenml(first);
 }
 
-export function decodeMessage(message: SourceMessage): DecodedMessage {
-  const { messageId, sentTimestampMs } = message;
-  const text = bodyText(messageId, message.body);
-  const json = parseBodyText(messageId, text);
-  const samples: DecodedSample[] = [];
-  let skippedRecords = 0;
+/** The samples of a parsed body, and the SenML records skipped. */
+function decodeJson(ctx: DecodeContext, json: unknown, samples: DecodedSample[]): number {
   if (Array.isArray(json)) {
-    if (isSenmlPack(json)) skippedRecords = decodeSenmlPack(messageId, json, sentTimestampMs, samples);
-    else decodeObjectArray(messageId, json, sentTimestampMs, samples);
+    if (isSenmlPack(json)) return decodeSenmlPack(ctx, json, samples);
+    decodeObjectArray(ctx, json, samples);
   } else if (isPlainObject(json)) {
-    decodeSampleOrReport(messageId, json, -1, sentTimestampMs, samples);
+    decodeSampleOrReport(ctx, json, -1, samples);
   } else {
     // parseBody only returns what starts with "{" or "[", so this is unreachable; kept so no input can slip through.
-    throw new InvalidMessageError(messageId, '', 'expected a JSON object or array');
+    throw new InvalidMessageError(ctx.messageId, '', 'expected a JSON object or array');
+  }
+  return 0;
+}
+
+export function decodeMessage(message: SourceMessage, options: DecodeOptions = {}): DecodedMessage {
+  const { messageId, sentTimestampMs } = message;
+  const text = bodyText(messageId, message.body);
+  let json = parseBodyText(messageId, text);
+  let samples: DecodedSample[] = [];
+  let skippedRecords: number;
+  const ctx: DecodeContext = { messageId, sentTimestampMs, window: options.window };
+  try {
+    skippedRecords = decodeJson(ctx, json, samples);
+  } catch (error) {
+    if (!(error instanceof NumberSourceNeeded)) throw error;
+    // Rare: a number as a label value. Parsed again, this time keeping the numbers' source text.
+    const parsed = parseBodyTextWithSources(messageId, text);
+    json = parsed.json;
+    samples = [];
+    skippedRecords = decodeJson({ ...ctx, numberSources: parsed.sources }, json, samples);
   }
   if (samples.length === 0) {
     const why =
@@ -49,6 +80,13 @@ export function decodeMessage(message: SourceMessage): DecodedMessage {
         ? `all ${skippedRecords} SenML records carry only string (vs) or data (vd) values`
         : 'the body holds no samples (an empty array, or empty "metrics")';
     throw new InvalidMessageError(messageId, '', `no numeric samples: ${why}`);
+  }
+  if (options.maxSamples !== undefined && samples.length > options.maxSamples) {
+    throw new InvalidMessageError(
+      messageId,
+      '',
+      `the body holds ${samples.length} samples; the limit per message is ${options.maxSamples} (MAX_SAMPLES_PER_MESSAGE)`,
+    );
   }
   if (mayHoldLoneSurrogate(text.text)) checkSampleText(messageId, json, samples);
   return { samples, skippedRecords };

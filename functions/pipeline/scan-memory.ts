@@ -1,0 +1,85 @@
+// The scanner's memory of earlier bodies, per label set: which labels object text stands for which label set,
+// which metric name came at which position of a report, and the template of the set's bodies.
+import type { SeriesIdentity } from './model.js';
+import type { ScanMemory, ScannedObject } from './decode/scanned-object.js';
+import { TemplateStore, type ScanTemplate } from './decode/template-store.js';
+import type { LabelSet, SeriesCache } from './series-cache.js';
+
+/** Templates learnt per label set at most: bodies that vary outside their numbers stop learning. */
+const MAX_TEMPLATES_PER_LABEL_SET = 4;
+/** Bodies longer than this teach no template: telemetry bodies are a few hundred characters. */
+const MAX_TEMPLATE_BODY_CHARS = 2048;
+
+export interface RecentName {
+  readonly name: string;
+  readonly series: SeriesIdentity;
+}
+
+/** What the scanner remembers of one label set's bodies. */
+export interface LabelSetScanState {
+  /**
+   * The metric name last seen at each position of a report's "metrics", and its series. A device sends the same
+   * metrics in the same order, so a name is matched in the body text, with no string made.
+   */
+  readonly recent: Array<RecentName | undefined>;
+  /** The layout of the last scanned body with these labels that was not read through a template. */
+  template: ScanTemplate<SeriesIdentity> | undefined;
+  /** How many templates were learnt for these labels. */
+  templatesLearnt: number;
+}
+
+export function newScanState(): LabelSetScanState {
+  return { recent: [], template: undefined, templatesLearnt: 0 };
+}
+
+/** The ScanMemory of one normaliser: label sets come from its series cache, layouts from its template store. */
+export class LabelSetScanMemory implements ScanMemory<LabelSet, SeriesIdentity> {
+  private readonly templates = new TemplateStore();
+
+  constructor(private readonly cache: SeriesCache) {}
+
+  labelsAt(text: string, start: number, end: number): LabelSet | undefined {
+    return this.cache.byText(text, start, end);
+  }
+
+  nameAt(labels: LabelSet, position: number): RecentName | undefined {
+    return labels.scan.recent[position];
+  }
+
+  templateOf(labels: LabelSet): ScanTemplate<SeriesIdentity> | undefined {
+    return labels.scan.template;
+  }
+
+  get templateHead(): string {
+    return this.templates.lastHead;
+  }
+
+  /** Remembers that metric `name` came at `position` of a body with these labels. */
+  rememberName(labels: LabelSet, position: number, name: string, series: SeriesIdentity): void {
+    labels.scan.recent[position] = { name, series };
+  }
+
+  /**
+   * Whether a template is worth learning from a body of `bodyLength` characters with these labels. A device whose
+   * bodies differ outside their numbers (a sequence number, a receive time) would learn a template per message and
+   * never use one; and a template holds a copy of the body's text, so large bodies are not learnt at all.
+   */
+  mayLearnTemplate(labels: LabelSet, bodyLength: number): boolean {
+    return labels.scan.templatesLearnt < MAX_TEMPLATES_PER_LABEL_SET && bodyLength <= MAX_TEMPLATE_BODY_CHARS;
+  }
+
+  /** Learns how bodies with these labels are laid out from one scanned body whose samples have `series`. */
+  learnTemplate(
+    labels: LabelSet,
+    text: string,
+    out: ScannedObject<LabelSet, SeriesIdentity>,
+    series: readonly SeriesIdentity[],
+  ): void {
+    const template = this.templates.learn(text, out, series);
+    if (template === undefined) return;
+    // A device may change its layout: the last one is kept.
+    labels.scan.template = template;
+    labels.scan.templatesLearnt++;
+    this.cache.countTemplate(text.length);
+  }
+}
