@@ -9,6 +9,7 @@ import {
   encodeWriteRequestView,
   planBatch,
   SampleNormaliser,
+  seriesCacheLimitsFor,
   type BatchPlan,
   type SourceMessage,
 } from '../pipeline/index.js';
@@ -101,7 +102,10 @@ export function createHandler(deps: HandlerDependencies): IngestHandler {
   const now = deps.now ?? Date.now;
   const pipelineConfig = pipelineConfigFrom(config);
   // Kept for the life of the execution environment: the fleet's label sets are checked and encoded once.
-  const normaliser = new SampleNormaliser(pipelineConfig);
+  const normaliser = new SampleNormaliser(
+    pipelineConfig,
+    seriesCacheLimitsFor(process.env['AWS_LAMBDA_FUNCTION_MEMORY_SIZE']),
+  );
   const observer = deliveryObserver(observability);
 
   async function handle(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
