@@ -18,7 +18,7 @@ export function machine(): Machine {
     cores: list.length,
     memory: `${(totalmem() / 1024 ** 3).toFixed(1)} GiB`,
     // The Node.js the measurements ran on (the function's runtime), not the one running this script.
-    node: `${execFileSync(benchNode, ['--version'], { encoding: 'utf8' }).trim()} (${benchNode})`,
+    node: `${execFileSync(benchNode, ['--version'], { encoding: 'utf8' }).trim()} (the function's runtime, from scripts/runtime-node.mjs${process.env['RUNTIME_NODE'] ? ' via RUNTIME_NODE' : ''})`,
     platform: `${process.platform} ${process.arch}`,
   };
 }
