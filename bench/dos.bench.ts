@@ -62,7 +62,9 @@ try {
     ratios.push(b / s);
   }
   console.log(`node ${process.version}, ${rounds} rounds after one warm-up round, sink receiver on loopback`);
-  console.log(`1 Report × ${BIG} metrics:        ${formatSpread(spread(bigPerSample), 2, ' µs')} CPU per sample`);
+  console.log(
+    `1 Report × ${BIG} metrics:        ${formatSpread(spread(bigPerSample), 2, ' µs')} CPU per sample`,
+  );
   console.log(
     `${SMALL_MESSAGES} Reports × ${SMALL} metrics:    ${formatSpread(spread(smallPerSample), 2, ' µs')} CPU per sample`,
   );

@@ -2,6 +2,7 @@
 // devices, against JSON.parse of the same bodies in the same process (one fresh process per fleet size).
 import { INGEST_NODE_OPTIONS } from '../../infra/ingest-node-options.js';
 import { runChild } from '../lib/child.js';
+import { benchNodeVersion } from '../lib/machine.js';
 import type { GoalResult } from '../lib/goal.js';
 import { startSink } from '../lib/sink.js';
 import { formatSpread, ratios, spread } from '../lib/stats.js';

@@ -11,6 +11,9 @@ export interface Machine {
   readonly platform: string;
 }
 
+/** `v24.x.y`: the Node.js every benchmark child runs on. */
+export const benchNodeVersion = execFileSync(benchNode, ['--version'], { encoding: 'utf8' }).trim();
+
 export function machine(): Machine {
   const list = cpus();
   return {
@@ -18,7 +21,7 @@ export function machine(): Machine {
     cores: list.length,
     memory: `${(totalmem() / 1024 ** 3).toFixed(1)} GiB`,
     // The Node.js the measurements ran on (the function's runtime), not the one running this script.
-    node: `${execFileSync(benchNode, ['--version'], { encoding: 'utf8' }).trim()} (the function's runtime, from scripts/runtime-node.mjs${process.env['RUNTIME_NODE'] ? ' via RUNTIME_NODE' : ''})`,
+    node: `${benchNodeVersion} (the function's runtime, from scripts/runtime-node.mjs${process.env['RUNTIME_NODE'] ? ' via RUNTIME_NODE' : ''})`,
     platform: `${process.platform} ${process.arch}`,
   };
 }
