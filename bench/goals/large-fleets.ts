@@ -54,7 +54,7 @@ export async function largeFleets(rounds = 9): Promise<GoalResult> {
     }
     const worst = Math.min(...medians);
     details.push(
-      `workload: 10,000 report messages × 3 metrics per batch, message i of the cycle from device i mod fleet size (labels device and site), a new batch every round; the handler as in goal 1 (\`REMOTE_WRITE_AUTH=none\`, loopback 204 sink, INFO logs and EMF) with AWS_LAMBDA_FUNCTION_MEMORY_SIZE=${FUNCTION_MEMORY_MB} and NODE_OPTIONS \`${INGEST_NODE_OPTIONS}\`; batch item failures: ${failures}`,
+      `workload: 10,000 report messages × 3 metrics per batch, message i of the cycle from device i mod fleet size (labels device and site), a new batch every round, on ${benchNodeVersion}; the handler as in goal 1 (\`REMOTE_WRITE_AUTH=none\`, loopback 204 sink, INFO logs and EMF) with AWS_LAMBDA_FUNCTION_MEMORY_SIZE=${FUNCTION_MEMORY_MB} and NODE_OPTIONS \`${INGEST_NODE_OPTIONS}\`; batch item failures: ${failures}`,
     );
     return {
       id: '1b',
