@@ -3,15 +3,19 @@
 // sink receiver on loopback. Both run in alternating rounds in one process; the figure is the ratio of CPU per
 // sample, big / small, with its spread: near 1 means work per message is linear in its size.
 // Run on the Lambda runtime's Node: npm run build && $(node scripts/runtime-node.mjs) node_modules/tsx/dist/cli.mjs bench/dos.bench.ts [rounds]
+// `npm run bench` can run it as a goal through dosGoal().
 import type { SQSRecord } from 'aws-lambda';
 import { lambdaContext, loadBundle, sqsEvent, sqsRecord } from '../test/ingest/harness.js';
+import { pathToFileURL } from 'node:url';
+import type { GoalResult } from './lib/goal.js';
 import { startSink } from './lib/sink.js';
 import { formatSpread, spread } from './lib/stats.js';
 
-const rounds = Number(process.argv[2] ?? 7);
 const BIG = 10_000;
 const SMALL = 3;
 const SMALL_MESSAGES = Math.ceil(BIG / SMALL);
+/** "Within a small factor": what the goal allows. */
+const MAX_RATIO = 3;
 
 function report(device: string, metrics: number, timestampMs: number, round: number): string {
   const fields: string[] = [];
@@ -35,40 +39,66 @@ function cpuMs(): number {
   return (usage.user + usage.system) / 1000;
 }
 
-const sink = await startSink();
-try {
-  const handler = await loadBundle({ REMOTE_WRITE_URL: sink.url });
-  const run = async (records: SQSRecord[]): Promise<number> => {
-    const started = cpuMs();
-    const response = await handler(sqsEvent(records), lambdaContext(600_000));
-    const spent = cpuMs() - started;
-    if (response.batchItemFailures.length !== 0) throw new Error('unexpected batch item failures');
-    return spent;
-  };
-  const bigPerSample: number[] = [];
-  const smallPerSample: number[] = [];
-  const ratios: number[] = [];
-  // Round 0 warms the JIT and the series cache; it is not counted.
-  for (let round = 0; round <= rounds; round++) {
-    const { big, small } = batches(round);
-    const order = round % 2 === 0 ? ['big', 'small'] : ['small', 'big'];
-    const spent: Record<string, number> = {};
-    for (const name of order) spent[name] = await run(name === 'big' ? big : small);
-    if (round === 0) continue;
-    const b = (spent.big! * 1000) / BIG;
-    const s = (spent.small! * 1000) / (SMALL_MESSAGES * SMALL);
-    bigPerSample.push(b);
-    smallPerSample.push(s);
-    ratios.push(b / s);
+export interface DosFigures {
+  /** CPU µs per sample of each round, big report and small reports, and their ratio big / small. */
+  readonly big: number[];
+  readonly small: number[];
+  readonly ratios: number[];
+}
+
+/** Runs the two candidates in alternating rounds through the built bundle; round 0 only warms up. */
+export async function measureDos(rounds: number): Promise<DosFigures> {
+  const sink = await startSink();
+  try {
+    const handler = await loadBundle({ REMOTE_WRITE_URL: sink.url });
+    const run = async (records: SQSRecord[]): Promise<number> => {
+      const started = cpuMs();
+      const response = await handler(sqsEvent(records), lambdaContext(600_000));
+      const spent = cpuMs() - started;
+      if (response.batchItemFailures.length !== 0) throw new Error('unexpected batch item failures');
+      return spent;
+    };
+    const figures: DosFigures = { big: [], small: [], ratios: [] };
+    for (let round = 0; round <= rounds; round++) {
+      const { big, small } = batches(round);
+      const order = round % 2 === 0 ? ['big', 'small'] : ['small', 'big'];
+      const spent: Record<string, number> = {};
+      for (const name of order) spent[name] = await run(name === 'big' ? big : small);
+      if (round === 0) continue;
+      const b = (spent.big! * 1000) / BIG;
+      const s = (spent.small! * 1000) / (SMALL_MESSAGES * SMALL);
+      figures.big.push(b);
+      figures.small.push(s);
+      figures.ratios.push(b / s);
+    }
+    return figures;
+  } finally {
+    await sink.close();
   }
+}
+
+/** The figure as a goal of `npm run bench`: a small factor means work per message is linear in its size. */
+export async function dosGoal(rounds = 7): Promise<GoalResult> {
+  const figures = await measureDos(rounds);
+  const ratio = spread(figures.ratios);
+  return {
+    id: '7',
+    title: `CPU per sample: one Report of ${BIG} metrics vs ${SMALL}-metric Reports`,
+    figure: `${ratio.median.toFixed(2)}x`,
+    goal: `at most ${MAX_RATIO}x (work per message linear in its size)`,
+    pass: ratio.median <= MAX_RATIO,
+    details: [
+      `1 Report × ${BIG} metrics: ${formatSpread(spread(figures.big), 2, ' µs')} CPU per sample`,
+      `${SMALL_MESSAGES} Reports × ${SMALL} metrics: ${formatSpread(spread(figures.small), 2, ' µs')} CPU per sample`,
+      `ratio big / small: ${formatSpread(ratio, 2)}`,
+    ],
+  };
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const rounds = Number(process.argv[2] ?? 7);
+  const result = await dosGoal(rounds);
   console.log(`node ${process.version}, ${rounds} rounds after one warm-up round, sink receiver on loopback`);
-  console.log(
-    `1 Report × ${BIG} metrics:        ${formatSpread(spread(bigPerSample), 2, ' µs')} CPU per sample`,
-  );
-  console.log(
-    `${SMALL_MESSAGES} Reports × ${SMALL} metrics:    ${formatSpread(spread(smallPerSample), 2, ' µs')} CPU per sample`,
-  );
-  console.log(`CPU per sample, big / small: ${formatSpread(spread(ratios), 2)}`);
-} finally {
-  await sink.close();
+  for (const line of result.details) console.log(line);
+  console.log(`goal: ${result.goal}: ${result.pass === true ? 'PASS' : 'FAIL'}`);
 }

@@ -15,6 +15,7 @@ import { handlerThroughput } from './goals/handler-throughput.js';
 import { largeFleets } from './goals/large-fleets.js';
 import { peakRss, peakRssLargeFleet } from './goals/peak-rss.js';
 import { powertoolsImport } from './goals/powertools.js';
+import { dosGoal } from './dos.bench.js';
 import { snappyChoice } from './goals/snappy.js';
 import { existsSync } from 'node:fs';
 
@@ -34,6 +35,8 @@ const goals: Array<[string, () => Promise<GoalResult | GoalResult[]> | GoalResul
   ['5', () => peakRss(quick ? 2 : 5)],
   ['5b', () => peakRssLargeFleet(quick ? 1 : 3)],
   ['6', () => endToEnd(quick ? 3000 : 10_000)],
+  // Runs in this process (bench/dos.bench.ts loads the bundle itself), on the Node that runs this script.
+  ['7', () => dosGoal(quick ? 3 : 7)],
 ];
 
 interface Row {

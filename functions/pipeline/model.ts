@@ -68,7 +68,7 @@ export interface SeriesIdentity {
 /**
  * The samples of one batch after grouping, sorting and de-duplication, in columns rather than one object per
  * sample: a 10,000-message batch holds tens of thousands of samples, and objects cost allocation and garbage
- * collection time that typed arrays do not (bench/RESULTS.md, goals 1 and 5). Sample k is
+ * collection time that typed arrays do not. Sample k is
  * (timestampMs[k], value[k], stale[k]); the messages that carried it (or lost a conflict to it) are
  * messages[messageStart[k] .. messageStart[k + 1]), ascending and without repeats.
  */

@@ -87,7 +87,7 @@ function addScanned(
   const learning = !body.viaTemplate && normaliser.scanMemory.mayLearnTemplate(labels, text.length);
   const resolved = workspace.resolvedSeries;
   // The rows are written into the table's columns here rather than through push(): a double passed to a call
-  // V8 does not inline is boxed, two allocations per sample (bench allocation profile).
+  // V8 does not inline is boxed, two allocations per sample.
   table.reserve(body.count);
   const {
     series: rowSeries,

@@ -61,8 +61,7 @@ function orderBySeries(
     if (count[id]++ === 0) firstSeen.push(id);
   }
   let total = 0;
-  // Indexed loops here and below: a for-of over an array allocated an iterator result per step until V8 got
-  // round to optimising these once-per-batch functions (bench allocation profile).
+  // Indexed loops here and below: a for-of allocates an iterator result per step until V8 optimises the loop.
   for (let k = 0; k < firstSeen.length; k++) {
     const id = firstSeen[k]!;
     offset[id] = total;
@@ -79,8 +78,7 @@ function orderBySeries(
 /**
  * Writes the kept samples of one series after another into the output columns. A class with a method per
  * series, not one long function: V8 optimises a long function in the middle of its first loop and then throws
- * that code away at the first line the loop had not reached yet, on every batch (bench: groupSeries deopted at
- * each call).
+ * that code away at the first line the loop had not reached yet, on every batch.
  */
 class SeriesWriter {
   readonly timestampMs: Float64Array;
@@ -116,9 +114,9 @@ class SeriesWriter {
     // Devices mostly report in order, so sorting is usually skipped. Ties keep batch order (rows ascend).
     for (let i = from + 1; i < to; i++) {
       if (rowTime[order[i - 1]!]! > rowTime[order[i]!]!) {
-        const rows = Array.from(order.subarray(from, to));
-        rows.sort((a, b) => rowTime[a]! - rowTime[b]! || a - b);
-        order.set(rows, from);
+        const sorted = Array.from(order.subarray(from, to));
+        sorted.sort((a, b) => rowTime[a]! - rowTime[b]! || a - b);
+        order.set(sorted, from);
         break;
       }
     }

@@ -15,6 +15,8 @@ import {
   encodedSeriesSize,
   encodedSeriesSizeBound,
   encodeWriteRequest,
+  encodeWriteRequestView,
+  RequestEncoder,
 } from '../../functions/pipeline/encode.js';
 import { REMOTE_WRITE_HEADERS, RESERVED_HEADERS, USER_AGENT } from '../../functions/pipeline/headers.js';
 import type { Label, SeriesSample, WriteBatch } from '../../functions/pipeline/model.js';
@@ -186,6 +188,24 @@ describe('encodeWriteRequest', () => {
     assert.ok(Buffer.from(first).equals(copy));
     assert.ok(Buffer.from(third).equals(copy));
     assert.equal(decodeWriteRequest(second).series[1]!.labels[1]!.value.length, 200_000);
+  });
+
+  test('a RequestEncoder reuses its buffer: its views equal encodeWriteRequest until its next call', () => {
+    const encoder = new RequestEncoder();
+    const small: TestSeries = {
+      labels: [label('__name__', 'a')],
+      samples: [{ timestampMs: 1, value: 1, stale: false }],
+    };
+    const big: TestSeries = {
+      labels: [label('__name__', 'b'), label('v', 'x'.repeat(100_000))],
+      samples: [{ timestampMs: 2, value: 2, stale: false }],
+    };
+    for (const batch of [batchOf([small]), batchOf([big, big]), batchOf([small])]) {
+      const expected = encodeWriteRequest(batch);
+      assert.ok(Buffer.from(encoder.view(batch)).equals(Buffer.from(expected)));
+      assert.ok(Buffer.from(encodeWriteRequestView(batch, encoder)).equals(Buffer.from(expected)));
+      assert.ok(Buffer.from(encoder.encode(batch)).equals(Buffer.from(expected)));
+    }
   });
 
   test('an empty batch encodes as an empty WriteRequest', () => {

@@ -1,10 +1,11 @@
 // Message decoding: one SQS body → the samples it carries, in body order, neither sorted nor de-duplicated.
-// Formats (CONTRACT.md section 3): Sample, Report, an array of those, a SenML pack, or any of them as base64.
+// Formats (docs/formats.md): Sample, Report, an array of those, a SenML pack, or any of them as base64.
 // Every failure is an InvalidMessageError naming the message id and the JSON path of the field.
 //
 // Modules: body.ts (JSON vs base64, strict UTF-8), object-formats.ts (Sample/Report/array), senml.ts (RFC 8428),
 // value.ts (sample values), timestamp.ts (ms and RFC 3339), unicode.ts (names/labels must be UTF-8 encodable),
-// diagnostics.ts (paths and quotes for errors).
+// diagnostics.ts (paths and quotes for errors), sample-window.ts (timestamps around the arrival time). The fast
+// path beside it: object-scanner.ts with json-lexer.ts, scanned-object.ts and template-store.ts.
 
 import type { SampleWindow } from '../config.js';
 import { InvalidMessageError } from '../errors.js';

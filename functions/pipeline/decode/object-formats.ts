@@ -27,8 +27,8 @@ export type NumberSources = WeakMap<object, Map<string, string>>;
 /** Thrown by decodeLabels when it meets a number and the context has no source texts: the caller parses again. */
 export class NumberSourceNeeded extends Error {}
 
-const SAMPLE_FIELDS = new Set(['name', 'value', 'timestamp', 'labels']);
-const REPORT_FIELDS = new Set(['metrics', 'timestamp', 'labels']);
+const SAMPLE_FIELDS: ReadonlySet<string> = new Set(['name', 'value', 'timestamp', 'labels']);
+const REPORT_FIELDS: ReadonlySet<string> = new Set(['metrics', 'timestamp', 'labels']);
 
 /** True when a record looks like a Sample or Report (decides how an array body is read). */
 export function isObjectFormat(record: Record<string, unknown>): boolean {

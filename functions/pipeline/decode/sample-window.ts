@@ -16,23 +16,22 @@ function instant(ms: number): string {
   return ms >= -8.64e15 && ms <= 8.64e15 ? new Date(ms).toISOString() : `${ms} ms`;
 }
 
-/** A duration the way MAX_SAMPLE_AGE and MAX_SAMPLE_FUTURE are written: 1h30m, 10m, 90s, 250ms. */
+/** A duration the way MAX_SAMPLE_AGE and MAX_SAMPLE_FUTURE are written: 1h30m, 10m, 90s, 2h0.084s. */
 export function formatDuration(ms: number): string {
-  if (ms % 1000 !== 0) return `${ms}ms`;
-  let s = ms / 1000;
-  const parts: string[] = [];
+  let rest = Math.round(ms);
+  let out = '';
   for (const [unit, size] of [
-    ['d', 86_400],
-    ['h', 3600],
-    ['m', 60],
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
   ] as const) {
-    if (s >= size) {
-      parts.push(`${Math.floor(s / size)}${unit}`);
-      s %= size;
+    if (rest >= size) {
+      out += `${Math.floor(rest / size)}${unit}`;
+      rest %= size;
     }
   }
-  if (s > 0 || parts.length === 0) parts.push(`${s}s`);
-  return parts.join('');
+  if (rest > 0 || out === '') out += `${rest / 1000}s`;
+  return out;
 }
 
 /** "; it reads as seconds since the epoch (…): send milliseconds", when `value` in another unit lands near the arrival. */

@@ -3,7 +3,7 @@
 // below 2^28 is relative to the message's arrival (SQS SentTimestamp); unknown fields are ignored unless their name
 // ends in "_" (must-understand, section 4.4), which makes the pack unusable.
 //
-// Choices the RFC leaves to a consumer (documented in README.md):
+// Choices the RFC leaves to a consumer (documented in docs/formats.md):
 // - metric name: `n` with the label `base_name` = bn when bn is in scope; bn itself when the record has no `n`;
 //   the resolved name when no bn is in scope. A resolved unit (u, else bu) becomes the label `unit`.
 // - `vb` gives 1/0 (bv is not added); `v` and `bv` accept the bridge's value rules (numbers, numeric strings,
