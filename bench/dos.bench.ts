@@ -82,7 +82,7 @@ export async function dosGoal(rounds = 7): Promise<GoalResult> {
   const figures = await measureDos(rounds);
   const ratio = spread(figures.ratios);
   return {
-    id: 7,
+    id: '7',
     title: `CPU per sample: one Report of ${BIG} metrics vs ${SMALL}-metric Reports`,
     figure: `${ratio.median.toFixed(2)}x`,
     goal: `at most ${MAX_RATIO}x (work per message linear in its size)`,

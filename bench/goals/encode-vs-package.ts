@@ -29,7 +29,7 @@ export async function encodeVsPackage(rounds = 15): Promise<GoalResult> {
   const withPlanning = ratios(cpu['prometheus-remote-write'], cpu['bridge + planning']);
   const rate = (ms: number): string => `${(((r.samples / ms) * 1000) / 1e6).toFixed(2)} M samples/s`;
   return {
-    id: 2,
+    id: '2',
     title: 'Encode + compress 100,000 samples vs prometheus-remote-write',
     figure: `${ratio.median.toFixed(1)}x faster`,
     goal: `≥ ${GOAL}x`,

@@ -40,7 +40,7 @@ export async function endToEnd(messages = 10_000): Promise<GoalResult> {
   const pct = (x: number): string => `${(x * 100).toFixed(0)}%`;
   const complete = r.samplesInPrometheus === r.samples;
   return {
-    id: 6,
+    id: '6',
     title: 'End to end: fauxqs → poller → handler → Prometheus 2.42',
     figure: `${Math.round(perSecond).toLocaleString('en')} samples/s`,
     goal: 'reported, bottleneck named',

@@ -1,5 +1,6 @@
 // Goal 1: handler throughput on a 10,000-message batch of 3-metric reports vs JSON.parse of the same bodies.
 import { runChild, handlerBundle } from '../lib/child.js';
+import { benchNodeVersion } from '../lib/machine.js';
 import type { GoalResult } from '../lib/goal.js';
 import { startSink } from '../lib/sink.js';
 import { formatSpread, ratios, spread } from '../lib/stats.js';
@@ -49,7 +50,7 @@ export async function handlerThroughput(rounds = 15): Promise<GoalResult> {
     const perSecond = (ms: number, n: number): string =>
       `${Math.round((n / ms) * 1000).toLocaleString('en')}/s`;
     return {
-      id: 1,
+      id: '1',
       title: 'Handler throughput vs JSON.parse (10,000 messages × 3 metrics)',
       figure: `${ratio.median.toFixed(2)}x JSON.parse speed`,
       goal: `≥ ${GOAL}x`,
@@ -60,7 +61,7 @@ export async function handlerThroughput(rounds = 15): Promise<GoalResult> {
         `JSON.parse alone: ${formatSpread(parse, 1, ' ms')} CPU per batch = ${perSecond(parse.median, result.messages)} messages; wall ${formatSpread(spread(wall['JSON.parse']), 1, ' ms')}`,
         `first batch after the import, with the JIT and the normaliser's caches cold (what the first invocation after a cold start pays): ${result.firstBatchMs.toFixed(1)} ms CPU; the rounds above run warm, as a warm Lambda does batch after batch for one fleet`,
         `for reference, JSON.parse of the bodies plus encoding and compressing the planned requests, nothing else: ${formatSpread(ceiling)} of JSON.parse speed (${formatSpread(spread(cpu['JSON.parse + encode + compress']), 1, ' ms')} CPU). A handler built on JSON.parse could not beat that; this one reads plain Sample/Report bodies with functions/pipeline/decode/object-scanner.ts instead`,
-        `batch: ${result.messages} messages, ${result.samples} samples, ${result.bodyBytes} bytes of bodies; receiver: 204 sink in the parent process on 127.0.0.1 (${sink.requests()} requests, ${sink.bytes()} bytes received)`,
+        `batch: ${result.messages} messages from a fleet of 1,000 devices, ${result.samples} samples, ${result.bodyBytes} bytes of bodies, on ${benchNodeVersion}; receiver: 204 sink in the parent process on 127.0.0.1 (${sink.requests()} requests, ${sink.bytes()} bytes received)`,
         `batch item failures over all rounds: ${result.failures}; handler logs at INFO and emits EMF metrics, as deployed`,
       ],
     };

@@ -40,7 +40,7 @@ export async function snappyChoice(rounds = 15): Promise<GoalResult> {
       : `undecided: the two large-batch cases disagree (${bulk.join(' vs ')}); run again on a quieter machine`;
   details.push(`choice by the figure: ${choice}`);
   return {
-    id: 3,
+    id: '3',
     title: 'Native snappy vs snappyjs at the bridge’s request sizes',
     figure: `native ${speedUps.map((s) => `${s.toFixed(1)}x`).join(' / ')} snappyjs speed`,
     goal: 'chosen by the figure',

@@ -1,16 +1,27 @@
-// Benchmarks that need a clean process (a fresh heap for peak RSS, environment set before the handler bundle is
-// imported, a cold module cache) run in child processes. The child's TypeScript is bundled with esbuild into
-// .tmp/bench/ and run by plain `node`: a TypeScript loader in the child would add its own memory and start-up
-// time to the figures.
+// Every measurement runs in a child process on the Node.js that Lambda runs the function on (nodejs24.x, from
+// scripts/runtime-node.mjs), not on the build machine's: start-up, JIT and heap behave differently across majors.
+// A child also gives a clean process (a fresh heap for peak RSS, the environment set before the handler bundle is
+// imported, a cold module cache). The child's TypeScript is bundled with esbuild into .tmp/bench-run/ and run by
+// plain `node`: a TypeScript loader in the child would add its own memory and start-up time to the figures.
 import { build } from 'esbuild';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const handlerBundle = join(projectRoot, 'dist', 'ingest', 'index.mjs');
 const outDir = join(projectRoot, '.tmp', 'bench-run');
+
+// A plain .mjs without type declarations, so it is loaded by URL and typed here.
+const { runtimeNode } = (await import(
+  pathToFileURL(join(projectRoot, 'scripts', 'runtime-node.mjs')).href
+)) as {
+  runtimeNode: () => string;
+};
+
+/** The `node` binary of the function's runtime; every benchmark child runs on it. */
+export const benchNode: string = runtimeNode();
 
 const compiled = new Map<string, Promise<string>>();
 
@@ -48,7 +59,7 @@ export interface ChildOptions {
 export async function runChild<T>(entry: string, options: ChildOptions = {}): Promise<T> {
   const file = await compileChild(entry);
   return new Promise<T>((resolve, reject) => {
-    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), file, ...(options.args ?? [])], {
+    const child = spawn(benchNode, [...(options.nodeArgs ?? []), file, ...(options.args ?? [])], {
       cwd: projectRoot,
       env: { ...process.env, ...options.env },
       stdio: ['ignore', options.showStdout === true ? 'inherit' : 'ignore', 'inherit', 'ipc'],

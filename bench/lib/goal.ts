@@ -1,7 +1,8 @@
 // What each benchmark hands to the runner, which prints the table and writes bench/RESULTS.md.
 
 export interface GoalResult {
-  readonly id: number;
+  /** As the issues number them: '1', '1b', '4a'… */
+  readonly id: string;
   readonly title: string;
   /** The headline figure, e.g. `0.61x JSON.parse speed`. */
   readonly figure: string;

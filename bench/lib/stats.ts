@@ -40,6 +40,8 @@ export interface InterleavedOptions {
   readonly rounds: number;
   /** Stop early once this much time has been spent on timed rounds (the round count is then smaller). */
   readonly maxMs?: number;
+  /** Runs after every round, untimed (e.g. to prepare the next round's input). */
+  readonly afterRound?: () => void;
 }
 
 /** Times of each candidate per round, in ms: index i of every array belongs to round i. */
@@ -78,6 +80,7 @@ export async function interleaved(
       const used = process.cpuUsage(cpu0);
       cpu[name]!.push((used.user + used.system) / 1000);
     }
+    options.afterRound?.();
     if (options.maxMs !== undefined && round >= 4 && performance.now() - started > options.maxMs) break;
   }
   return { wall, cpu };

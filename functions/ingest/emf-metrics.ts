@@ -3,8 +3,8 @@
 //   {"_aws":{"Timestamp":<ms>,"CloudWatchMetrics":[{"Namespace":…,"Dimensions":[["service",…]],
 //     "Metrics":[{"Name":…,"Unit":…}]}]},"service":…,<dimension>:…,<metric>:<number or array of numbers>}
 // with at most 100 metric definitions per document and at most 100 values per metric (more are split over
-// further documents). Written by hand because the cold-start benchmark (goal 4) showed Powertools Metrics
-// costing 2-7 ms of import CPU time. Kept from Powertools: the environment variables, the `service` default
+// further documents). Written by hand to keep Powertools' import out of the cold start (bench goal P). Kept from
+// Powertools: the environment variables, the `service` default
 // dimension, repeated values of one metric as an array, singleMetric() publishing at once with its own
 // dimensions. Left out, since the function does not use them: metadata, dimension sets, default-dimension
 // changes, high-resolution metrics, custom timestamps, the ColdStart metric, throwOnEmptyMetrics, and the

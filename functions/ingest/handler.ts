@@ -10,6 +10,7 @@ import {
   planBatch,
   RequestEncoder,
   SampleNormaliser,
+  seriesCacheLimitsFor,
   type BatchPlan,
   type PipelineConfig,
   type PlanOptions,
@@ -142,7 +143,10 @@ class BatchHandler {
 
   constructor(private readonly deps: HandlerDependencies) {
     this.pipelineConfig = pipelineConfigFrom(deps.config);
-    this.normaliser = new SampleNormaliser(this.pipelineConfig);
+    this.normaliser = new SampleNormaliser(
+      this.pipelineConfig,
+      seriesCacheLimitsFor(process.env['AWS_LAMBDA_FUNCTION_MEMORY_SIZE']),
+    );
     const decoder = deps.routes === undefined ? undefined : new RouteDecoder(deps.routes);
     this.decode = decoder === undefined ? undefined : (message, options) => decoder.decode(message, options);
     this.observer = deliveryObserver(deps.observability);

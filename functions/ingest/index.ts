@@ -3,31 +3,56 @@
 // message naming the variable.
 //
 // The AWS SDK clients are most of the bundle and most of its import time, so each is loaded only where it is
-// needed: the SigV4 signer and credential chain only for `sigv4`, Secrets Manager only for `bearer`/`basic`
-// (both at cold start), and the SQS client only when a message is first dead-lettered. esbuild splits them into
-// chunks beside index.mjs.
+// needed: the SigV4 signer only for `sigv4`, Secrets Manager only for `bearer`/`basic` (at cold start: a missing
+// secret fails the cold start), and the SQS client only when a message is first dead-lettered. esbuild splits
+// them into chunks beside index.mjs. The SigV4 signer and the receiver's transport (node:https, which brings
+// OpenSSL's initialisation and the root certificates) are made when the first request is sent: a cold start's
+// import then stays as small as without authentication, and the first batch pays for them instead.
 import { REMOTE_WRITE_HEADERS } from '../pipeline/index.js';
 import { noAuth, type Authenticator } from './auth/authenticator.js';
 import { loadConfig, type IngestConfig } from './config.js';
 import type { DeadLetter, DeadLetterResult, DeadLetterSender, DeadLetterSendOptions } from './dead-letter.js';
 import { createHandler, type IngestHandler } from './handler.js';
 import { createObservability } from './observability.js';
-import { createRemoteWriteClient } from './remote-write-client.js';
+import { createRemoteWriteClient, type RemoteWriteClient } from './remote-write-client.js';
 
 async function authenticatorFor(config: IngestConfig): Promise<Authenticator> {
   switch (config.auth) {
     case 'none':
       return noAuth;
-    case 'sigv4': {
-      const { sigv4Authenticator } = await import('./auth/sigv4.js');
-      return sigv4Authenticator({ region: config.sigv4Region ?? '' });
-    }
+    case 'sigv4':
+      return lazySigV4(config.sigv4Region ?? '');
     case 'bearer':
     case 'basic': {
       const { secretAuthenticator } = await import('./auth/secret.js');
       return secretAuthenticator(config.auth, config.secretArn ?? '');
     }
   }
+}
+
+/** A SigV4 authenticator whose module (the signer and node:crypto) is loaded for the first request. */
+function lazySigV4(region: string): Authenticator {
+  let signer: Authenticator | undefined;
+  let loading: Promise<Authenticator> | undefined;
+  return {
+    async authorize(request) {
+      loading ??= import('./auth/sigv4.js').then(({ sigv4Authenticator }) => {
+        signer = sigv4Authenticator({ region });
+        return signer;
+      });
+      return (await loading).authorize(request);
+    },
+    invalidate: () => signer?.invalidate() ?? false,
+  };
+}
+
+/** A remote-write client made on its first send, with its connection pool and transport module. */
+function lazyClient(create: () => RemoteWriteClient): RemoteWriteClient {
+  let client: RemoteWriteClient | undefined;
+  return {
+    send: (body, timeoutMs) => (client ??= create()).send(body, timeoutMs),
+    close: () => client?.close(),
+  };
 }
 
 /**
@@ -77,13 +102,15 @@ async function createIngestHandler(): Promise<IngestHandler> {
     throw error;
   }
   const authenticator = await authenticatorFor(config);
-  const client = createRemoteWriteClient({
-    url: config.remoteWriteUrl,
-    authenticator,
-    protocolHeaders: REMOTE_WRITE_HEADERS,
-    customHeaders: config.customHeaders,
-    maxSockets: config.concurrency,
-  });
+  const client = lazyClient(() =>
+    createRemoteWriteClient({
+      url: config.remoteWriteUrl,
+      authenticator,
+      protocolHeaders: REMOTE_WRITE_HEADERS,
+      customHeaders: config.customHeaders,
+      maxSockets: config.concurrency,
+    }),
+  );
   // With an endpoint override (local runs) the SDK would otherwise send to the queue URL's own host, which
   // for local SQS servers does not resolve; an explicit endpoint turns that redirection off.
   const sqsEndpoint = process.env['AWS_ENDPOINT_URL_SQS'] ?? process.env['AWS_ENDPOINT_URL'];

@@ -1,7 +1,7 @@
 // Structured JSON logs with the keys Powertools Logger writes (level, message, timestamp, service, cold_start,
 // function_*, xray_trace_id, then appended keys and per-call extras), so existing log queries keep working.
-// Written by hand because the cold-start benchmark (bench/goals/cold-start.ts, goal 4) showed Powertools Logger
-// costing ~15 ms of import CPU time (node:crypto, its own Console, much code we never call).
+// Written by hand to keep Powertools Logger's import (node:crypto, its own Console, much code the function never
+// calls) out of the cold start (bench goal P).
 // Left out on purpose, since the function does not use them: debug sampling (sampling_rate), persistent keys,
 // child loggers, log buffering, custom formatters and JSON replacers, TZ-offset timestamps (Lambda runs in
 // UTC), correlation ids, and the warning Powertools logs when a reserved key is appended (it is dropped silently).

@@ -15,7 +15,13 @@ export type {
   WriteBatch,
 } from './model.js';
 export { decodeMessage } from './decode/index.js';
-export { SampleNormaliser, compareLabelNames, prepareExtraLabels } from './normalise.js';
+export {
+  SampleNormaliser,
+  compareLabelNames,
+  prepareExtraLabels,
+  seriesCacheLimitsFor,
+  type SeriesCacheLimits,
+} from './normalise.js';
 export { groupSeries } from './series.js';
 export type { GroupedSeries, SeriesStats } from './series.js';
 export { SampleTable } from './sample-table.js';

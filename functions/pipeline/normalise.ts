@@ -8,10 +8,15 @@ import { LabelRules, withMetricName } from './label-rules.js';
 import type { DecodedSample, SeriesIdentity } from './model.js';
 import { PlanWorkspace } from './plan-workspace.js';
 import { LabelSetScanMemory } from './scan-memory.js';
-import { DEFAULT_SERIES_CACHE_LIMIT, SeriesCache, type LabelSet } from './series-cache.js';
+import { SeriesCache, type LabelSet, type SeriesCacheLimits } from './series-cache.js';
 
 export { compareLabelNames, prepareExtraLabels } from './label-rules.js';
-export { DEFAULT_SERIES_CACHE_LIMIT, type LabelSet } from './series-cache.js';
+export {
+  DEFAULT_SERIES_CACHE_LIMIT,
+  seriesCacheLimitsFor,
+  type LabelSet,
+  type SeriesCacheLimits,
+} from './series-cache.js';
 
 const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
 
@@ -43,13 +48,14 @@ export class SampleNormaliser {
   private lastSet: LabelSet | undefined;
   private planWorkspace: PlanWorkspace | undefined;
 
-  constructor(config: PipelineConfig = DEFAULT_PIPELINE_CONFIG, cacheLimit = DEFAULT_SERIES_CACHE_LIMIT) {
+  /** `cacheLimits`: the series cache's budget (seriesCacheLimitsFor the function's memory), or a series count. */
+  constructor(config: PipelineConfig = DEFAULT_PIPELINE_CONFIG, cacheLimits?: SeriesCacheLimits | number) {
     this.rules = new LabelRules(config);
-    this.cache = new SeriesCache(cacheLimit);
+    this.cache = new SeriesCache(cacheLimits);
     this.scanMemory = new LabelSetScanMemory(this.cache);
   }
 
-  /** Every series interned so far; `identities[i].id === i`. */
+  /** Every series the cache holds, by id: `identities[i].id === i` (ids of forgotten series are reused). */
   get identities(): readonly SeriesIdentity[] {
     return this.cache.identities;
   }

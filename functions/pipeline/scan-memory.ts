@@ -65,7 +65,13 @@ export class LabelSetScanMemory implements ScanMemory<LabelSet, SeriesIdentity> 
    * never use one; and a template holds a copy of the body's text, so large bodies are not learnt at all.
    */
   mayLearnTemplate(labels: LabelSet, bodyLength: number): boolean {
-    return labels.scan.templatesLearnt < MAX_TEMPLATES_PER_LABEL_SET && bodyLength <= MAX_TEMPLATE_BODY_CHARS;
+    // Only for a device that came back: in a fleet too large to cache, most devices are not seen again before
+    // they are forgotten, and learning their templates was most of the miss path.
+    return (
+      labels.seenAgain &&
+      labels.scan.templatesLearnt < MAX_TEMPLATES_PER_LABEL_SET &&
+      bodyLength <= MAX_TEMPLATE_BODY_CHARS
+    );
   }
 
   /** Learns how bodies with these labels are laid out from one scanned body whose samples have `series`. */
@@ -80,6 +86,6 @@ export class LabelSetScanMemory implements ScanMemory<LabelSet, SeriesIdentity> 
     // A device may change its layout: the last one is kept.
     labels.scan.template = template;
     labels.scan.templatesLearnt++;
-    this.cache.countTemplate(text.length);
+    this.cache.countTemplate(labels, text.length);
   }
 }

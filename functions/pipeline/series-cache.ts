@@ -2,15 +2,57 @@
 // objects instead of hashing label strings, and a warm Lambda checks, sorts and encodes each label set once.
 // Everything remembered between batches is here, behind one small interface, so the eviction policy can change
 // without touching validation or the scanner.
+//
+// The policy: a budget of estimated bytes and of series, sized from the function's memory. Label sets are kept
+// in a CLOCK ring: a lookup marks a set as referenced, and the hand clears marks as it passes and evicts the
+// first unmarked set it meets. Sets made during a batch are admitted at the next startBatch, each one only if the
+// budget has room or the hand finds a victim within a few steps; otherwise it is dropped. So a fleet larger than
+// the budget keeps a stable part of itself cached (its other devices pay the miss path), instead of every set
+// pushing out the one that is about to be used again.
 import { encodeLabelFields } from './encode.js';
 import type { Label, SeriesIdentity } from './model.js';
 import { newScanState, type LabelSetScanState } from './scan-memory.js';
+import { SmallMap } from './small-map.js';
 import { TextIndex } from './text-index.js';
 
-/** Series and label sets kept between batches at most (about 0.5 KB each). */
-export const DEFAULT_SERIES_CACHE_LIMIT = 50_000;
-/** Template text is counted against the limit as one entry per this many characters. */
-const TEMPLATE_CHARS_PER_ENTRY = 512;
+export interface SeriesCacheLimits {
+  /** Estimated bytes of label sets, series, lookup keys and templates kept between batches. */
+  readonly maxBytes: number;
+  /** Series kept between batches. */
+  readonly maxSeries: number;
+}
+
+/** Series kept between batches at most when no memory size is known. */
+export const DEFAULT_SERIES_CACHE_LIMIT = 100_000;
+/** The share of the function's memory the cache may hold between batches (estimated bytes). */
+const MEMORY_SHARE = 1 / 32;
+/** Estimated bytes per series allowed by the count bound: the byte bound decides for typical label sets. */
+const BYTES_PER_SERIES_BOUND = 256;
+const MIB = 1024 * 1024;
+/** Without AWS_LAMBDA_FUNCTION_MEMORY_SIZE (tests, local runs): sized as for the stack's default 512 MB. */
+const DEFAULT_MEMORY_MB = 512;
+
+/** The cache budget for a function with `memoryMb` of memory (Lambda's AWS_LAMBDA_FUNCTION_MEMORY_SIZE). */
+export function seriesCacheLimitsFor(memoryMb: string | number | undefined): SeriesCacheLimits {
+  const parsed = Number(memoryMb);
+  const mb = Number.isFinite(parsed) && parsed >= 128 ? parsed : DEFAULT_MEMORY_MB;
+  const maxBytes = Math.floor(mb * MIB * MEMORY_SHARE);
+  return { maxBytes, maxSeries: Math.floor(maxBytes / BYTES_PER_SERIES_BOUND) };
+}
+
+export const DEFAULT_SERIES_CACHE_LIMITS = seriesCacheLimitsFor(undefined);
+
+/** Steps the CLOCK hand may take to find a victim for one new set; past that the new set is not admitted. */
+const MAX_HAND_STEPS = 8;
+// Rough V8 sizes: an object header and a few fields, a Map entry, a string's header (UTF-16 text counts 2 bytes
+// a character). Estimates only: the budget is a share of memory, not an exact accounting.
+const OBJECT_BYTES = 64;
+const MAP_ENTRY_BYTES = 48;
+const STRING_BYTES = 24;
+
+function stringBytes(text: string): number {
+  return STRING_BYTES + 2 * text.length;
+}
 
 // Separators of the canonical series key: label names cannot contain control characters, and every value is
 // length-prefixed, so no two different label sets share a key.
@@ -28,89 +70,198 @@ export interface LabelSet {
   readonly labels: readonly Label[];
   readonly key: string;
   /** By sanitised metric name. */
-  readonly series: Map<string, SeriesIdentity>;
+  readonly series: SmallMap<SeriesIdentity>;
   /** By metric name as the messages spell it: a hit needs no sanitising. */
-  readonly byRawName: Map<string, SeriesIdentity>;
+  readonly byRawName: SmallMap<SeriesIdentity>;
   /** What the scanner remembers of bodies with these labels. */
   readonly scan: LabelSetScanState;
+  /** The raw-content and labels-text keys that lead to this set, removed with it. */
+  readonly rawKeys: string[];
+  readonly textKeys: string[];
+  /** Set by every lookup that finds this set; the CLOCK hand clears it. */
+  referenced: boolean;
+  /** Whether a lookup found this set after it was made (its device came back). */
+  seenAgain: boolean;
+  /** Whether startBatch admitted it (its bytes count against the budget). */
+  admitted: boolean;
+  /** Estimated bytes held for this set: labels, series, keys, template. */
+  bytes: number;
 }
 
-/**
- * The interned label sets and series of one normaliser. The policy: once more than `limit` entries are held at
- * the start of a batch, everything is forgotten; a fleet larger than the limit then costs what an uncached
- * batch costs.
- */
+/** What an evicted id points at until it is reused, so the evicted series can be collected. */
+const FREED: SeriesIdentity = { id: -1, key: '', labels: [], encodedLabels: new Uint8Array(0) };
+
+/** The interned label sets and series of one normaliser, with the eviction policy described above. */
 export class SeriesCache {
-  /** Every series interned so far; `identities[i].id === i`. */
+  /** Every series held, by id: `identities[i].id === i`; ids of evicted series are reused. */
   readonly identities: SeriesIdentity[] = [];
+  readonly limits: SeriesCacheLimits;
+  private readonly freeIds: number[] = [];
   private readonly byKey = new Map<string, LabelSet>();
   /** Label objects seen before, by their raw content in input order (see SampleNormaliser.labelSetOf). */
   private readonly byRawContent = new Map<string, LabelSet>();
   /** Label sets of scanned bodies, by the JSON text of their labels object ('' for none). */
   private readonly byLabelsText = new TextIndex<LabelSet>();
-  private templateChars = 0;
+  /** Admitted label sets in CLOCK order; `hand` is the next one the hand looks at. */
+  private ring: LabelSet[] = [];
+  private hand = 0;
+  /** Label sets made since the last startBatch, admitted or dropped there. */
+  private fresh: LabelSet[] = [];
+  private heldBytes = 0;
+  private heldSeries = 0;
 
-  constructor(readonly limit = DEFAULT_SERIES_CACHE_LIMIT) {}
+  /** A number bounds the series count alone (the byte budget is then unbounded). */
+  constructor(limits: SeriesCacheLimits | number = DEFAULT_SERIES_CACHE_LIMITS) {
+    this.limits = typeof limits === 'number' ? { maxBytes: Infinity, maxSeries: limits } : limits;
+  }
 
-  /** Called before each batch; true when it forgot everything (callers drop what they hold from it). */
+  /** Estimated bytes and series held between batches (admitted sets only). */
+  get held(): { readonly bytes: number; readonly series: number; readonly labelSets: number } {
+    return { bytes: this.heldBytes, series: this.heldSeries, labelSets: this.ring.length };
+  }
+
+  /** Called before each batch: admits or drops the last batch's new sets. True when any set was forgotten. */
   startBatch(): boolean {
-    const held =
-      this.identities.length +
-      this.byRawContent.size +
-      this.byLabelsText.size +
-      Math.floor(this.templateChars / TEMPLATE_CHARS_PER_ENTRY);
-    if (held <= this.limit) return false;
-    this.identities.length = 0;
-    this.byKey.clear();
-    this.byRawContent.clear();
-    this.byLabelsText.clear();
-    this.templateChars = 0;
-    return true;
+    let forgot = false;
+    for (const set of this.fresh) {
+      const admitted = this.admit(set);
+      forgot ||= admitted !== 'without eviction';
+      if (admitted === 'dropped') this.remove(set);
+    }
+    this.fresh = [];
+    return forgot;
+  }
+
+  private admit(set: LabelSet): 'without eviction' | 'after eviction' | 'dropped' {
+    const needBytes = set.bytes;
+    const needSeries = set.series.size;
+    if (needBytes > this.limits.maxBytes || needSeries > this.limits.maxSeries) return 'dropped';
+    let steps = 0;
+    let evicted = false;
+    while (
+      this.heldBytes + needBytes > this.limits.maxBytes ||
+      this.heldSeries + needSeries > this.limits.maxSeries
+    ) {
+      if (this.ring.length === 0 || steps++ >= MAX_HAND_STEPS) return 'dropped';
+      if (this.hand >= this.ring.length) this.hand = 0;
+      const candidate = this.ring[this.hand]!;
+      if (candidate.referenced) {
+        candidate.referenced = false;
+        this.hand++;
+        continue;
+      }
+      // The last set of the ring takes the victim's place: no array shifting.
+      this.ring[this.hand] = this.ring[this.ring.length - 1]!;
+      this.ring.pop();
+      this.heldBytes -= candidate.bytes;
+      this.heldSeries -= candidate.series.size;
+      this.remove(candidate);
+      evicted = true;
+    }
+    set.referenced = false;
+    set.admitted = true;
+    this.ring.push(set);
+    this.heldBytes += needBytes;
+    this.heldSeries += needSeries;
+    return evicted ? 'after eviction' : 'without eviction';
+  }
+
+  /** Forgets a set: its lookup keys, its series (their ids are reused) and its template. */
+  private remove(set: LabelSet): void {
+    if (this.byKey.get(set.key) === set) this.byKey.delete(set.key);
+    for (const raw of set.rawKeys) if (this.byRawContent.get(raw) === set) this.byRawContent.delete(raw);
+    for (const text of set.textKeys) this.byLabelsText.delete(text);
+    for (const series of set.series.values()) {
+      this.identities[series.id] = FREED;
+      this.freeIds.push(series.id);
+    }
+  }
+
+  private found(set: LabelSet | undefined): LabelSet | undefined {
+    if (set !== undefined) {
+      set.referenced = true;
+      set.seenAgain = true;
+    }
+    return set;
   }
 
   /** The one LabelSet of these checked, sorted labels. */
   intern(labels: readonly Label[]): LabelSet {
     const key = keyOf(labels);
-    let set = this.byKey.get(key);
-    if (set === undefined) {
-      set = { labels, key, series: new Map(), byRawName: new Map(), scan: newScanState() };
-      this.byKey.set(key, set);
-    }
+    const known = this.byKey.get(key);
+    if (known !== undefined) return this.found(known)!;
+    let bytes = OBJECT_BYTES * 6 + MAP_ENTRY_BYTES + stringBytes(key);
+    for (const label of labels) bytes += OBJECT_BYTES + stringBytes(label.value);
+    const set: LabelSet = {
+      labels,
+      key,
+      series: new SmallMap(),
+      byRawName: new SmallMap(),
+      scan: newScanState(),
+      rawKeys: [],
+      textKeys: [],
+      referenced: false,
+      seenAgain: false,
+      admitted: false,
+      bytes,
+    };
+    this.byKey.set(key, set);
+    this.fresh.push(set);
     return set;
   }
 
   /** A new series `name` of `set`, with its full label list (`__name__` included, sorted). */
   addSeries(set: LabelSet, name: string, labels: readonly Label[]): SeriesIdentity {
+    const id = this.freeIds.pop() ?? this.identities.length;
     const series: SeriesIdentity = {
-      id: this.identities.length,
+      id,
       key: name + LABEL + set.key,
       labels,
       encodedLabels: encodeLabelFields(labels),
     };
-    this.identities.push(series);
+    this.identities[id] = series;
     set.series.set(name, series);
+    const bytes =
+      4 * OBJECT_BYTES +
+      2 * MAP_ENTRY_BYTES +
+      stringBytes(name) +
+      series.encodedLabels.length +
+      8 * labels.length;
+    this.account(set, bytes, 1);
     return series;
   }
 
   byRaw(raw: string): LabelSet | undefined {
-    return this.byRawContent.get(raw);
+    return this.found(this.byRawContent.get(raw));
   }
 
   rememberRaw(raw: string, set: LabelSet): void {
     this.byRawContent.set(raw, set);
+    set.rawKeys.push(raw);
+    this.account(set, MAP_ENTRY_BYTES + stringBytes(raw), 0);
   }
 
   /** The label set whose labels object's JSON text is text[start, end). */
   byText(text: string, start: number, end: number): LabelSet | undefined {
-    return this.byLabelsText.getRange(text, start, end);
+    return this.found(this.byLabelsText.getRange(text, start, end));
   }
 
   rememberText(text: string, set: LabelSet): void {
     this.byLabelsText.set(text, set);
+    set.textKeys.push(text);
+    this.account(set, 3 * 8 + stringBytes(text), 0);
   }
 
-  /** Counts a learnt template's text against the limit (templates with text of their own are not shared). */
-  countTemplate(chars: number): void {
-    this.templateChars += chars;
+  /** Counts a learnt template's text (a copy of the body) against the set's bytes. */
+  countTemplate(set: LabelSet, chars: number): void {
+    this.account(set, OBJECT_BYTES * 4 + 2 * chars, 0);
+  }
+
+  /** Adds to a set's estimate; an admitted set's growth counts against the budget at once. */
+  private account(set: LabelSet, bytes: number, series: number): void {
+    set.bytes += bytes;
+    if (!set.admitted) return;
+    this.heldBytes += bytes;
+    this.heldSeries += series;
   }
 }

@@ -63,6 +63,51 @@ export class TextIndex<V> {
     if (this.keys.length * 2 > this.slots.length) this.rehash(this.slots.length * 2);
   }
 
+  /** Removes the entry of `key`, if any (backward-shift deletion keeps every probe chain unbroken). */
+  delete(key: string): boolean {
+    const mask = this.slots.length - 1;
+    let slot = hashRange(key, 0, key.length) & mask;
+    for (;;) {
+      const entry = this.slots[slot]!;
+      if (entry === EMPTY) return false;
+      if (this.keys[entry] === key) break;
+      slot = (slot + 1) & mask;
+    }
+    const entry = this.slots[slot]!;
+    this.removeSlot(slot, mask);
+    // The last entry moves into the freed entry number; its slot is repointed.
+    const last = this.keys.length - 1;
+    if (entry !== last) {
+      let at = this.hashes[last]! & mask;
+      while (this.slots[at] !== last) at = (at + 1) & mask;
+      this.slots[at] = entry;
+      this.keys[entry] = this.keys[last]!;
+      this.values[entry] = this.values[last]!;
+      this.hashes[entry] = this.hashes[last]!;
+    }
+    this.keys.pop();
+    this.values.pop();
+    this.hashes.pop();
+    return true;
+  }
+
+  private removeSlot(hole: number, mask: number): void {
+    let slot = hole;
+    for (;;) {
+      slot = (slot + 1) & mask;
+      const entry = this.slots[slot]!;
+      if (entry === EMPTY) break;
+      const home = this.hashes[entry]! & mask;
+      // The entry may move back into the hole unless its home lies cyclically in (hole, slot].
+      const between = hole <= slot ? home > hole && home <= slot : home > hole || home <= slot;
+      if (!between) {
+        this.slots[hole] = entry;
+        hole = slot;
+      }
+    }
+    this.slots[hole] = EMPTY;
+  }
+
   clear(): void {
     this.keys = [];
     this.values = [];

@@ -1,0 +1,70 @@
+// Goal 1b: the warm handler on 10,000-message batches of 3-metric reports from fleets of 1,000 to 1,000,000
+// devices, against JSON.parse of the same bodies in the same process (one fresh process per fleet size).
+import { INGEST_NODE_OPTIONS } from '../../infra/ingest-node-options.js';
+import { runChild } from '../lib/child.js';
+import { benchNodeVersion } from '../lib/machine.js';
+import type { GoalResult } from '../lib/goal.js';
+import { startSink } from '../lib/sink.js';
+import { formatSpread, ratios, spread } from '../lib/stats.js';
+import { benchHandlerEnv } from './handler-throughput.js';
+
+export const GOAL = 0.4;
+export const FLEETS = [1000, 16_000, 100_000, 1_000_000] as const;
+/** As deployed by default; the handler sizes its caches from it. */
+export const FUNCTION_MEMORY_MB = '512';
+
+type Times = Record<'handler' | 'JSON.parse', number[]>;
+
+interface ChildResult {
+  devices: number;
+  times: { wall: Times; cpu: Times };
+  failures: number;
+  batchesHandled: number;
+}
+
+/** Warm-up batches: at least 5, and enough to send every device of the fleet at least once, up to 40. */
+function warmupBatches(devices: number): number {
+  return Math.min(40, Math.max(5, Math.ceil(devices / 10_000) + 2));
+}
+
+export async function largeFleets(rounds = 9): Promise<GoalResult> {
+  const sink = await startSink();
+  try {
+    const details: string[] = [];
+    const medians: number[] = [];
+    let failures = 0;
+    for (const devices of FLEETS) {
+      const r = await runChild<ChildResult>('bench/goals/large-fleets-child.ts', {
+        env: {
+          ...benchHandlerEnv(sink.url),
+          AWS_LAMBDA_FUNCTION_MEMORY_SIZE: FUNCTION_MEMORY_MB,
+          BENCH_MODE: 'throughput',
+          BENCH_DEVICES: String(devices),
+          BENCH_WARMUP: String(warmupBatches(devices)),
+          BENCH_ROUNDS: String(rounds),
+        },
+        nodeArgs: [INGEST_NODE_OPTIONS],
+      });
+      const ratio = ratios(r.times.cpu['JSON.parse'], r.times.cpu.handler);
+      medians.push(ratio.median);
+      failures += r.failures;
+      details.push(
+        `${devices.toLocaleString('en')} devices: ${formatSpread(ratio)} of JSON.parse speed by CPU time; handler ${formatSpread(spread(r.times.cpu.handler), 1, ' ms')}, JSON.parse ${formatSpread(spread(r.times.cpu['JSON.parse']), 1, ' ms')} CPU per batch (${warmupBatches(devices)} warm-up batches, ${r.batchesHandled} built in all)`,
+      );
+    }
+    const worst = Math.min(...medians);
+    details.push(
+      `workload: 10,000 report messages × 3 metrics per batch, message i of the cycle from device i mod fleet size (labels device and site), a new batch every round, on ${benchNodeVersion}; the handler as in goal 1 (\`REMOTE_WRITE_AUTH=none\`, loopback 204 sink, INFO logs and EMF) with AWS_LAMBDA_FUNCTION_MEMORY_SIZE=${FUNCTION_MEMORY_MB} and NODE_OPTIONS \`${INGEST_NODE_OPTIONS}\`; batch item failures: ${failures}`,
+    );
+    return {
+      id: '1b',
+      title: 'Warm handler vs JSON.parse on large fleets (1,000 to 1,000,000 devices)',
+      figure: `${medians.map((m) => m.toFixed(2)).join(' / ')}x JSON.parse speed`,
+      goal: `≥ ${GOAL}x at every size`,
+      pass: worst >= GOAL && failures === 0,
+      details,
+    };
+  } finally {
+    await sink.close();
+  }
+}

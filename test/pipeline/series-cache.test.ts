@@ -1,0 +1,101 @@
+// The series cache between batches: bounded by its byte and series budget, replacing label sets gradually
+// (CLOCK) rather than forgetting everything, and invisible in the plans: a normaliser with a tiny cache plans
+// every batch exactly as a fresh one does.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import type { SourceMessage } from '../../functions/pipeline/model.js';
+import { SampleNormaliser } from '../../functions/pipeline/normalise.js';
+import { planBatch, type BatchPlan } from '../../functions/pipeline/plan.js';
+import { seriesCacheLimitsFor } from '../../functions/pipeline/series-cache.js';
+import { TextIndex } from '../../functions/pipeline/text-index.js';
+import { plainSeriesOf } from '../../functions/pipeline/write-batch.js';
+
+const SENT = 1_732_531_200_000;
+
+function report(device: number, t: number): string {
+  return JSON.stringify({
+    labels: { device: `d-${device}`, site: `s-${device % 3}` },
+    timestamp: SENT - 60_000 + t,
+    metrics: { temperature: device + t / 10, humidity: 50, battery: 3.3 },
+  });
+}
+
+function batchOf(devices: readonly number[], t: number): SourceMessage[] {
+  return devices.map((d, i) => ({ messageId: `m-${t}-${i}`, body: report(d, t), sentTimestampMs: SENT }));
+}
+
+function describePlan(plan: BatchPlan): unknown {
+  return plan.batches.map((batch) =>
+    plainSeriesOf(batch).map((s) => ({ labels: s.labels, samples: s.samples })),
+  );
+}
+
+describe('series cache', () => {
+  test('sizes its budget from the function memory, with a default when unknown', () => {
+    assert.deepEqual(seriesCacheLimitsFor('1024').maxBytes, 2 * seriesCacheLimitsFor('512').maxBytes);
+    assert.deepEqual(seriesCacheLimitsFor(undefined), seriesCacheLimitsFor('512'));
+    assert.deepEqual(seriesCacheLimitsFor('not a number'), seriesCacheLimitsFor('512'));
+  });
+
+  test('stays within its budget and replaces label sets gradually, keeping the ones in use', () => {
+    const normaliser = new SampleNormaliser(undefined, { maxBytes: 200_000, maxSeries: 1_000_000 });
+    const cache = normaliser.cache;
+    // A steady group of 20 devices in every batch, and 200 devices never seen again.
+    const steady = Array.from({ length: 20 }, (_, i) => i);
+    for (let t = 0; t < 30; t++) {
+      const passing = Array.from({ length: 200 }, (_, i) => 1000 + t * 200 + i);
+      planBatch(batchOf([...steady, ...passing], t), undefined, normaliser);
+      normaliser.startBatch();
+      assert.ok(cache.held.bytes <= 200_000, `held ${cache.held.bytes} bytes`);
+      assert.ok(cache.held.labelSets > 0, 'never empty');
+    }
+    // The steady devices, looked up in every batch, are all still cached.
+    const text = report(3, 0);
+    const start = text.indexOf('{', 1);
+    assert.ok(normaliser.scanMemory.labelsAt(text, start, text.indexOf('}', start) + 1) !== undefined);
+    // Every held series sits at its own id.
+    cache.identities.forEach((series, id) => assert.ok(series.id === id || series.id === -1));
+  });
+
+  test('a normaliser with a tiny cache plans every batch exactly as a fresh one', () => {
+    const small = new SampleNormaliser(undefined, { maxBytes: 20_000, maxSeries: 40 });
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.integer({ min: 0, max: 60 }), { maxLength: 40 }), { maxLength: 8 }),
+        (batches) => {
+          batches.forEach((devices, t) => {
+            const messages = batchOf(devices, t);
+            assert.deepEqual(
+              describePlan(planBatch(messages, undefined, small)),
+              describePlan(planBatch(messages, undefined, new SampleNormaliser())),
+            );
+          });
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  test('TextIndex deletes keep every other key reachable', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.boolean(), fc.string({ maxLength: 3 })), { maxLength: 300 }),
+        (operations) => {
+          const index = new TextIndex<number>();
+          const model = new Map<string, number>();
+          operations.forEach(([insert, key], i) => {
+            if (insert) {
+              index.set(key, i);
+              model.set(key, i);
+            } else {
+              assert.equal(index.delete(key), model.delete(key));
+            }
+          });
+          assert.equal(index.size, model.size);
+          for (const [key, value] of model) assert.equal(index.get(key), value);
+        },
+      ),
+    );
+  });
+});
