@@ -86,12 +86,16 @@ export function deliveryObserver({ logger, metrics }: Observability): DeliveryOb
         samples,
       });
     },
-    resendRefusedAsStored({ status, text, samples }) {
-      logger.warn('resend after a lost answer refused as out of order; the first attempt was stored', {
-        receiverStatus: status,
-        receiverError: clip(text),
-        samples,
-      });
+    resendResolved({ stored, status, text, samples }) {
+      metrics.addMetric('ResendsResolved', MetricUnit.Count, 1);
+      const message = stored
+        ? 'refused resend resolved: an earlier attempt stored the series'
+        : 'refused resend resolved: not stored; its messages are dead-lettered';
+      logger.warn(message, { receiverStatus: status, receiverError: clip(text), samples });
+    },
+    lastChanceIsolation({ reason, samples }) {
+      metrics.addMetric('LastChanceIsolations', MetricUnit.Count, 1);
+      logger.warn('final receive: isolating a request that still fails', { reason: clip(reason), samples });
     },
     aborted({ reason }) {
       logger.error(

@@ -30,12 +30,6 @@ export interface DeliveryObserver {
     readonly text: string;
     readonly samples: number;
   }): void;
-  /** Kept for observers written against the earlier delivery; no longer called (resends are resolved). */
-  resendRefusedAsStored?(event: {
-    readonly status: number;
-    readonly text: string;
-    readonly samples: number;
-  }): void;
   /** A request with messages on their final receive still failed retryably and is isolated by bisection. */
   lastChanceIsolation?(event: { readonly reason: string; readonly samples: number }): void;
 }
