@@ -8,6 +8,7 @@
 // them into chunks beside index.mjs. The SigV4 signer and the receiver's transport (node:https, which brings
 // OpenSSL's initialisation and the root certificates) are made when the first request is sent: a cold start's
 // import then stays as small as without authentication, and the first batch pays for them instead.
+import { loadRoutes } from '../routes/load.js';
 import { REMOTE_WRITE_HEADERS } from '../pipeline/index.js';
 import { noAuth, type Authenticator } from './auth/authenticator.js';
 import { loadConfig, type IngestConfig } from './config.js';
@@ -124,12 +125,15 @@ async function createIngestHandler(): Promise<IngestHandler> {
     deadLetterQueue: config.deadLetterQueueUrl ?? 'none',
     concurrency: config.concurrency,
   });
+  // Read once per execution environment; an invalid routes file fails the cold start rather than every message.
+  const routes = loadRoutes();
   return createHandler({
     config,
     client,
     authenticator,
     ...(deadLetterQueue === undefined ? {} : { deadLetterQueue }),
     observability,
+    ...(routes === undefined ? {} : { routes }),
   });
 }
 
