@@ -138,7 +138,7 @@ test(
   "the readings fleet's topic labels (site, device) arrive in Prometheus through the readings route",
   { todo: !bundleReadsRoutes, timeout: 180_000 },
   async () => {
-    let series: Array<{ metric: Record<string, string> }> = [];
+    let series: Array<Record<string, string>> = [];
     let byQuery = 0;
     const { events, stderr } = await runLocal(
       [
@@ -167,7 +167,7 @@ test(
       },
     );
     // Four devices on four sites: d-001 on north, d-002 on south, ... as telemetry/<site>/<device> names them.
-    const labels = series.map(({ metric }) => `${metric.site}/${metric.device}`).sort();
+    const labels = series.map((set) => `${set.site}/${set.device}`).sort();
     assert.deepEqual(labels, ['east/d-003', 'north/d-001', 'south/d-002', 'west/d-004'], stderr);
     assert.equal(byQuery, 4, 'the printed query gives one series per site');
     const summary = events.find((e) => e.event === 'summary');
