@@ -1,6 +1,8 @@
 import { GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { RouteDecoder } from '../../functions/routes/decoder.js';
 import { validateRoutes } from '../../functions/routes/validate.js';
 import { LOCAL_READINGS_ROUTE } from '../../cli/commands/map.js';
@@ -99,4 +101,15 @@ test('simulate sends what it says it sent', async () => {
   } finally {
     await server.stop();
   }
+});
+
+test("docs/connecting-devices.md shows the local demo's readings route as iotprom local runs it", () => {
+  const doc = readFileSync(
+    fileURLToPath(new URL('../../docs/connecting-devices.md', import.meta.url)),
+    'utf8',
+  );
+  const section = doc.slice(doc.indexOf('## Trying a route on this machine'));
+  const block = /```json\n([\s\S]*?)```/.exec(section)?.[1];
+  assert.ok(block, 'no JSON block in the section');
+  assert.deepEqual(JSON.parse(block), LOCAL_READINGS_ROUTE);
 });
