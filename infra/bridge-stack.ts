@@ -354,16 +354,10 @@ export class BridgeStack extends Stack {
     output('RuleErrorQueueUrl', bridge.ruleErrorQueue.queueUrl, 'Failed deliveries of the IoT rule');
     output('RemoteWriteUrl', bridge.receiver.remoteWriteUrl, 'Where the ingest function remote-writes');
     if (bridge.receiver.workspaceId) output('WorkspaceId', bridge.receiver.workspaceId, 'AMP workspace id');
-    output(
-      'IotTopic',
-      bridge.topicFilter,
-      'Topic filter of the IoT rule (of each route, separated by spaces)',
-    );
-    output(
-      'IotRuleName',
-      bridge.ruleNames.join(' '),
-      'IoT topic rule name (of each route, separated by spaces)',
-    );
+    // With routes, one value per route; without, the outputs stay as they were.
+    const perRoute = bridge.routesLayer ? ' (of each route, separated by spaces)' : '';
+    output('IotTopic', bridge.topicFilter, `Topic filter of the IoT rule${perRoute}`);
+    output('IotRuleName', bridge.ruleNames.join(' '), `IoT topic rule name${perRoute}`);
     output('IngestFunctionName', bridge.function.functionName, 'Ingest Lambda function');
     if (bridge.dashboard) output('DashboardName', bridge.dashboard.dashboardName, 'CloudWatch dashboard');
   }
