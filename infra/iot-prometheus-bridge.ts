@@ -26,7 +26,14 @@ import {
   type Receiver,
   type RemoteWriteAuth,
 } from './receiver.js';
-import { RouteRules, RoutesLayer, routeRuleSpecs, type RouteProps, type RouteRuleSpec } from './routes.js';
+import {
+  DEFAULT_ROUTE_NAME,
+  RouteRules,
+  RoutesLayer,
+  routeRuleSpecs,
+  type RouteProps,
+  type RouteRuleSpec,
+} from './routes.js';
 import { BridgePropError, checkInteger } from './validation.js';
 
 export type { NewWorkspaceOptions, RemoteWriteAuth } from './receiver.js';
@@ -374,7 +381,7 @@ export class IotPrometheusBridge extends Construct {
     if (props.routes === undefined) {
       return [
         {
-          route: 'default',
+          route: DEFAULT_ROUTE_NAME,
           ruleName,
           sql: props.topicSql ?? DEFAULT_TOPIC_SQL,
           topicFilter: topicFilterOf(props.topicSql ?? DEFAULT_TOPIC_SQL),
