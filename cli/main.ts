@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { inspectCommand } from './commands/inspect.js';
 import { localCommand } from './commands/local.js';
+import { mapCommand } from './commands/map.js';
 import { replayCommand } from './commands/replay.js';
 import { simulateCommand } from './commands/simulate.js';
 import type { CommandContext } from './context.js';
@@ -11,8 +12,8 @@ import { EXIT_CODE_HELP, ExitCode } from './exit-codes.js';
 export function buildProgram(context: CommandContext): Command {
   const program = new Command('iotprom')
     .description(
-      'Operator tool of iot-prometheus-bridge: replay and inspect dead-letter queues, simulate devices, and run ' +
-        "the whole bridge on this machine. AWS region and credentials come from the SDK's usual chain " +
+      'Operator tool of iot-prometheus-bridge: replay and inspect dead-letter queues, simulate devices, run ' +
+        "the whole bridge on this machine, and preview what a route makes of a message. AWS region and credentials come from the SDK's usual chain " +
         '(AWS_REGION, AWS_PROFILE, ...); AWS_ENDPOINT_URL_SQS or --endpoint-url points it at another SQS endpoint.',
     )
     .version(VERSION)
@@ -30,6 +31,7 @@ export function buildProgram(context: CommandContext): Command {
     inspectCommand(context),
     simulateCommand(context),
     localCommand(context),
+    mapCommand(context),
   ]) {
     program.addCommand(command);
   }

@@ -20,6 +20,7 @@ import {
   type IotPrometheusBridgeProps,
 } from './iot-prometheus-bridge.js';
 import { needsSecret, REMOTE_WRITE_AUTHS, type RemoteWriteAuth } from './receiver.js';
+import { routesFromContext, type RouteProps } from './routes.js';
 import { BridgePropError, ContextError, integerProblem, type IntegerSetting } from './validation.js';
 
 /** The context keys the stack reads, with the default each one stands for (a documentation aid and a typo guard). */
@@ -52,6 +53,7 @@ export const CONTEXT_KEYS = {
   sourceQueueRetentionDays: '4',
   queueKms: 'false',
   topicSql: "SELECT * FROM 'telemetry/#'",
+  routes: 'one default route',
   ruleName: 'derived from the stack name',
   useBase64: 'false',
   alarms: 'true',
@@ -269,6 +271,15 @@ function functionProps(ctx: ContextReader): IotPrometheusBridgeProps {
   };
 }
 
+/** The `routes` key: a JSON array in cdk.json, or its text from `-c routes='[…]'`; errors name the route and option. */
+function routesOf(ctx: ContextReader): RouteProps[] | undefined {
+  try {
+    return routesFromContext(ctx.raw('routes'));
+  } catch (error) {
+    throw new ContextError('routes', (error as Error).message.replace(/^context /, ''));
+  }
+}
+
 /** Queues, the IoT rule, alarms and dashboard. */
 function operationsProps(scope: Construct, ctx: ContextReader): IotPrometheusBridgeProps {
   const alarmTopicArn = ctx.string('alarmTopicArn');
@@ -282,6 +293,7 @@ function operationsProps(scope: Construct, ctx: ContextReader): IotPrometheusBri
         })
       : undefined,
     topicSql: ctx.string('topicSql'),
+    routes: routesOf(ctx),
     ruleName: ctx.string('ruleName'),
     useBase64: ctx.boolean('useBase64'),
     alarms: ctx.boolean('alarms'),
@@ -342,8 +354,10 @@ export class BridgeStack extends Stack {
     output('RuleErrorQueueUrl', bridge.ruleErrorQueue.queueUrl, 'Failed deliveries of the IoT rule');
     output('RemoteWriteUrl', bridge.receiver.remoteWriteUrl, 'Where the ingest function remote-writes');
     if (bridge.receiver.workspaceId) output('WorkspaceId', bridge.receiver.workspaceId, 'AMP workspace id');
-    output('IotTopic', bridge.topicFilter, 'Topic filter of the IoT rule');
-    output('IotRuleName', bridge.ruleName, 'IoT topic rule name');
+    // With routes, one value per route; without, the outputs stay as they were.
+    const perRoute = bridge.routesLayer ? ' (of each route, separated by spaces)' : '';
+    output('IotTopic', bridge.topicFilter, `Topic filter of the IoT rule${perRoute}`);
+    output('IotRuleName', bridge.ruleNames.join(' '), `IoT topic rule name${perRoute}`);
     output('IngestFunctionName', bridge.function.functionName, 'Ingest Lambda function');
     if (bridge.dashboard) output('DashboardName', bridge.dashboard.dashboardName, 'CloudWatch dashboard');
   }

@@ -20,7 +20,8 @@ export interface BridgeDashboardProps {
   readonly deadLetterQueue: IQueue;
   readonly ruleErrorQueue: IQueue;
   readonly serviceName: string;
-  readonly ruleName: string;
+  /** The bridge's IoT rules (one per route). */
+  readonly ruleNames: readonly string[];
   readonly alarms: readonly IAlarm[];
   /** Workspace id, when the receiver is an AMP workspace: adds AMP's own ingestion and discard metrics. */
   readonly workspaceId?: string;
@@ -37,7 +38,7 @@ export class BridgeDashboard extends Construct {
     this.dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
     this.dashboard.addWidgets(
       new TextWidget({
-        markdown: `## IoT → Prometheus bridge\nIoT rule \`${props.ruleName}\` → SQS → Lambda → remote write`,
+        markdown: `## IoT → Prometheus bridge\nIoT rule ${props.ruleNames.map((name) => `\`${name}\``).join(', ')} → SQS → Lambda → remote write`,
         width: 24,
         height: 2,
       }),
@@ -62,10 +63,13 @@ function queueRow(props: BridgeDashboardProps): GraphWidget[] {
   return [
     new GraphWidget({
       title: 'IoT rule',
-      left: [
-        iotRuleMetric('Success', props.ruleName, 'delivered to SQS'),
-        iotRuleMetric('Failure', props.ruleName, 'failed'),
-      ],
+      left: props.ruleNames.flatMap((name) => {
+        const of = props.ruleNames.length > 1 ? ` (${name})` : '';
+        return [
+          iotRuleMetric('Success', name, `delivered to SQS${of}`),
+          iotRuleMetric('Failure', name, `failed${of}`),
+        ];
+      }),
       width: 8,
     }),
     new GraphWidget({

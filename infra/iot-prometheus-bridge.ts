@@ -26,6 +26,14 @@ import {
   type Receiver,
   type RemoteWriteAuth,
 } from './receiver.js';
+import {
+  DEFAULT_ROUTE_NAME,
+  RouteRules,
+  RoutesLayer,
+  routeRuleSpecs,
+  type RouteProps,
+  type RouteRuleSpec,
+} from './routes.js';
 import { BridgePropError, checkInteger } from './validation.js';
 
 export type { NewWorkspaceOptions, RemoteWriteAuth } from './receiver.js';
@@ -172,6 +180,13 @@ export interface IotPrometheusBridgeProps {
    */
   readonly topicSql?: string;
   /**
+   * Routes: one IoT topic rule per route into the source queue, each wrapping the MQTT payload in the envelope,
+   * and the routes in a Lambda layer for the function (docs/connecting-devices.md). Not together with `topicSql`
+   * (a route may have its own `sql`).
+   * @default one default route: `topicSql` under `ruleName`, exactly the rule of a bridge without routes
+   */
+  readonly routes?: readonly RouteProps[];
+  /**
    * Name of the IoT topic rule (letters, digits and underscores only).
    * @default a unique name derived from the construct path
    */
@@ -226,6 +241,8 @@ interface Settings {
   readonly maxReceiveCount: number;
   readonly sourceRetention: Duration;
   readonly ruleName: string;
+  /** The rules to create: the default route's, or one per route (validated). */
+  readonly rules: readonly RouteRuleSpec[];
 }
 
 // A dead-lettered message keeps its original enqueue time, so the dead-letter queue keeps messages longest.
@@ -246,10 +263,18 @@ export class IotPrometheusBridge extends Construct {
   /** Keeps the IoT rule's failed deliveries (the rule's error action). */
   readonly ruleErrorQueue: Queue;
   readonly function: LambdaFunction;
+  /** The first route's rule (the only rule without routes). */
   readonly topicRule: CfnTopicRule;
+  /** One rule per route; without routes, the one rule of `topicSql`. */
+  readonly topicRules: readonly CfnTopicRule[];
+  /** The rule's name without routes; with routes, the prefix of the routes' rule names. */
   readonly ruleName: string;
-  /** The topic filter of the rule's SQL. */
+  /** The name of every rule, in the order of `topicRules`. */
+  readonly ruleNames: readonly string[];
+  /** The topic filter of the rule's SQL; with routes, the routes' filters separated by spaces. */
   readonly topicFilter: string;
+  /** The routes layer the function reads routes.json from, when routes are given. */
+  readonly routesLayer?: RoutesLayer;
   readonly receiver: Receiver;
   /** The workspace this construct created, if it created one. */
   readonly workspace?: CfnWorkspace;
@@ -260,7 +285,8 @@ export class IotPrometheusBridge extends Construct {
     super(scope, id);
     const settings = this.settingsOf(props);
     this.ruleName = settings.ruleName;
-    this.topicFilter = topicFilterOf(props.topicSql ?? DEFAULT_TOPIC_SQL);
+    this.ruleNames = settings.rules.map((rule) => rule.ruleName);
+    this.topicFilter = settings.rules.map((rule) => rule.topicFilter).join(' ');
     this.receiver = resolveReceiver(this, props);
     this.workspace = this.receiver.createdWorkspace;
     if (needsSecret(this.receiver.auth) && !props.remoteWriteSecret) {
@@ -285,6 +311,8 @@ export class IotPrometheusBridge extends Construct {
       reason:
         'The rule error queue is itself the terminal store of the IoT rule error action; nothing consumes it, so a dead-letter queue behind it would never receive a message.',
     });
+    // The routes travel as /opt/iot-prometheus-bridge/routes.json, so the code asset stays the same bytes.
+    this.routesLayer = props.routes ? new RoutesLayer(this, 'Routes', { routes: props.routes }) : undefined;
     this.function = this.createFunction(props, settings);
     this.function.addEventSource(
       new SqsEventSource(this.sourceQueue, {
@@ -294,7 +322,8 @@ export class IotPrometheusBridge extends Construct {
         maxConcurrency: settings.maxConcurrency,
       }),
     );
-    this.topicRule = this.createTopicRule(props, settings.ruleName);
+    this.topicRules = this.createTopicRules(props, settings);
+    this.topicRule = this.topicRules[0]!;
     this.alarms = props.alarms === false ? [] : this.createAlarms(props, settings.serviceName);
     if (props.dashboard !== false) this.dashboard = this.createDashboard(settings.serviceName);
   }
@@ -332,6 +361,7 @@ export class IotPrometheusBridge extends Construct {
       );
     }
     return {
+      rules: this.ruleSpecsOf(props, ruleName),
       serviceName: props.serviceName ?? DEFAULT_SERVICE_NAME,
       timeout,
       batchingWindow,
@@ -345,6 +375,31 @@ export class IotPrometheusBridge extends Construct {
       sourceRetention,
       ruleName,
     };
+  }
+
+  private ruleSpecsOf(props: IotPrometheusBridgeProps, ruleName: string): readonly RouteRuleSpec[] {
+    if (props.routes === undefined) {
+      return [
+        {
+          route: DEFAULT_ROUTE_NAME,
+          ruleName,
+          sql: props.topicSql ?? DEFAULT_TOPIC_SQL,
+          topicFilter: topicFilterOf(props.topicSql ?? DEFAULT_TOPIC_SQL),
+          envelope: false,
+        },
+      ];
+    }
+    if (props.topicSql !== undefined) {
+      throw new BridgePropError(
+        'topicSql',
+        'applies without routes only; with routes, give a route its own sql',
+      );
+    }
+    try {
+      return routeRuleSpecs(props.routes, ruleName);
+    } catch (error) {
+      throw new BridgePropError('routes', (error as Error).message);
+    }
   }
 
   /** A queue that denies requests without TLS, encrypted with the customer key when one is given. */
@@ -376,6 +431,7 @@ export class IotPrometheusBridge extends Construct {
       maxReceiveCount: settings.maxReceiveCount,
     };
     const fn = new LambdaFunction(this, 'Ingest', {
+      ...(this.routesLayer ? { layers: [this.routesLayer.layer] } : {}),
       description: 'Remote-writes IoT telemetry from SQS to Prometheus',
       // The newest Node.js runtime this aws-cdk-lib knows (cdk-nag AwsSolutions-L1 checks the same).
       runtime: Runtime.NODEJS_LATEST,
@@ -414,22 +470,24 @@ export class IotPrometheusBridge extends Construct {
     );
   }
 
-  /** The rule's role, which only IoT acting for this very rule of this account may assume (no confused deputy). */
-  private createTopicRuleRole(ruleName: string): Role {
-    const ruleArn = Stack.of(this).formatArn({ service: 'iot', resource: 'rule', resourceName: ruleName });
+  /** The rules' role, which only IoT acting for these very rules of this account may assume (no confused deputy). */
+  private createTopicRuleRole(ruleNames: readonly string[]): Role {
+    const ruleArns = ruleNames.map((resourceName) =>
+      Stack.of(this).formatArn({ service: 'iot', resource: 'rule', resourceName }),
+    );
     return new Role(this, 'TopicRuleRole', {
       assumedBy: new ServicePrincipal('iot.amazonaws.com', {
         conditions: {
           StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
-          ArnEquals: { 'aws:SourceArn': ruleArn },
+          ArnEquals: { 'aws:SourceArn': ruleArns.length === 1 ? ruleArns[0]! : ruleArns },
         },
       }),
       description: 'Lets the IoT rule send to the bridge source queue and its error queue, nothing else',
     });
   }
 
-  private createTopicRule(props: IotPrometheusBridgeProps, ruleName: string): CfnTopicRule {
-    const role = this.createTopicRuleRole(ruleName);
+  private createTopicRules(props: IotPrometheusBridgeProps, settings: Settings): readonly CfnTopicRule[] {
+    const role = this.createTopicRuleRole(this.ruleNames);
     role.addToPrincipalPolicy(
       new PolicyStatement({
         effect: Effect.ALLOW,
@@ -438,8 +496,18 @@ export class IotPrometheusBridge extends Construct {
       }),
     );
     this.grantQueueKey(role, props.queueEncryptionKey);
+    if (props.routes !== undefined) {
+      return new RouteRules(this, 'RouteRules', {
+        routes: props.routes,
+        baseRuleName: settings.ruleName,
+        queue: this.sourceQueue,
+        role,
+        errorQueue: this.ruleErrorQueue,
+        useBase64: props.useBase64,
+      }).rules;
+    }
     const rule = new CfnTopicRule(this, 'TopicRule', {
-      ruleName,
+      ruleName: settings.ruleName,
       topicRulePayload: {
         description: 'IoT telemetry to the Prometheus bridge source queue',
         sql: props.topicSql ?? DEFAULT_TOPIC_SQL,
@@ -461,7 +529,7 @@ export class IotPrometheusBridge extends Construct {
     });
     // The rule must not be created before its role may send, or its first deliveries fail.
     rule.node.addDependency(role);
-    return rule;
+    return [rule];
   }
 
   private createAlarms(props: IotPrometheusBridgeProps, serviceName: string): Alarm[] {
@@ -490,7 +558,7 @@ export class IotPrometheusBridge extends Construct {
       deadLetterQueue: this.deadLetterQueue,
       ruleErrorQueue: this.ruleErrorQueue,
       serviceName,
-      ruleName: this.ruleName,
+      ruleNames: this.ruleNames,
       alarms: this.alarms,
       workspaceId: this.receiver.workspaceId,
     }).dashboard;

@@ -42,7 +42,8 @@ export function localCommand(context: CommandContext): Command {
       .description(
         'Starts an in-process SQS (fauxqs) with a source and a dead-letter queue, a real Prometheus from PATH, ' +
           "the built handler (dist/ingest/index.mjs, built first when missing) invoked the way Lambda's SQS event " +
-          'source does, and simulated devices feeding the queue. Shows a live status line. Ctrl-C stops the ' +
+          'source does, and simulated devices feeding the queue; the readings fleet publishes flat readings on ' +
+          'telemetry/<site>/<device> through a readings route, whose labels site and device come from the topic. Shows a live status line. Ctrl-C stops the ' +
           'simulator, lets the queue drain for up to --drain-timeout, prints a summary and stops everything; ' +
           'a second Ctrl-C quits at once.',
       ),
@@ -160,6 +161,7 @@ function printReady(bridge: LocalBridge, flags: LocalFlags, json: boolean): void
     prometheusUrl: bridge.prometheusUrl ?? null,
     remoteWriteUrl: bridge.remoteWriteUrl,
     query: bridge.exampleQuery,
+    readingsQuery: bridge.readingsQuery ?? null,
     sqsEndpoint: bridge.sqsEndpoint,
     region: bridge.region,
     queueUrl: bridge.queues.queueUrl,
@@ -175,6 +177,10 @@ function printReady(bridge: LocalBridge, flags: LocalFlags, json: boolean): void
       `  Prometheus:   ${bridge.prometheusUrl}/graph?g0.expr=${encodeURIComponent(bridge.exampleQuery)}`,
     );
     printLine(`  try PromQL:   ${bridge.exampleQuery}`);
+    if (bridge.readingsQuery !== undefined) {
+      // The readings route's labels site and device come from the topic telemetry/<site>/<device>.
+      printLine(`  topic labels: ${bridge.readingsQuery}`);
+    }
   } else printLine(`  receiver:     ${bridge.remoteWriteUrl}`);
   printLine(`  SQS endpoint: ${bridge.sqsEndpoint} (region ${bridge.region})`);
   printLine(`  queue:        ${bridge.queues.queueUrl}`);

@@ -5,7 +5,7 @@ import { CliError, ExitCode } from '../exit-codes.js';
 import { formats, positiveInteger, rate, seconds, share } from '../options.js';
 import { printJson, printLine, progressBar } from '../output.js';
 import { simulate } from '../simulate/simulate.js';
-import { MESSAGE_FORMATS, type MessageFormat } from '../simulate/telemetry.js';
+import { MESSAGE_FORMATS, ROUTELESS_FORMATS, type MessageFormat } from '../simulate/telemetry.js';
 import { createSqsClient } from '../sqs/client.js';
 
 interface SimulateFlags {
@@ -24,7 +24,9 @@ export function simulateCommand(context: CommandContext): Command {
     .summary('send synthetic device telemetry to a queue')
     .description(
       'Sends temperature, humidity and battery readings of N devices (labels device and site) in the ' +
-        'message formats the bridge accepts, for demos and load tests. Stops after --duration or --count.',
+        'message formats the bridge accepts, for demos and load tests. Stops after --duration or --count. ' +
+        'The format readings sends flat readings of telemetry/<site>/<device> as the rule of a route named ' +
+        'readings wraps them (iotprom local has that route); it is left out unless --formats names it.',
     )
     .requiredOption('--queue <url>', "queue to send to (the bridge's source queue)")
     .addOption(new Option('--devices <n>', 'number of devices').argParser(positiveInteger).default(10))
@@ -34,7 +36,7 @@ export function simulateCommand(context: CommandContext): Command {
     .addOption(
       new Option('--formats <list>', `message formats to rotate through (${MESSAGE_FORMATS.join(',')})`)
         .argParser(formats)
-        .default([...MESSAGE_FORMATS], MESSAGE_FORMATS.join(',')),
+        .default([...ROUTELESS_FORMATS], ROUTELESS_FORMATS.join(',')),
     )
     .addOption(
       new Option('--malformed <share>', 'share of malformed messages, e.g. 0.05 or 5%')

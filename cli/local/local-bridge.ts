@@ -1,15 +1,19 @@
 // The whole bridge on this machine: an in-process SQS (fauxqs) with a source and a dead-letter queue, the BUILT
 // handler (dist/ingest/index.mjs, the bytes that ship) invoked by the Lambda-like event source poller, a real
-// Prometheus as the receiver (or any remote-write URL), and the device simulator feeding the queue.
+// Prometheus as the receiver (or any remote-write URL), and the device simulator feeding the queue. The handler
+// reads the routes file of the local readings route (LOCAL_READINGS_ROUTE), as a deployed function reads its layer's.
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Console } from 'node:console';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { DEFAULT_ROUTES_FILE, ROUTES_FILE_VARIABLE, routesFileText } from '../../functions/routes/load.js';
+import { LOCAL_READINGS_ROUTE } from '../commands/map.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { simulate, type SimulateSummary } from '../simulate/simulate.js';
-import type { MessageFormat } from '../simulate/telemetry.js';
+import { MESSAGE_FORMATS, type MessageFormat } from '../simulate/telemetry.js';
 import { queueDepth } from '../sqs/messages.js';
 import { startEventSourcePoller, type EventSourcePoller, type SqsHandler } from './event-source-poller.js';
 import { startPrometheus, type PrometheusServer } from './prometheus-server.js';
@@ -74,6 +78,8 @@ export interface LocalBridge {
   readonly prometheus: PrometheusServer | undefined;
   /** A PromQL query that shows the simulated data. */
   readonly exampleQuery: string;
+  /** A PromQL query over the labels the readings route takes from the topic; undefined without that fleet. */
+  readonly readingsQuery: string | undefined;
   status(): Promise<LocalBridgeStatus>;
   /** Stops the simulator (the rest keeps running so the backlog drains). */
   stopSimulator(): Promise<SimulateSummary>;
@@ -92,8 +98,10 @@ export const DEFAULT_HANDLER_PATH = join(
 );
 
 export const EXAMPLE_QUERY = 'avg by (site) (temperature_celsius)';
-// count_over_time drops __name__, so the three metrics are counted one by one and added up.
-const SAMPLE_COUNT_QUERY = ['temperature_celsius', 'humidity_percent', 'battery_percent']
+/** Open doors per site: door_open comes from the readings fleet only, its labels from telemetry/<site>/<device>. */
+export const READINGS_QUERY = 'sum by (site) (door_open)';
+// count_over_time drops __name__, so the metrics are counted one by one and added up.
+const SAMPLE_COUNT_QUERY = ['temperature_celsius', 'humidity_percent', 'battery_percent', 'door_open']
   .map((name) => `(sum(count_over_time(${name}[1h])) or vector(0))`)
   .join(' + ');
 
@@ -113,6 +121,32 @@ async function ensureBundle(path: string, rebuild: boolean, log: (line: string) 
       { cause: error },
     );
   }
+}
+
+/** True when the bundle reads routes files (a bundle built before routes has no routes file path in it). */
+function bundleReadsRoutes(handlerPath: string): boolean {
+  return readFileSync(handlerPath, 'utf8').includes(DEFAULT_ROUTES_FILE.slice('/opt/'.length));
+}
+
+/** The formats to simulate: the readings fleet only when the handler reads the routes file that routes it. */
+function simulatedFormats(
+  options: LocalBridgeOptions,
+  readsRoutes: boolean,
+  log: (line: string) => void,
+): readonly MessageFormat[] {
+  const formats = options.formats && options.formats.length > 0 ? options.formats : MESSAGE_FORMATS;
+  if (readsRoutes || !formats.includes('readings')) return formats;
+  log('the handler bundle predates routes (run `npm run build`): the readings fleet is left out');
+  return formats.filter((format) => format !== 'readings');
+}
+
+/** Writes routes.json of the local readings route; the handler finds it through ROUTES_FILE. */
+function writeLocalRoutesFile(cleanups: Cleanups): string {
+  const dir = mkdtempSync(join(tmpdir(), 'iotprom-local-routes-'));
+  cleanups.add(async () => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'routes.json');
+  writeFileSync(file, routesFileText([LOCAL_READINGS_ROUTE]));
+  return file;
 }
 
 /** Steps to undo, newest first, when start-up fails or the bridge stops. */
@@ -223,6 +257,7 @@ interface BridgeParts {
   readonly prometheus: PrometheusServer | undefined;
   readonly poller: EventSourcePoller;
   readonly cleanups: Cleanups;
+  readonly formats: readonly MessageFormat[];
 }
 
 /** The running bridge: its parts, the simulator feeding it, and the figures of its status line. */
@@ -234,6 +269,7 @@ class RunningLocalBridge implements LocalBridge {
   readonly prometheusUrl: string | undefined;
   readonly prometheus: PrometheusServer | undefined;
   readonly exampleQuery = EXAMPLE_QUERY;
+  readonly readingsQuery: string | undefined;
   private readonly started = Date.now();
   private readonly simulatorAbort = new AbortController();
   private readonly simulation: Promise<SimulateSummary>;
@@ -252,13 +288,14 @@ class RunningLocalBridge implements LocalBridge {
     this.remoteWriteUrl = parts.remoteWriteUrl;
     this.prometheus = parts.prometheus;
     this.prometheusUrl = parts.prometheus?.url;
+    this.readingsQuery = parts.formats.includes('readings') ? READINGS_QUERY : undefined;
     this.simulation = simulate({
       sqs: parts.sqs,
       queueUrl: parts.queues.queueUrl,
       devices: options.devices ?? 20,
       ratePerSecond: options.ratePerSecond ?? 50,
       durationSeconds: Number.POSITIVE_INFINITY,
-      formats: options.formats,
+      formats: parts.formats,
       malformedShare: options.malformedShare ?? 0.05,
       signal: this.simulatorAbort.signal,
       onProgress: (p) => {
@@ -341,7 +378,9 @@ async function startParts(
     // Lambda requires visibility ≥ function timeout; AWS advises 6×. Locally short, so retries show quickly.
     visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? Math.max(functionTimeoutSeconds, 15),
   });
+  const readsRoutes = bundleReadsRoutes(handlerPath);
   const handler = await loadHandler(options, handlerPath, {
+    [ROUTES_FILE_VARIABLE]: writeLocalRoutesFile(cleanups),
     REMOTE_WRITE_URL: remoteWriteUrl,
     DEAD_LETTER_QUEUE_URL: queues.deadLetterQueueUrl,
     AWS_ENDPOINT_URL_SQS: sqsServer.endpoint,
@@ -364,7 +403,8 @@ async function startParts(
     },
   });
   cleanups.add(() => poller.stop());
-  return { sqsServer, sqs, queues, remoteWriteUrl, prometheus, poller, cleanups };
+  const formats = simulatedFormats(options, readsRoutes, log);
+  return { sqsServer, sqs, queues, remoteWriteUrl, prometheus, poller, cleanups, formats };
 }
 
 export async function startLocalBridge(

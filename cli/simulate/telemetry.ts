@@ -1,9 +1,13 @@
-// Synthetic device telemetry in every message format the bridge reads (docs/formats.md), with an optional share of
-// malformed bodies. Values drift the way real sensors do (a random walk around a per-site baseline), so a
+// Synthetic device telemetry in every message format the bridge reads (docs/formats.md), and flat readings as the
+// local demo's readings route sends them (docs/connecting-devices.md), with an optional share of malformed bodies. Values drift the way real sensors do (a random walk around a per-site baseline), so a
 // demo's graphs look like something.
 
-export const MESSAGE_FORMATS = ['sample', 'report', 'array', 'senml', 'base64'] as const;
+import { localReadingsBody } from '../commands/map.js';
+
+export const MESSAGE_FORMATS = ['sample', 'report', 'array', 'senml', 'base64', 'readings'] as const;
 export type MessageFormat = (typeof MESSAGE_FORMATS)[number];
+/** The formats a bridge without routes reads; `readings` needs the route LOCAL_READINGS_ROUTE (cli/commands/map.ts). */
+export const ROUTELESS_FORMATS: readonly MessageFormat[] = MESSAGE_FORMATS.filter((f) => f !== 'readings');
 
 export interface TelemetryOptions {
   readonly devices: number;
@@ -40,6 +44,7 @@ interface DeviceState {
   temperature: number;
   humidity: number;
   battery: number;
+  doorOpen: boolean;
   lastTimestampMs: number;
 }
 
@@ -67,6 +72,7 @@ export class TelemetryGenerator {
         temperature: 18 + 6 * this.random(),
         humidity: 35 + 20 * this.random(),
         battery: 60 + 40 * this.random(),
+        doorOpen: false,
         lastTimestampMs: 0,
       };
     });
@@ -125,6 +131,12 @@ export class TelemetryGenerator {
         ];
         return { body: JSON.stringify(body), device: device.id, format, samples: 3 };
       }
+      case 'readings': {
+        // Flat readings on telemetry/<site>/<device>: the labels come from the topic, the door state via valueMap.
+        const readings = { ...metrics, door_open: device.doorOpen ? 'OPEN' : 'CLOSED' };
+        const body = localReadingsBody({ site: device.site, id: device.id, nowMs: timestamp, readings });
+        return { body, device: device.id, format, samples: 4 };
+      }
       case 'base64': {
         // What an IoT rule's SQS action with useBase64 delivers.
         const json = JSON.stringify({ labels, timestamp, metrics });
@@ -137,6 +149,7 @@ export class TelemetryGenerator {
     device.temperature = clamp(device.temperature + (this.random() - 0.5) * 0.4, -10, 45);
     device.humidity = clamp(device.humidity + (this.random() - 0.5) * 1.0, 5, 95);
     device.battery = clamp(device.battery - this.random() * 0.02, 0, 100);
+    if (this.random() < 0.1) device.doorOpen = !device.doorOpen;
   }
 }
 

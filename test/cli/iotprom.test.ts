@@ -99,7 +99,7 @@ async function seed(queueUrl: string, bodies: readonly string[]): Promise<void> 
 }
 
 test('every command has --help; bad command lines exit 2', async () => {
-  for (const command of [[], ['replay'], ['inspect'], ['simulate'], ['local']]) {
+  for (const command of [[], ['replay'], ['inspect'], ['simulate'], ['local'], ['map']]) {
     const run = await inProcess([...command, '--help']);
     assert.equal(run.code, 0, command.join(' '));
     assert.match(run.stdout, /^Usage: iotprom/m);
@@ -109,6 +109,7 @@ test('every command has --help; bad command lines exit 2', async () => {
   assert.equal((await inProcess(['simulate', '--queue', 'x'])).code, 2); // neither --duration nor --count
   assert.equal((await inProcess(['simulate', '--queue', 'x', '--count', '1', '--formats', 'xml'])).code, 2);
   assert.equal((await inProcess(['replay', '--from', 'x', '--native', '--kind', 'invalid-message'])).code, 2);
+  assert.equal((await inProcess(['map', '--route', 'x'])).code, 2); // --topic and --payload missing
   assert.equal((await inProcess(['no-such-command'])).code, 2);
 });
 

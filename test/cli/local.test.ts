@@ -2,11 +2,16 @@
 // handler, fauxqs, the real Prometheus from PATH and the simulator, stopped by --duration.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const BIN = fileURLToPath(new URL('../../bin/iotprom.mjs', import.meta.url));
+const BUNDLE = fileURLToPath(new URL('../../dist/ingest/index.mjs', import.meta.url));
+/** The bundle reads routes once functions/ingest/index.ts loads them (it then holds the routes file path). */
+const bundleReadsRoutes =
+  existsSync(BUNDLE) && readFileSync(BUNDLE, 'utf8').includes('iot-prometheus-bridge/routes.json');
 
 interface PromAnswer {
   data: { result: Array<{ value: [number, string] }> };
@@ -126,5 +131,48 @@ test(
     await assert.rejects(
       fetch(`${String(ready.prometheusUrl)}/-/ready`, { signal: AbortSignal.timeout(5000) }),
     );
+  },
+);
+
+test(
+  "the readings fleet's topic labels (site, device) arrive in Prometheus through the readings route",
+  { todo: !bundleReadsRoutes, timeout: 180_000 },
+  async () => {
+    let series: Array<Record<string, string>> = [];
+    let byQuery = 0;
+    const { events, stderr } = await runLocal(
+      [
+        '--duration',
+        '6',
+        '--rate',
+        '40',
+        '--devices',
+        '4',
+        '--malformed',
+        '0',
+        '--formats',
+        'readings,report',
+      ],
+      async (event) => {
+        if (event.event !== 'ready') return;
+        assert.equal(event.readingsQuery, 'sum by (site) (door_open)');
+        const url = String(event.prometheusUrl);
+        const deadline = Date.now() + 60_000;
+        while (series.length < 4 && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 250));
+          const res = await fetch(`${url}/api/v1/series?match[]=door_open`).catch(() => undefined);
+          series = res?.ok ? ((await res.json()) as { data: typeof series }).data : [];
+        }
+        byQuery = await promCount(url, `count(${String(event.readingsQuery)})`);
+      },
+    );
+    // Four devices on four sites: d-001 on north, d-002 on south, ... as telemetry/<site>/<device> names them.
+    const labels = series.map((set) => `${set.site}/${set.device}`).sort();
+    assert.deepEqual(labels, ['east/d-003', 'north/d-001', 'south/d-002', 'west/d-004'], stderr);
+    assert.equal(byQuery, 4, 'the printed query gives one series per site');
+    const summary = events.find((e) => e.event === 'summary');
+    assert.ok(summary, stderr);
+    assert.equal(summary.deadLettered, 0, JSON.stringify(summary));
+    assert.equal(summary.samplesInPrometheus, summary.samplesSent, JSON.stringify(summary));
   },
 );
