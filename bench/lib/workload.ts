@@ -1,4 +1,4 @@
-// The telemetry the benchmarks feed the bridge: report messages (CONTRACT.md section 3, form 2) from a fleet of
+// The telemetry the benchmarks feed the bridge: report messages (docs/formats.md, Report) from a fleet of
 // devices, each device reporting at a steady interval. Deterministic, so every run measures the same bytes.
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 

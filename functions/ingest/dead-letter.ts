@@ -1,5 +1,5 @@
 // Moves messages that can never succeed to DEAD_LETTER_QUEUE_URL with their original body and attributes
-// plus the reason (CONTRACT.md section 4). A message only counts as handled once SQS confirmed its copy;
+// plus the reason (docs/formats.md, failure semantics). A message only counts as handled once SQS confirmed its copy;
 // everything else is reported back so the handler returns it as a batch item failure.
 import {
   SendMessageBatchCommand,

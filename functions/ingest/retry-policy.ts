@@ -1,4 +1,4 @@
-// What to do with each outcome of a remote-write attempt (CONTRACT.md section 4 and PRW 1.0 "Retries &
+// What to do with each outcome of a remote-write attempt (docs/formats.md and PRW 1.0 "Retries &
 // Backoff"), and how long to wait before the next attempt.
 
 /** What the delivery does after one attempt. */
