@@ -11,7 +11,7 @@ import { load1, machine } from './lib/machine.js';
 import { coldStart } from './goals/cold-start.js';
 import { encodeVsPackage } from './goals/encode-vs-package.js';
 import { endToEnd } from './goals/end-to-end.js';
-import { handlerThroughput } from './goals/handler-throughput.js';
+import { handlerThroughput, readingsRouteThroughput } from './goals/handler-throughput.js';
 import { largeFleets } from './goals/large-fleets.js';
 import { peakRss, peakRssLargeFleet } from './goals/peak-rss.js';
 import { powertoolsImport } from './goals/powertools.js';
@@ -27,6 +27,7 @@ const only = args.includes('--only') && onlyArg !== undefined ? new Set(onlyArg.
 /** Keyed for --only; one benchmark may measure several goals side by side (4 gives 4, 4a, 4b and 4c). */
 const goals: Array<[string, () => Promise<GoalResult | GoalResult[]> | GoalResult]> = [
   ['1', () => handlerThroughput(quick ? 5 : 31)],
+  ['1r', () => readingsRouteThroughput(quick ? 5 : 15)],
   ['1b', () => largeFleets(quick ? 3 : 9)],
   ['2', () => encodeVsPackage(quick ? 5 : 15)],
   ['3', () => snappyChoice(quick ? 5 : 15)],

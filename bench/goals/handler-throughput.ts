@@ -4,7 +4,12 @@ import { benchNodeVersion } from '../lib/machine.js';
 import type { GoalResult } from '../lib/goal.js';
 import { startSink } from '../lib/sink.js';
 import { formatSpread, ratios, spread } from '../lib/stats.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { routesFileText } from '../../functions/routes/load.js';
 import { INGEST_NODE_OPTIONS } from '../../infra/ingest-node-options.js';
+import { BENCH_READINGS_ROUTE } from '../lib/workload.js';
 
 type Times = Record<'handler' | 'JSON.parse' | 'JSON.parse + encode + compress', number[]>;
 
@@ -32,11 +37,40 @@ export function benchHandlerEnv(remoteWriteUrl: string): Record<string, string> 
   };
 }
 
-export async function handlerThroughput(rounds = 15): Promise<GoalResult> {
+/**
+ * Goal 1r: the same fleet and batch published as flat readings through a readings route (envelope bodies, the
+ * routes file as the stack's layer would provide it), against JSON.parse of the envelope and its payload.
+ */
+export async function readingsRouteThroughput(rounds = 15): Promise<GoalResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'iotprom-bench-routes-'));
+  try {
+    const routesFile = join(dir, 'routes.json');
+    writeFileSync(routesFile, routesFileText([BENCH_READINGS_ROUTE]));
+    const result = await handlerThroughput(rounds, { BENCH_WORKLOAD: 'readings', ROUTES_FILE: routesFile });
+    return {
+      ...result,
+      id: '1r',
+      title:
+        'Handler throughput on a readings route vs JSON.parse of envelope and payload (10,000 messages × 3 readings)',
+      goal: 'reported (goal 1 is for the default route); every message written',
+      // A figure from messages the route refused would measure nothing: any batch item failure fails it.
+      pass: result.details.some((line) => line.startsWith('batch item failures over all rounds: 0;'))
+        ? undefined
+        : false,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function handlerThroughput(
+  rounds = 15,
+  workloadEnv: Record<string, string> = {},
+): Promise<GoalResult> {
   const sink = await startSink();
   try {
     const result = await runChild<ChildResult>('bench/goals/handler-throughput-child.ts', {
-      env: { ...benchHandlerEnv(sink.url), BENCH_ROUNDS: String(rounds) },
+      env: { ...benchHandlerEnv(sink.url), ...workloadEnv, BENCH_ROUNDS: String(rounds) },
       // As deployed (the same process also times JSON.parse, so both sides run under these options).
       nodeArgs: [INGEST_NODE_OPTIONS],
     });

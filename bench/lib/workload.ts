@@ -69,6 +69,37 @@ export function reportBodies(workload: ReportWorkload): string[] {
   return bodies;
 }
 
+/** The route the readings workload is published on: flat readings, site and device from the topic. */
+export const BENCH_READINGS_ROUTE = {
+  name: 'flat',
+  topic: 'telemetry/{site}/{device}',
+  format: 'readings',
+  timestampField: 'ts',
+  timestampUnit: 'ms',
+} as const;
+
+/**
+ * The same fleet publishing flat readings (`{"ts":…,"temperature_celsius":…}`) on telemetry/<site>/<device>,
+ * wrapped as the readings route's IoT rule wraps them: the envelope with the payload in base64.
+ */
+export function readingsEnvelopeBodies(workload: ReportWorkload): string[] {
+  const bodies: string[] = [];
+  for (let i = 0; i < workload.messages; i++) {
+    const device = i % workload.devices;
+    const report = Math.floor(i / workload.devices);
+    const timestampMs = workload.startMs + report * workload.intervalMs;
+    const readings: Record<string, number> = { ts: timestampMs };
+    for (let m = 0; m < workload.metricsPerMessage; m++)
+      readings[METRIC_NAMES[m % METRIC_NAMES.length]!] = sampleValue(device, report, m);
+    const topic = `telemetry/${SITES[device % SITES.length]!}/${deviceName(device)}`;
+    const payload = Buffer.from(JSON.stringify(readings)).toString('base64');
+    bodies.push(
+      JSON.stringify({ payload, topic, client_id: deviceName(device), received_at: timestampMs, route: 'flat' }),
+    );
+  }
+  return bodies;
+}
+
 /** An SQS event as Lambda's event source mapping delivers it. */
 export function sqsEvent(bodies: readonly string[], sentTimestampMs = Date.now()): SQSEvent {
   const records: SQSRecord[] = bodies.map((body, i) => ({
