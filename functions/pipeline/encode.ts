@@ -12,7 +12,7 @@
 //   Sample.timestamp         2, varint (int64)  0x10
 // Sample fields equal to proto3 defaults (0) are written anyway: valid proto3, and the size of a sample then
 // depends on its timestamp alone, which keeps encodedSeriesSize() exact and cheap.
-import type { Label, WriteBatch } from './model.js';
+import type { Label, SeriesRange, WriteBatch } from './model.js';
 
 const TAG_TIMESERIES = 0x0a;
 const TAG_LABELS = 0x0a;
@@ -290,57 +290,118 @@ export function encodeWriteRequestView(batch: WriteBatch, encoder?: RequestEncod
   return encoder === undefined ? encodeWriteRequest(batch) : encoder.view(batch);
 }
 
+/** Timestamps from 2^35 to 2^42 ms (1971-02-03 to 2109-05-15) take a varint of exactly 6 bytes, so a sample
+ * field of such a timestamp is always SIX_BYTE_SAMPLE_FIELD bytes: tag, length, value field, timestamp field. */
+const SIX_BYTE_MIN = 2 ** 35;
+const SIX_BYTE_END = 2 ** 42;
+const SIX_BYTE_SAMPLE = 1 + 8 + 1 + 6;
+const SIX_BYTE_SAMPLE_FIELD = 2 + SIX_BYTE_SAMPLE;
+/** TAG_SAMPLES, SIX_BYTE_SAMPLE, TAG_SAMPLE_VALUE as the low bytes of a little-endian word. */
+const SAMPLE_HEAD = TAG_SAMPLES | (SIX_BYTE_SAMPLE << 8) | (TAG_SAMPLE_VALUE << 16);
+const TWO_POW_MINUS_32 = 2 ** -32;
+
+function isSixByteTimestamp(timestampMs: number): boolean {
+  return timestampMs >= SIX_BYTE_MIN && timestampMs < SIX_BYTE_END && Math.floor(timestampMs) === timestampMs;
+}
+
 function encodeInto(w: ByteWriter, batch: WriteBatch): Uint8Array {
-  const { timestampMs, value, stale } = batch.columns;
+  const { timestampMs } = batch.columns;
   w.pos = 0;
   const ranges = batch.series;
   for (let r = 0; r < ranges.length; r++) {
     const range = ranges[r]!;
     const labels = range.encodedLabels;
-    // Each series is sized and then written at once, while its data is still in the CPU cache.
-    let body = labels.length;
+    // Each series is sized and then written at once, while its data is still in the CPU cache. Current
+    // timestamps all take 6 bytes: other sizes are rare enough to be counted one by one.
+    let body = labels.length + (range.end - range.start) * SIX_BYTE_SAMPLE_FIELD;
+    let uniform = true;
     for (let k = range.start; k < range.end; k++) {
       const time = timestampMs[k]!;
+      if (isSixByteTimestamp(time)) continue;
       checkTimestamp(time);
-      body += 2 + sampleSize(time);
+      body += 2 + sampleSize(time) - SIX_BYTE_SAMPLE_FIELD;
+      uniform = false;
     }
     const size = 1 + varintSize(body) + body;
     w.reserve(size);
     const start = w.pos;
     w.byte(TAG_TIMESERIES);
     w.varint(body);
-    w.bytes.set(labels, w.pos);
-    w.pos += labels.length;
     const bytes = w.bytes;
     let pos = w.pos;
-    const view = w.view;
-    for (let k = range.start; k < range.end; k++) {
-      const time = timestampMs[k]!;
-      // The sample message is at most 1 + 8 + 1 + 10 bytes: its length is one byte.
-      bytes[pos++] = TAG_SAMPLES;
-      bytes[pos++] = sampleSize(time);
-      bytes[pos++] = TAG_SAMPLE_VALUE;
-      const v = value[k]!;
-      if (stale[k] === 1 || v !== v) {
-        w.pos = pos;
-        w.double(v, stale[k] === 1);
-        pos = w.pos;
-      } else {
-        view.setFloat64(pos, v, true);
-        pos += 8;
-      }
-      bytes[pos++] = TAG_SAMPLE_TIMESTAMP;
-      if (time >= 0) {
-        pos = putVarint(bytes, pos, time);
-      } else {
-        w.pos = pos;
-        w.int64(time);
-        pos = w.pos;
-      }
-    }
+    bytes.set(labels, pos);
+    pos += labels.length;
     w.pos = pos;
+    if (uniform) writeSixByteSamples(w, batch, range);
+    else writeSamples(w, batch, range);
     if (w.pos !== start + size)
       throw new Error(`remote-write encoder wrote ${w.pos - start} bytes, sized ${size}`);
   }
   return w.bytes.subarray(0, w.pos);
+}
+
+/** The sample fields of a range whose timestamps are all isSixByteTimestamp(): a fixed layout, no size checks. */
+function writeSixByteSamples(w: ByteWriter, batch: WriteBatch, range: SeriesRange): void {
+  const { timestampMs, value, stale } = batch.columns;
+  const bytes = w.bytes;
+  const view = w.view;
+  let pos = w.pos;
+  for (let k = range.start; k < range.end; k++) {
+    // Few wide stores rather than one per byte. The first writes tag, length, value tag and one byte the value
+    // then overwrites; the timestamp varint is its low 28 bits spread over 4 bytes, then the rest over 2.
+    view.setUint32(pos, SAMPLE_HEAD, true);
+    const v = value[k]!;
+    if (stale[k] === 1 || v !== v) {
+      w.pos = pos + 3;
+      w.double(v, stale[k] === 1);
+    } else {
+      view.setFloat64(pos + 3, v, true);
+    }
+    bytes[pos + 11] = TAG_SAMPLE_TIMESTAMP;
+    const time = timestampMs[k]!;
+    const lo = time >>> 0;
+    // An exact division by a power of two, as a multiplication.
+    const hi = (time - lo) * TWO_POW_MINUS_32;
+    view.setUint32(
+      pos + 12,
+      (lo & 0x7f) | ((lo << 1) & 0x7f00) | ((lo << 2) & 0x7f0000) | ((lo << 3) & 0x7f000000) | 0x80808080,
+      true,
+    );
+    view.setUint16(pos + 16, (lo >>> 28) | ((hi << 4) & 0x70) | 0x80 | ((hi >>> 3) << 8), true);
+    pos += SIX_BYTE_SAMPLE_FIELD;
+  }
+  w.pos = pos;
+}
+
+/** The sample fields of a range with any timestamps (all checked by checkTimestamp). */
+function writeSamples(w: ByteWriter, batch: WriteBatch, range: SeriesRange): void {
+  const { timestampMs, value, stale } = batch.columns;
+  const bytes = w.bytes;
+  const view = w.view;
+  let pos = w.pos;
+  for (let k = range.start; k < range.end; k++) {
+    const time = timestampMs[k]!;
+    // The sample message is at most 1 + 8 + 1 + 10 bytes: its length is one byte.
+    bytes[pos++] = TAG_SAMPLES;
+    bytes[pos++] = sampleSize(time);
+    bytes[pos++] = TAG_SAMPLE_VALUE;
+    const v = value[k]!;
+    if (stale[k] === 1 || v !== v) {
+      w.pos = pos;
+      w.double(v, stale[k] === 1);
+      pos = w.pos;
+    } else {
+      view.setFloat64(pos, v, true);
+      pos += 8;
+    }
+    bytes[pos++] = TAG_SAMPLE_TIMESTAMP;
+    if (time >= 0) {
+      pos = putVarint(bytes, pos, time);
+    } else {
+      w.pos = pos;
+      w.int64(time);
+      pos = w.pos;
+    }
+  }
+  w.pos = pos;
 }

@@ -154,6 +154,39 @@ describe('encodeWriteRequest', () => {
     );
   });
 
+  test('property: matches protobufjs byte for byte for any timestamp and value that are not defaults', () => {
+    const timestampMs = fc.oneof(
+      fc.integer({ min: 2 ** 35 - 2, max: 2 ** 35 + 2 }),
+      fc.integer({ min: 2 ** 42 - 2, max: 2 ** 42 + 2 }),
+      fc.integer({ min: 2 ** 35, max: 2 ** 42 }),
+      fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+      fc.integer({ min: -Number.MAX_SAFE_INTEGER, max: -1 }),
+    );
+    const value = fc.double({ noNaN: true }).filter((v) => v !== 0);
+    const series = fc.record({
+      labels: fc.array(fc.record({ name: fc.string({ minLength: 1 }), value: fc.string({ minLength: 1 }) }), {
+        maxLength: 4,
+      }),
+      samples: fc.array(fc.record({ timestampMs, value, stale: fc.constant(false) }), { maxLength: 8 }),
+    });
+    fc.assert(
+      fc.property(fc.array(series, { maxLength: 5 }), (all) => {
+        const reference = WriteRequest.encode(
+          WriteRequest.fromObject({
+            timeseries: all.map((s) => ({
+              labels: s.labels,
+              samples: s.samples.map((x) => ({ value: x.value, timestamp: x.timestampMs })),
+            })),
+          }),
+        ).finish();
+        const encoder = new RequestEncoder();
+        for (const encoded of [encodeWriteRequest(batchOf(all)), encoder.view(batchOf(all))])
+          assert.equal(Buffer.from(encoded).toString('hex'), Buffer.from(reference).toString('hex'));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   test('round-trips edge values: zero, negative and huge timestamps, -0, infinities, non-ASCII and long labels', () => {
     checkRoundTrip([
       {
