@@ -298,55 +298,70 @@ const SIX_BYTE_SAMPLE = 1 + 8 + 1 + 6;
 const SIX_BYTE_SAMPLE_FIELD = 2 + SIX_BYTE_SAMPLE;
 /** TAG_SAMPLES, SIX_BYTE_SAMPLE, TAG_SAMPLE_VALUE as the low bytes of a little-endian word. */
 const SAMPLE_HEAD = TAG_SAMPLES | (SIX_BYTE_SAMPLE << 8) | (TAG_SAMPLE_VALUE << 16);
-const TWO_POW_MINUS_32 = 2 ** -32;
+const TWO_POW_MINUS_28 = 2 ** -28;
 
 function isSixByteTimestamp(timestampMs: number): boolean {
   return timestampMs >= SIX_BYTE_MIN && timestampMs < SIX_BYTE_END && Math.floor(timestampMs) === timestampMs;
 }
 
 function encodeInto(w: ByteWriter, batch: WriteBatch): Uint8Array {
-  const { timestampMs } = batch.columns;
   w.pos = 0;
   const ranges = batch.series;
   for (let r = 0; r < ranges.length; r++) {
     const range = ranges[r]!;
-    const labels = range.encodedLabels;
-    // Each series is sized and then written at once, while its data is still in the CPU cache. Current
-    // timestamps all take 6 bytes: other sizes are rare enough to be counted one by one.
-    let body = labels.length + (range.end - range.start) * SIX_BYTE_SAMPLE_FIELD;
-    let uniform = true;
-    for (let k = range.start; k < range.end; k++) {
-      const time = timestampMs[k]!;
-      if (isSixByteTimestamp(time)) continue;
-      checkTimestamp(time);
-      body += 2 + sampleSize(time) - SIX_BYTE_SAMPLE_FIELD;
-      uniform = false;
-    }
-    const size = 1 + varintSize(body) + body;
-    w.reserve(size);
     const start = w.pos;
-    w.byte(TAG_TIMESERIES);
-    w.varint(body);
-    const bytes = w.bytes;
-    let pos = w.pos;
-    bytes.set(labels, pos);
-    pos += labels.length;
-    w.pos = pos;
-    if (uniform) writeSixByteSamples(w, batch, range);
-    else writeSamples(w, batch, range);
-    if (w.pos !== start + size)
-      throw new Error(`remote-write encoder wrote ${w.pos - start} bytes, sized ${size}`);
+    // Current timestamps all take 6 bytes, which fixes the series' size before a single look at its samples; a
+    // series with any other timestamp is written again, sized sample by sample.
+    if (!writeSixByteSeries(w, batch, range)) {
+      w.pos = start;
+      writeSeries(w, batch, range);
+    }
   }
   return w.bytes.subarray(0, w.pos);
 }
 
-/** The sample fields of a range whose timestamps are all isSixByteTimestamp(): a fixed layout, no size checks. */
-function writeSixByteSamples(w: ByteWriter, batch: WriteBatch, range: SeriesRange): void {
+/** The TimeSeries field up to its labels, for a body of `body` bytes; returns where it ends. */
+function writeSeriesHead(w: ByteWriter, range: SeriesRange, body: number): number {
+  const size = 1 + varintSize(body) + body;
+  w.reserve(size);
+  const end = w.pos + size;
+  w.byte(TAG_TIMESERIES);
+  w.varint(body);
+  w.bytes.set(range.encodedLabels, w.pos);
+  w.pos += range.encodedLabels.length;
+  return end;
+}
+
+/** A series of any timestamps (all checked by checkTimestamp), sized exactly before it is written. */
+function writeSeries(w: ByteWriter, batch: WriteBatch, range: SeriesRange): void {
+  const { timestampMs } = batch.columns;
+  let body = range.encodedLabels.length;
+  for (let k = range.start; k < range.end; k++) {
+    const time = timestampMs[k]!;
+    checkTimestamp(time);
+    body += 2 + sampleSize(time);
+  }
+  const end = writeSeriesHead(w, range, body);
+  writeSamples(w, batch, range);
+  if (w.pos !== end)
+    throw new Error(`remote-write encoder wrote a series up to ${w.pos}, sized up to ${end}`);
+}
+
+/** A series whose timestamps are all isSixByteTimestamp(), in a fixed layout; false (and a partial write) at the
+ * first timestamp that is not. */
+function writeSixByteSeries(w: ByteWriter, batch: WriteBatch, range: SeriesRange): boolean {
   const { timestampMs, value, stale } = batch.columns;
+  const end = writeSeriesHead(
+    w,
+    range,
+    range.encodedLabels.length + (range.end - range.start) * SIX_BYTE_SAMPLE_FIELD,
+  );
   const bytes = w.bytes;
   const view = w.view;
   let pos = w.pos;
   for (let k = range.start; k < range.end; k++) {
+    const time = timestampMs[k]!;
+    if (!isSixByteTimestamp(time)) return false;
     // Few wide stores rather than one per byte. The first writes tag, length, value tag and one byte the value
     // then overwrites; the timestamp varint is its low 28 bits spread over 4 bytes, then the rest over 2.
     view.setUint32(pos, SAMPLE_HEAD, true);
@@ -358,19 +373,20 @@ function writeSixByteSamples(w: ByteWriter, batch: WriteBatch, range: SeriesRang
       view.setFloat64(pos + 3, v, true);
     }
     bytes[pos + 11] = TAG_SAMPLE_TIMESTAMP;
-    const time = timestampMs[k]!;
     const lo = time >>> 0;
-    // An exact division by a power of two, as a multiplication.
-    const hi = (time - lo) * TWO_POW_MINUS_32;
+    // Bits 28 and up (fewer than 14): an exact scaling by a power of two, truncated once.
+    const top = (time * TWO_POW_MINUS_28) >>> 0;
     view.setUint32(
       pos + 12,
       (lo & 0x7f) | ((lo << 1) & 0x7f00) | ((lo << 2) & 0x7f0000) | ((lo << 3) & 0x7f000000) | 0x80808080,
       true,
     );
-    view.setUint16(pos + 16, (lo >>> 28) | ((hi << 4) & 0x70) | 0x80 | ((hi >>> 3) << 8), true);
+    view.setUint16(pos + 16, (top & 0x7f) | 0x80 | ((top >>> 7) << 8), true);
     pos += SIX_BYTE_SAMPLE_FIELD;
   }
   w.pos = pos;
+  if (pos !== end) throw new Error(`remote-write encoder wrote a series up to ${pos}, sized up to ${end}`);
+  return true;
 }
 
 /** The sample fields of a range with any timestamps (all checked by checkTimestamp). */

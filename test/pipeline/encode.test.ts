@@ -187,6 +187,32 @@ describe('encodeWriteRequest', () => {
     );
   });
 
+  test('a series whose last timestamp is not a 6-byte varint is written again, also after the buffer grew', () => {
+    const samples = Array.from({ length: 5000 }, (_, i) => ({
+      timestampMs: 1732531200000 + i,
+      value: i + 0.5,
+      stale: false,
+    }));
+    const series: TestSeries[] = [
+      { labels: [label('__name__', 'a')], samples: [{ timestampMs: 1732531200000, value: 1, stale: false }] },
+      {
+        labels: [label('__name__', 'b')],
+        samples: [...samples, { timestampMs: 2 ** 42, value: 2, stale: false }],
+      },
+      { labels: [label('__name__', 'c')], samples: [{ timestampMs: 7, value: 3, stale: false }, ...samples] },
+    ];
+    const reference = WriteRequest.encode(
+      WriteRequest.fromObject({
+        timeseries: series.map((s) => ({
+          labels: s.labels,
+          samples: s.samples.map((x) => ({ value: x.value, timestamp: x.timestampMs })),
+        })),
+      }),
+    ).finish();
+    const hex = Buffer.from(new RequestEncoder().view(batchOf(series))).toString('hex');
+    assert.equal(hex, Buffer.from(reference).toString('hex'));
+  });
+
   test('round-trips edge values: zero, negative and huge timestamps, -0, infinities, non-ASCII and long labels', () => {
     checkRoundTrip([
       {
