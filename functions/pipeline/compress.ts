@@ -5,7 +5,12 @@
 // loads the same native binary without the package's platform-probing loader.
 import { compressSync } from 'snappy';
 
+const COPY_OUTPUT = Object.freeze({ copyOutputData: true });
+
 /** Compresses `data` as one snappy block (a varint of the uncompressed length, then the compressed stream). */
 export function compressBlock(data: Uint8Array): Buffer {
-  return compressSync(data);
+  // copyOutputData: the binding frees its worst-case-sized output within the call and returns an exact-size copy.
+  // By default that output becomes an external buffer that lives until a later garbage collection, so the
+  // process keeps faulting in fresh memory (kernel CPU time) and its RSS grows with every request.
+  return compressSync(data, COPY_OUTPUT);
 }

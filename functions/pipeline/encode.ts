@@ -12,7 +12,7 @@
 //   Sample.timestamp         2, varint (int64)  0x10
 // Sample fields equal to proto3 defaults (0) are written anyway: valid proto3, and the size of a sample then
 // depends on its timestamp alone, which keeps encodedSeriesSize() exact and cheap.
-import type { Label, WriteBatch } from './model.js';
+import type { Label, SeriesRange, WriteBatch } from './model.js';
 
 const TAG_TIMESERIES = 0x0a;
 const TAG_LABELS = 0x0a;
@@ -290,57 +290,134 @@ export function encodeWriteRequestView(batch: WriteBatch, encoder?: RequestEncod
   return encoder === undefined ? encodeWriteRequest(batch) : encoder.view(batch);
 }
 
+/** Timestamps from 2^35 to 2^42 ms (1971-02-03 to 2109-05-15) take a varint of exactly 6 bytes, so a sample
+ * field of such a timestamp is always SIX_BYTE_SAMPLE_FIELD bytes: tag, length, value field, timestamp field. */
+const SIX_BYTE_MIN = 2 ** 35;
+const SIX_BYTE_END = 2 ** 42;
+const SIX_BYTE_SAMPLE = 1 + 8 + 1 + 6;
+const SIX_BYTE_SAMPLE_FIELD = 2 + SIX_BYTE_SAMPLE;
+/** TAG_SAMPLES, SIX_BYTE_SAMPLE, TAG_SAMPLE_VALUE as the low bytes of a little-endian word. */
+const SAMPLE_HEAD = TAG_SAMPLES | (SIX_BYTE_SAMPLE << 8) | (TAG_SAMPLE_VALUE << 16);
+const TWO_POW_MINUS_28 = 2 ** -28;
+
+function isSixByteTimestamp(timestampMs: number): boolean {
+  return timestampMs >= SIX_BYTE_MIN && timestampMs < SIX_BYTE_END && Math.floor(timestampMs) === timestampMs;
+}
+
 function encodeInto(w: ByteWriter, batch: WriteBatch): Uint8Array {
-  const { timestampMs, value, stale } = batch.columns;
   w.pos = 0;
   const ranges = batch.series;
   for (let r = 0; r < ranges.length; r++) {
     const range = ranges[r]!;
-    const labels = range.encodedLabels;
-    // Each series is sized and then written at once, while its data is still in the CPU cache.
-    let body = labels.length;
-    for (let k = range.start; k < range.end; k++) {
-      const time = timestampMs[k]!;
-      checkTimestamp(time);
-      body += 2 + sampleSize(time);
-    }
-    const size = 1 + varintSize(body) + body;
-    w.reserve(size);
     const start = w.pos;
-    w.byte(TAG_TIMESERIES);
-    w.varint(body);
-    w.bytes.set(labels, w.pos);
-    w.pos += labels.length;
-    const bytes = w.bytes;
-    let pos = w.pos;
-    const view = w.view;
-    for (let k = range.start; k < range.end; k++) {
-      const time = timestampMs[k]!;
-      // The sample message is at most 1 + 8 + 1 + 10 bytes: its length is one byte.
-      bytes[pos++] = TAG_SAMPLES;
-      bytes[pos++] = sampleSize(time);
-      bytes[pos++] = TAG_SAMPLE_VALUE;
-      const v = value[k]!;
-      if (stale[k] === 1 || v !== v) {
-        w.pos = pos;
-        w.double(v, stale[k] === 1);
-        pos = w.pos;
-      } else {
-        view.setFloat64(pos, v, true);
-        pos += 8;
-      }
-      bytes[pos++] = TAG_SAMPLE_TIMESTAMP;
-      if (time >= 0) {
-        pos = putVarint(bytes, pos, time);
-      } else {
-        w.pos = pos;
-        w.int64(time);
-        pos = w.pos;
-      }
+    // Current timestamps all take 6 bytes, which fixes the series' size before a single look at its samples; a
+    // series with any other timestamp is written again, sized sample by sample.
+    if (!writeSixByteSeries(w, batch, range)) {
+      w.pos = start;
+      writeSeries(w, batch, range);
     }
-    w.pos = pos;
-    if (w.pos !== start + size)
-      throw new Error(`remote-write encoder wrote ${w.pos - start} bytes, sized ${size}`);
   }
   return w.bytes.subarray(0, w.pos);
+}
+
+/** The TimeSeries field up to its labels, for a body of `body` bytes; returns where it ends. */
+function writeSeriesHead(w: ByteWriter, range: SeriesRange, body: number): number {
+  const size = 1 + varintSize(body) + body;
+  w.reserve(size);
+  const end = w.pos + size;
+  w.byte(TAG_TIMESERIES);
+  w.varint(body);
+  w.bytes.set(range.encodedLabels, w.pos);
+  w.pos += range.encodedLabels.length;
+  return end;
+}
+
+/** A series of any timestamps (all checked by checkTimestamp), sized exactly before it is written. */
+function writeSeries(w: ByteWriter, batch: WriteBatch, range: SeriesRange): void {
+  const { timestampMs } = batch.columns;
+  let body = range.encodedLabels.length;
+  for (let k = range.start; k < range.end; k++) {
+    const time = timestampMs[k]!;
+    checkTimestamp(time);
+    body += 2 + sampleSize(time);
+  }
+  const end = writeSeriesHead(w, range, body);
+  writeSamples(w, batch, range);
+  if (w.pos !== end)
+    throw new Error(`remote-write encoder wrote a series up to ${w.pos}, sized up to ${end}`);
+}
+
+/** A series whose timestamps are all isSixByteTimestamp(), in a fixed layout; false (and a partial write) at the
+ * first timestamp that is not. */
+function writeSixByteSeries(w: ByteWriter, batch: WriteBatch, range: SeriesRange): boolean {
+  const { timestampMs, value, stale } = batch.columns;
+  const end = writeSeriesHead(
+    w,
+    range,
+    range.encodedLabels.length + (range.end - range.start) * SIX_BYTE_SAMPLE_FIELD,
+  );
+  const bytes = w.bytes;
+  const view = w.view;
+  let pos = w.pos;
+  for (let k = range.start; k < range.end; k++) {
+    const time = timestampMs[k]!;
+    if (!isSixByteTimestamp(time)) return false;
+    // Few wide stores rather than one per byte. The first writes tag, length, value tag and one byte the value
+    // then overwrites; the timestamp varint is its low 28 bits spread over 4 bytes, then the rest over 2.
+    view.setUint32(pos, SAMPLE_HEAD, true);
+    const v = value[k]!;
+    if (stale[k] === 1 || v !== v) {
+      w.pos = pos + 3;
+      w.double(v, stale[k] === 1);
+    } else {
+      view.setFloat64(pos + 3, v, true);
+    }
+    bytes[pos + 11] = TAG_SAMPLE_TIMESTAMP;
+    const lo = time >>> 0;
+    // Bits 28 and up (fewer than 14): an exact scaling by a power of two, truncated once.
+    const top = (time * TWO_POW_MINUS_28) >>> 0;
+    view.setUint32(
+      pos + 12,
+      (lo & 0x7f) | ((lo << 1) & 0x7f00) | ((lo << 2) & 0x7f0000) | ((lo << 3) & 0x7f000000) | 0x80808080,
+      true,
+    );
+    view.setUint16(pos + 16, (top & 0x7f) | 0x80 | ((top >>> 7) << 8), true);
+    pos += SIX_BYTE_SAMPLE_FIELD;
+  }
+  w.pos = pos;
+  if (pos !== end) throw new Error(`remote-write encoder wrote a series up to ${pos}, sized up to ${end}`);
+  return true;
+}
+
+/** The sample fields of a range with any timestamps (all checked by checkTimestamp). */
+function writeSamples(w: ByteWriter, batch: WriteBatch, range: SeriesRange): void {
+  const { timestampMs, value, stale } = batch.columns;
+  const bytes = w.bytes;
+  const view = w.view;
+  let pos = w.pos;
+  for (let k = range.start; k < range.end; k++) {
+    const time = timestampMs[k]!;
+    // The sample message is at most 1 + 8 + 1 + 10 bytes: its length is one byte.
+    bytes[pos++] = TAG_SAMPLES;
+    bytes[pos++] = sampleSize(time);
+    bytes[pos++] = TAG_SAMPLE_VALUE;
+    const v = value[k]!;
+    if (stale[k] === 1 || v !== v) {
+      w.pos = pos;
+      w.double(v, stale[k] === 1);
+      pos = w.pos;
+    } else {
+      view.setFloat64(pos, v, true);
+      pos += 8;
+    }
+    bytes[pos++] = TAG_SAMPLE_TIMESTAMP;
+    if (time >= 0) {
+      pos = putVarint(bytes, pos, time);
+    } else {
+      w.pos = pos;
+      w.int64(time);
+      pos = w.pos;
+    }
+  }
+  w.pos = pos;
 }

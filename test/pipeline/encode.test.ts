@@ -154,6 +154,65 @@ describe('encodeWriteRequest', () => {
     );
   });
 
+  test('property: matches protobufjs byte for byte for any timestamp and value that are not defaults', () => {
+    const timestampMs = fc.oneof(
+      fc.integer({ min: 2 ** 35 - 2, max: 2 ** 35 + 2 }),
+      fc.integer({ min: 2 ** 42 - 2, max: 2 ** 42 + 2 }),
+      fc.integer({ min: 2 ** 35, max: 2 ** 42 }),
+      fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+      fc.integer({ min: -Number.MAX_SAFE_INTEGER, max: -1 }),
+    );
+    const value = fc.double({ noNaN: true }).filter((v) => v !== 0);
+    const series = fc.record({
+      labels: fc.array(fc.record({ name: fc.string({ minLength: 1 }), value: fc.string({ minLength: 1 }) }), {
+        maxLength: 4,
+      }),
+      samples: fc.array(fc.record({ timestampMs, value, stale: fc.constant(false) }), { maxLength: 8 }),
+    });
+    fc.assert(
+      fc.property(fc.array(series, { maxLength: 5 }), (all) => {
+        const reference = WriteRequest.encode(
+          WriteRequest.fromObject({
+            timeseries: all.map((s) => ({
+              labels: s.labels,
+              samples: s.samples.map((x) => ({ value: x.value, timestamp: x.timestampMs })),
+            })),
+          }),
+        ).finish();
+        const encoder = new RequestEncoder();
+        for (const encoded of [encodeWriteRequest(batchOf(all)), encoder.view(batchOf(all))])
+          assert.equal(Buffer.from(encoded).toString('hex'), Buffer.from(reference).toString('hex'));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test('a series whose last timestamp is not a 6-byte varint is written again, also after the buffer grew', () => {
+    const samples = Array.from({ length: 5000 }, (_, i) => ({
+      timestampMs: 1732531200000 + i,
+      value: i + 0.5,
+      stale: false,
+    }));
+    const series: TestSeries[] = [
+      { labels: [label('__name__', 'a')], samples: [{ timestampMs: 1732531200000, value: 1, stale: false }] },
+      {
+        labels: [label('__name__', 'b')],
+        samples: [...samples, { timestampMs: 2 ** 42, value: 2, stale: false }],
+      },
+      { labels: [label('__name__', 'c')], samples: [{ timestampMs: 7, value: 3, stale: false }, ...samples] },
+    ];
+    const reference = WriteRequest.encode(
+      WriteRequest.fromObject({
+        timeseries: series.map((s) => ({
+          labels: s.labels,
+          samples: s.samples.map((x) => ({ value: x.value, timestamp: x.timestampMs })),
+        })),
+      }),
+    ).finish();
+    const hex = Buffer.from(new RequestEncoder().view(batchOf(series))).toString('hex');
+    assert.equal(hex, Buffer.from(reference).toString('hex'));
+  });
+
   test('round-trips edge values: zero, negative and huge timestamps, -0, infinities, non-ASCII and long labels', () => {
     checkRoundTrip([
       {
