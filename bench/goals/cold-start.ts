@@ -107,8 +107,9 @@ function environments(sinkUrl: string, caFile: string): Environments {
   return {
     none: { ...common, REMOTE_WRITE_URL: 'http://127.0.0.1:9/api/v1/write', REMOTE_WRITE_AUTH: 'none' },
     amp,
-    // The same, delivering to the loopback receiver (the AMP host cannot be reached from here).
-    delivering: { ...amp, REMOTE_WRITE_URL: sinkUrl },
+    // The same, delivering to the loopback receiver (the AMP host cannot be reached from here), which the
+    // function allows for SigV4 only when told to.
+    delivering: { ...amp, REMOTE_WRITE_URL: sinkUrl, REMOTE_WRITE_SIGV4_ANY_HOST: 'true' },
   };
 }
 
