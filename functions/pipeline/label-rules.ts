@@ -28,6 +28,24 @@ export function exceedsBytes(text: string, limit: number): number | undefined {
   return bytes > limit ? bytes : undefined;
 }
 
+/** Label sets up to this size are sorted by insertion: Array.prototype.sort allocates scratch space per call. */
+const INSERTION_SORT_MAX = 16;
+
+/** Sorts `labels` in place by name (byte order) and returns them; names are distinct. */
+function sortByName(labels: Label[]): Label[] {
+  if (labels.length > INSERTION_SORT_MAX) return labels.sort((a, b) => compareLabelNames(a.name, b.name));
+  for (let i = 1; i < labels.length; i++) {
+    const label = labels[i]!;
+    let j = i - 1;
+    while (j >= 0 && labels[j]!.name > label.name) {
+      labels[j + 1] = labels[j]!;
+      j--;
+    }
+    labels[j + 1] = label;
+  }
+  return labels;
+}
+
 /** Validates configured labels once (at cold start): a bad configuration is the operator's error, not a message's. */
 export function prepareExtraLabels(
   extra: Readonly<Record<string, string>>,
@@ -119,7 +137,7 @@ export class LabelRules {
     for (const label of this.forced) labels.push(label);
     for (const label of this.extra)
       if (!origin.has(label.name) && !this.forcedNames.has(label.name)) labels.push(label);
-    return labels.sort((a, b) => compareLabelNames(a.name, b.name));
+    return sortByName(labels);
   }
 
   /** The sanitised name of label `raw` with a non-empty `value`, once both pass the limits. */

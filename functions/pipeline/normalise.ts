@@ -18,6 +18,9 @@ export {
   type SeriesCacheLimits,
 } from './series-cache.js';
 
+/** Report positions whose last metric name is remembered across label sets. */
+const RECENT_NAME_POSITIONS = 32;
+
 const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
 
 /** A stand-in DecodedSample for the checks that read only a metric name or only labels. */
@@ -47,6 +50,8 @@ export class SampleNormaliser {
   private lastInput: object | undefined;
   private lastSet: LabelSet | undefined;
   private planWorkspace: PlanWorkspace | undefined;
+  /** The metric name read last at each of a report's first positions (see nameText). */
+  private readonly recentNames: Array<string | undefined> = [];
 
   /** `cacheLimits`: the series cache's budget (seriesCacheLimitsFor the function's memory), or a series count. */
   constructor(config: PipelineConfig = DEFAULT_PIPELINE_CONFIG, cacheLimits?: SeriesCacheLimits | number) {
@@ -116,12 +121,24 @@ export class SampleNormaliser {
     const last = labels.scan.recent[position];
     if (last !== undefined && last.name.length === end - start && text.startsWith(last.name, start))
       return last.series;
-    const name = flatCopy(text.slice(start, end));
+    const name = this.nameText(text, start, end, position);
     const series =
       labels.byRawName.get(name) ??
       orUndefined(() => this.seriesNamed(labels, standIn(name, NO_LABELS), messageId));
     if (series !== undefined) this.scanMemory.rememberName(labels, position, name, series);
     return series;
+  }
+
+  /**
+   * Metric name text[start, end) at `position` of a report as a flat string: the one read last at that position
+   * when it is equal (a new device sends the names every device sends), so a new label set's names cost no copies.
+   */
+  private nameText(text: string, start: number, end: number, position: number): string {
+    const known = position < RECENT_NAME_POSITIONS ? this.recentNames[position] : undefined;
+    if (known !== undefined && known.length === end - start && text.startsWith(known, start)) return known;
+    const name = flatCopy(text.slice(start, end));
+    if (position < RECENT_NAME_POSITIONS) this.recentNames[position] = name;
+    return name;
   }
 
   /** The series of a metric name not seen with these labels before (in this spelling). */

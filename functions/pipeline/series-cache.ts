@@ -9,10 +9,10 @@
 // budget has room or the hand finds a victim within a few steps; otherwise it is dropped. So a fleet larger than
 // the budget keeps a stable part of itself cached (its other devices pay the miss path), instead of every set
 // pushing out the one that is about to be used again.
-import { encodeLabelFields } from './encode.js';
+import { seriesFieldsOf, setFieldsOf, type SetFields } from './label-fields.js';
 import type { Label, SeriesIdentity } from './model.js';
 import { newScanState, type LabelSetScanState } from './scan-memory.js';
-import { SmallMap } from './small-map.js';
+import { appended, SmallMap } from './small-map.js';
 import { TextIndex } from './text-index.js';
 
 export interface SeriesCacheLimits {
@@ -76,8 +76,8 @@ export interface LabelSet {
   /** What the scanner remembers of bodies with these labels. */
   readonly scan: LabelSetScanState;
   /** The raw-content and labels-text keys that lead to this set, removed with it. */
-  readonly rawKeys: string[];
-  readonly textKeys: string[];
+  rawKeys: readonly string[];
+  textKeys: readonly string[];
   /** Set by every lookup that finds this set; the CLOCK hand clears it. */
   referenced: boolean;
   /** Whether a lookup found this set after it was made (its device came back). */
@@ -86,6 +86,8 @@ export interface LabelSet {
   admitted: boolean;
   /** Estimated bytes held for this set: labels, series, keys, template. */
   bytes: number;
+  /** The set's encoded label fields, made with its first series. */
+  fields: SetFields | undefined;
 }
 
 /** What an evicted id points at until it is reused, so the evicted series can be collected. */
@@ -204,6 +206,7 @@ export class SeriesCache {
       seenAgain: false,
       admitted: false,
       bytes,
+      fields: undefined,
     };
     this.byKey.set(key, set);
     this.fresh.push(set);
@@ -217,7 +220,7 @@ export class SeriesCache {
       id,
       key: name + LABEL + set.key,
       labels,
-      encodedLabels: encodeLabelFields(labels),
+      encodedLabels: seriesFieldsOf((set.fields ??= setFieldsOf(set.labels)), name, labels),
     };
     this.identities[id] = series;
     set.series.set(name, series);
@@ -237,7 +240,7 @@ export class SeriesCache {
 
   rememberRaw(raw: string, set: LabelSet): void {
     this.byRawContent.set(raw, set);
-    set.rawKeys.push(raw);
+    set.rawKeys = appended(set.rawKeys, raw);
     this.account(set, MAP_ENTRY_BYTES + stringBytes(raw), 0);
   }
 
@@ -248,7 +251,7 @@ export class SeriesCache {
 
   rememberText(text: string, set: LabelSet): void {
     this.byLabelsText.set(text, set);
-    set.textKeys.push(text);
+    set.textKeys = appended(set.textKeys, text);
     this.account(set, 3 * 8 + stringBytes(text), 0);
   }
 
