@@ -43,7 +43,8 @@ function sortByName(labels: Label[]): Label[] {
     }
     labels[j + 1] = label;
   }
-  return labels;
+  // A copy of exactly this length: the array is kept with its label set, and push() left it room for more.
+  return labels.slice();
 }
 
 /** Validates configured labels once (at cold start): a bad configuration is the operator's error, not a message's. */
@@ -108,19 +109,39 @@ export class LabelRules {
    * @throws InvalidMessageError naming the field.
    */
   labelsOf(sample: DecodedSample, messageId: string): Label[] {
+    const input = sample.labels;
+    for (const raw in input) if (!isValidLabelName(raw)) return this.sanitisedLabelsOf(sample, messageId);
+    // Every name is already valid, so sanitising changes none and no two can clash: no map of origins needed.
+    const labels: Label[] = [];
+    for (const raw in input) {
+      const value = this.valueOf(sample, raw, messageId);
+      if (value === '') continue; // an empty value means the label is absent
+      const name = this.checkedName(raw, value, sample, messageId);
+      // A forced label replaces the message's, whatever its value.
+      if (!this.forcedNames.has(name)) labels.push({ name, value });
+    }
+    for (const label of this.forced) labels.push(label);
+    for (const label of this.extra) {
+      const present = Object.hasOwn(input, label.name) && input[label.name] !== '';
+      if (!present && !this.forcedNames.has(label.name)) labels.push(label);
+    }
+    return sortByName(labels);
+  }
+
+  /** The string value of label `raw`. @throws InvalidMessageError when it is not a string. */
+  private valueOf(sample: DecodedSample, raw: string, messageId: string): string {
+    const value = sample.labels[raw];
+    if (typeof value === 'string') return value;
+    throw new InvalidMessageError(messageId, fieldPath(sample, `labels.${raw}`), 'expected a string value');
+  }
+
+  /** labelsOf for a label object with a name to sanitise: two names may then become one. */
+  private sanitisedLabelsOf(sample: DecodedSample, messageId: string): Label[] {
     const labels: Label[] = [];
     const origin = new Map<string, string>();
-    const input = sample.labels;
-    for (const raw in input) {
-      const value = input[raw];
-      if (typeof value !== 'string') {
-        throw new InvalidMessageError(
-          messageId,
-          fieldPath(sample, `labels.${raw}`),
-          'expected a string value',
-        );
-      }
-      if (value === '') continue; // an empty value means the label is absent
+    for (const raw in sample.labels) {
+      const value = this.valueOf(sample, raw, messageId);
+      if (value === '') continue;
       const name = this.checkedName(raw, value, sample, messageId);
       const clash = origin.get(name);
       if (clash !== undefined) {
@@ -131,7 +152,6 @@ export class LabelRules {
         );
       }
       origin.set(name, raw);
-      // A forced label replaces the message's, whatever its value.
       if (!this.forcedNames.has(name)) labels.push({ name, value });
     }
     for (const label of this.forced) labels.push(label);

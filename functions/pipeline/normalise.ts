@@ -88,7 +88,11 @@ export class SampleNormaliser {
       this.lastInput = sample.labels;
       this.lastSet = set;
     }
-    return set.byRawName.get(sample.name) ?? this.seriesNamed(set, sample, messageId);
+    return (
+      set.series.get(sample.name) ??
+      set.byRawName.get(sample.name) ??
+      this.seriesNamed(set, sample, messageId)
+    );
   }
 
   /**
@@ -98,11 +102,11 @@ export class SampleNormaliser {
   labelsOfScanned(text: string, start: number, end: number, messageId: string): LabelSet | undefined {
     const known = start < 0 ? this.cache.byText('', 0, 0) : this.cache.byText(text, start, end);
     if (known !== undefined) return known;
-    const raw = start < 0 ? '' : flatCopy(text.slice(start, end));
+    const raw = start < 0 ? '' : text.slice(start, end);
     // The scanner only passes objects of plain string values, so JSON.parse yields what decodeLabels would.
     const labels = start < 0 ? NO_LABELS : (JSON.parse(raw) as Record<string, string>);
     const set = orUndefined(() => this.checkedLabelSet(standIn('', labels), messageId));
-    if (set !== undefined) this.cache.rememberText(raw, set);
+    if (set !== undefined && this.cache.worthRemembering(set)) this.cache.rememberText(flatCopy(raw), set);
     return set;
   }
 
@@ -123,9 +127,11 @@ export class SampleNormaliser {
       return last.series;
     const name = this.nameText(text, start, end, position);
     const series =
+      labels.series.get(name) ??
       labels.byRawName.get(name) ??
       orUndefined(() => this.seriesNamed(labels, standIn(name, NO_LABELS), messageId));
-    if (series !== undefined) this.scanMemory.rememberName(labels, position, name, series);
+    if (series !== undefined && this.cache.worthRemembering(labels))
+      this.scanMemory.rememberName(labels, position, name, series);
     return series;
   }
 
@@ -149,7 +155,8 @@ export class SampleNormaliser {
       this.rules.checkSeries(set.labels, name, sample, messageId);
       series = this.cache.addSeries(set, name, withMetricName(set.labels, name));
     }
-    set.byRawName.set(sample.name, series);
+    // A valid name is its own sanitised name, found in `series`; only other spellings need an entry.
+    if (name !== sample.name) set.byRawName.set(sample.name, series);
     return series;
   }
 
@@ -167,7 +174,7 @@ export class SampleNormaliser {
     let set = this.cache.byRaw(raw);
     if (set === undefined) {
       set = this.checkedLabelSet(sample, messageId);
-      this.cache.rememberRaw(raw, set);
+      if (this.cache.worthRemembering(set)) this.cache.rememberRaw(raw, set);
     }
     return set;
   }

@@ -42,6 +42,8 @@ export function seriesCacheLimitsFor(memoryMb: string | number | undefined): Ser
 
 export const DEFAULT_SERIES_CACHE_LIMITS = seriesCacheLimitsFor(undefined);
 
+/** The share of the budget held past which new sets keep no lookup keys until found again. */
+const PRESSURE = 0.9;
 /** Steps the CLOCK hand may take to find a victim for one new set; past that the new set is not admitted. */
 const MAX_HAND_STEPS = 8;
 // Rough V8 sizes: an object header and a few fields, a Map entry, a string's header (UTF-16 text counts 2 bytes
@@ -71,7 +73,7 @@ export interface LabelSet {
   readonly key: string;
   /** By sanitised metric name. */
   readonly series: SmallMap<SeriesIdentity>;
-  /** By metric name as the messages spell it: a hit needs no sanitising. */
+  /** By metric name as the messages spell it, for names that sanitising changes: a hit needs no sanitising. */
   readonly byRawName: SmallMap<SeriesIdentity>;
   /** What the scanner remembers of bodies with these labels. */
   readonly scan: LabelSetScanState;
@@ -120,6 +122,18 @@ export class SeriesCache {
   /** Estimated bytes and series held between batches (admitted sets only). */
   get held(): { readonly bytes: number; readonly series: number; readonly labelSets: number } {
     return { bytes: this.heldBytes, series: this.heldSeries, labelSets: this.ring.length };
+  }
+
+  /**
+   * Whether lookup keys and scanner memory are worth keeping for this set: always while the budget has room, and
+   * once full only for a set found again. In a fleet larger than the budget most sets are met once before they
+   * are dropped, and what was kept for them was garbage the miss path paid for.
+   */
+  worthRemembering(set: LabelSet): boolean {
+    return (
+      set.seenAgain ||
+      (this.heldBytes < this.limits.maxBytes * PRESSURE && this.heldSeries < this.limits.maxSeries * PRESSURE)
+    );
   }
 
   /** Called before each batch: admits or drops the last batch's new sets. True when any set was forgotten. */
