@@ -74,18 +74,20 @@ export function fieldPath(sample: DecodedSample, field: string): string {
   return sample.path ? `${sample.path}.${field}` : field;
 }
 
-/** `labels` (sorted) with `__name__` = `name` inserted in its byte-order place. */
-export function withMetricName(labels: readonly Label[], name: string): Label[] {
-  const out: Label[] = [];
-  let inserted = false;
-  for (const label of labels) {
-    if (!inserted && label.name > METRIC_NAME_LABEL) {
-      out.push({ name: METRIC_NAME_LABEL, value: name });
-      inserted = true;
-    }
-    out.push(label);
-  }
-  if (!inserted) out.push({ name: METRIC_NAME_LABEL, value: name });
+/**
+ * `labels` (sorted) with `__name__` = `name` inserted in its byte-order place, in an array of exactly that length
+ * (series keep it). `nameLabel` is that label when the caller already holds one.
+ */
+export function withMetricName(
+  labels: readonly Label[],
+  name: string,
+  nameLabel: Label = { name: METRIC_NAME_LABEL, value: name },
+): Label[] {
+  const out = new Array<Label>(labels.length + 1);
+  let k = 0;
+  for (; k < labels.length && labels[k]!.name < METRIC_NAME_LABEL; k++) out[k] = labels[k]!;
+  out[k] = nameLabel;
+  for (; k < labels.length; k++) out[k + 1] = labels[k]!;
   return out;
 }
 

@@ -4,8 +4,8 @@
 import { DEFAULT_PIPELINE_CONFIG, type PipelineConfig } from './config.js';
 import { flatCopy } from './decode/template-store.js';
 import { InvalidMessageError } from './errors.js';
-import { LabelRules, withMetricName } from './label-rules.js';
-import type { DecodedSample, SeriesIdentity } from './model.js';
+import { LabelRules, METRIC_NAME_LABEL, withMetricName } from './label-rules.js';
+import type { DecodedSample, Label, SeriesIdentity } from './model.js';
 import { PlanWorkspace } from './plan-workspace.js';
 import { LabelSetScanMemory } from './scan-memory.js';
 import { SeriesCache, type LabelSet, type SeriesCacheLimits } from './series-cache.js';
@@ -18,6 +18,8 @@ export {
   type SeriesCacheLimits,
 } from './series-cache.js';
 
+/** `__name__` labels kept for sharing at most. */
+const NAME_LABELS_LIMIT = 10_000;
 /** Report positions whose last metric name is remembered across label sets. */
 const RECENT_NAME_POSITIONS = 32;
 
@@ -50,6 +52,7 @@ export class SampleNormaliser {
   private lastInput: object | undefined;
   private lastSet: LabelSet | undefined;
   private planWorkspace: PlanWorkspace | undefined;
+  private readonly nameLabels = new Map<string, Label>();
   /** The metric name read last at each of a report's first positions (see nameText). */
   private readonly recentNames: Array<string | undefined> = [];
 
@@ -153,11 +156,23 @@ export class SampleNormaliser {
     let series = set.series.get(name);
     if (series === undefined) {
       this.rules.checkSeries(set.labels, name, sample, messageId);
-      series = this.cache.addSeries(set, name, withMetricName(set.labels, name));
+      series = this.cache.addSeries(set, name, withMetricName(set.labels, name, this.nameLabel(name)));
     }
     // A valid name is its own sanitised name, found in `series`; only other spellings need an entry.
     if (name !== sample.name) set.byRawName.set(sample.name, series);
     return series;
+  }
+
+  /** The `__name__` label of metric `name`, one object shared by the series of every label set. */
+  private nameLabel(name: string): Label {
+    let label = this.nameLabels.get(name);
+    if (label === undefined) {
+      // Bounded like the name caches: a flood of distinct names must not grow a warm Lambda's memory.
+      if (this.nameLabels.size >= NAME_LABELS_LIMIT) this.nameLabels.clear();
+      label = { name: METRIC_NAME_LABEL, value: name };
+      this.nameLabels.set(name, label);
+    }
+    return label;
   }
 
   /** The label set of a decoded sample's label object, looked up by its raw content first. */

@@ -92,6 +92,9 @@ export interface LabelSet {
   fields: SetFields | undefined;
 }
 
+/** The keys of a set that has none yet: shared, since a set's key lists are replaced, never changed. */
+const NO_KEYS: readonly string[] = Object.freeze([]);
+
 /** What an evicted id points at until it is reused, so the evicted series can be collected. */
 const FREED: SeriesIdentity = { id: -1, key: '', labels: [], encodedLabels: new Uint8Array(0) };
 
@@ -214,8 +217,8 @@ export class SeriesCache {
       series: new SmallMap(),
       byRawName: new SmallMap(),
       scan: newScanState(),
-      rawKeys: [],
-      textKeys: [],
+      rawKeys: NO_KEYS,
+      textKeys: NO_KEYS,
       referenced: false,
       seenAgain: false,
       admitted: false,
