@@ -28,16 +28,20 @@ function putVarint(out: Uint8Array, at: number, value: number): number {
   return at;
 }
 
-/** A label set's encoded fields and the byte offset where `__name__` belongs among them. */
+/**
+ * A label set's encoded fields: `bytes` holds them with, between nameAt and nameEnd, one series' `__name__`
+ * field (none yet when the two are equal).
+ */
 export interface SetFields {
   readonly bytes: Uint8Array;
   readonly nameAt: number;
+  readonly nameEnd: number;
 }
 
-/** Encodes a checked, sorted label set (no `__name__`) once for all its series. */
+/** Encodes a checked, sorted label set (no `__name__`) for its first series. */
 export function setFieldsOf(labels: readonly Label[]): SetFields {
-  // A copy of its own: the encoder's buffer is a slice of a shared pool, which a kept slice would keep alive.
-  const bytes = new Uint8Array(encodeLabelFields(labels));
+  // Read only to make the first series: its bytes then stand for the set (see withSeries).
+  const bytes = encodeLabelFields(labels);
   let nameAt = 0;
   for (const label of labels) {
     if (label.name > METRIC_NAME_LABEL) break;
@@ -53,7 +57,16 @@ export function setFieldsOf(labels: readonly Label[]): SetFields {
     }
     nameAt = at + length;
   }
-  return { bytes, nameAt };
+  return { bytes, nameAt, nameEnd: nameAt };
+}
+
+/**
+ * The set's fields kept as a series' own bytes, `encoded` (made from `set` by seriesFieldsOf): a set keeps no
+ * encoding of its own, and the encoder's pooled buffer is not kept alive.
+ */
+export function withSeries(set: SetFields, encoded: Uint8Array): SetFields {
+  const rest = set.bytes.length - set.nameEnd;
+  return { bytes: encoded, nameAt: set.nameAt, nameEnd: encoded.length - rest };
 }
 
 /**
@@ -70,7 +83,8 @@ export function seriesFieldsOf(set: SetFields, name: string, labels: readonly La
     varintSize(name.length) +
     name.length;
   const source = set.bytes;
-  const out = new Uint8Array(source.length + 1 + varintSize(inner) + inner);
+  const rest = source.length - set.nameEnd;
+  const out = new Uint8Array(set.nameAt + 1 + varintSize(inner) + inner + rest);
   // Byte loops rather than set(subarray): these are a few dozen bytes, and a subarray is an object.
   let at = 0;
   for (; at < set.nameAt; at++) out[at] = source[at]!;
@@ -82,6 +96,6 @@ export function seriesFieldsOf(set: SetFields, name: string, labels: readonly La
   out[at++] = TAG_LABEL_VALUE;
   at = putVarint(out, at, name.length);
   for (let i = 0; i < name.length; i++) out[at++] = name.charCodeAt(i);
-  for (let k = set.nameAt; k < source.length; k++) out[at++] = source[k]!;
+  for (let k = set.nameEnd; k < source.length; k++) out[at++] = source[k]!;
   return out;
 }

@@ -9,7 +9,7 @@
 // budget has room or the hand finds a victim within a few steps; otherwise it is dropped. So a fleet larger than
 // the budget keeps a stable part of itself cached (its other devices pay the miss path), instead of every set
 // pushing out the one that is about to be used again.
-import { seriesFieldsOf, setFieldsOf, type SetFields } from './label-fields.js';
+import { seriesFieldsOf, setFieldsOf, withSeries, type SetFields } from './label-fields.js';
 import type { Label, SeriesIdentity } from './model.js';
 import { newScanState, type LabelSetScanState } from './scan-memory.js';
 import { appended, SmallMap } from './small-map.js';
@@ -88,7 +88,7 @@ export interface LabelSet {
   admitted: boolean;
   /** Estimated bytes held for this set: labels, series, keys, template. */
   bytes: number;
-  /** The set's encoded label fields, made with its first series. */
+  /** The set's encoded label fields, as its first series' bytes. */
   fields: SetFields | undefined;
 }
 
@@ -233,12 +233,14 @@ export class SeriesCache {
   /** A new series `name` of `set`, with its full label list (`__name__` included, sorted). */
   addSeries(set: LabelSet, name: string, labels: readonly Label[]): SeriesIdentity {
     const id = this.freeIds.pop() ?? this.identities.length;
+    const fields = set.fields ?? setFieldsOf(set.labels);
     const series: SeriesIdentity = {
       id,
       key: name + LABEL + set.key,
       labels,
-      encodedLabels: seriesFieldsOf((set.fields ??= setFieldsOf(set.labels)), name, labels),
+      encodedLabels: seriesFieldsOf(fields, name, labels),
     };
+    if (set.fields === undefined) set.fields = withSeries(fields, series.encodedLabels);
     this.identities[id] = series;
     set.series.set(name, series);
     const bytes =

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { encodeLabelFields } from '../../functions/pipeline/encode.js';
-import { seriesFieldsOf, setFieldsOf } from '../../functions/pipeline/label-fields.js';
+import { seriesFieldsOf, setFieldsOf, withSeries } from '../../functions/pipeline/label-fields.js';
 import { compareLabelNames, withMetricName } from '../../functions/pipeline/label-rules.js';
 import type { Label } from '../../functions/pipeline/model.js';
 
@@ -23,8 +23,13 @@ test('a series\u2019 fields spliced from its set\u2019s equal encoding its whole
         .map(([n, value]) => ({ name: n, value }))
         .sort((a, b) => compareLabelNames(a.name, b.name));
       const full = withMetricName(labels, name);
-      const spliced = seriesFieldsOf(setFieldsOf(labels), name, full);
+      const set = setFieldsOf(labels);
+      const spliced = seriesFieldsOf(set, name, full);
       assert.deepEqual([...spliced], [...encodeLabelFields(full)]);
+      // A later series, spliced from the first one's bytes.
+      const other = withMetricName(labels, `${name}_b`);
+      const next = seriesFieldsOf(withSeries(set, spliced), `${name}_b`, other);
+      assert.deepEqual([...next], [...encodeLabelFields(other)]);
     }),
     { numRuns: 500 },
   );
