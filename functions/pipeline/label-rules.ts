@@ -28,6 +28,25 @@ export function exceedsBytes(text: string, limit: number): number | undefined {
   return bytes > limit ? bytes : undefined;
 }
 
+/** Label sets up to this size are sorted by insertion: Array.prototype.sort allocates scratch space per call. */
+const INSERTION_SORT_MAX = 16;
+
+/** Sorts `labels` in place by name (byte order) and returns them; names are distinct. */
+function sortByName(labels: Label[]): Label[] {
+  if (labels.length > INSERTION_SORT_MAX) return labels.sort((a, b) => compareLabelNames(a.name, b.name));
+  for (let i = 1; i < labels.length; i++) {
+    const label = labels[i]!;
+    let j = i - 1;
+    while (j >= 0 && labels[j]!.name > label.name) {
+      labels[j + 1] = labels[j]!;
+      j--;
+    }
+    labels[j + 1] = label;
+  }
+  // A copy of exactly this length: the array is kept with its label set, and push() left it room for more.
+  return labels.slice();
+}
+
 /** Validates configured labels once (at cold start): a bad configuration is the operator's error, not a message's. */
 export function prepareExtraLabels(
   extra: Readonly<Record<string, string>>,
@@ -55,18 +74,20 @@ export function fieldPath(sample: DecodedSample, field: string): string {
   return sample.path ? `${sample.path}.${field}` : field;
 }
 
-/** `labels` (sorted) with `__name__` = `name` inserted in its byte-order place. */
-export function withMetricName(labels: readonly Label[], name: string): Label[] {
-  const out: Label[] = [];
-  let inserted = false;
-  for (const label of labels) {
-    if (!inserted && label.name > METRIC_NAME_LABEL) {
-      out.push({ name: METRIC_NAME_LABEL, value: name });
-      inserted = true;
-    }
-    out.push(label);
-  }
-  if (!inserted) out.push({ name: METRIC_NAME_LABEL, value: name });
+/**
+ * `labels` (sorted) with `__name__` = `name` inserted in its byte-order place, in an array of exactly that length
+ * (series keep it). `nameLabel` is that label when the caller already holds one.
+ */
+export function withMetricName(
+  labels: readonly Label[],
+  name: string,
+  nameLabel: Label = { name: METRIC_NAME_LABEL, value: name },
+): Label[] {
+  const out = new Array<Label>(labels.length + 1);
+  let k = 0;
+  for (; k < labels.length && labels[k]!.name < METRIC_NAME_LABEL; k++) out[k] = labels[k]!;
+  out[k] = nameLabel;
+  for (; k < labels.length; k++) out[k + 1] = labels[k]!;
   return out;
 }
 
@@ -90,19 +111,39 @@ export class LabelRules {
    * @throws InvalidMessageError naming the field.
    */
   labelsOf(sample: DecodedSample, messageId: string): Label[] {
+    const input = sample.labels;
+    for (const raw in input) if (!isValidLabelName(raw)) return this.sanitisedLabelsOf(sample, messageId);
+    // Every name is already valid, so sanitising changes none and no two can clash: no map of origins needed.
+    const labels: Label[] = [];
+    for (const raw in input) {
+      const value = this.valueOf(sample, raw, messageId);
+      if (value === '') continue; // an empty value means the label is absent
+      const name = this.checkedName(raw, value, sample, messageId);
+      // A forced label replaces the message's, whatever its value.
+      if (!this.forcedNames.has(name)) labels.push({ name, value });
+    }
+    for (const label of this.forced) labels.push(label);
+    for (const label of this.extra) {
+      const present = Object.hasOwn(input, label.name) && input[label.name] !== '';
+      if (!present && !this.forcedNames.has(label.name)) labels.push(label);
+    }
+    return sortByName(labels);
+  }
+
+  /** The string value of label `raw`. @throws InvalidMessageError when it is not a string. */
+  private valueOf(sample: DecodedSample, raw: string, messageId: string): string {
+    const value = sample.labels[raw];
+    if (typeof value === 'string') return value;
+    throw new InvalidMessageError(messageId, fieldPath(sample, `labels.${raw}`), 'expected a string value');
+  }
+
+  /** labelsOf for a label object with a name to sanitise: two names may then become one. */
+  private sanitisedLabelsOf(sample: DecodedSample, messageId: string): Label[] {
     const labels: Label[] = [];
     const origin = new Map<string, string>();
-    const input = sample.labels;
-    for (const raw in input) {
-      const value = input[raw];
-      if (typeof value !== 'string') {
-        throw new InvalidMessageError(
-          messageId,
-          fieldPath(sample, `labels.${raw}`),
-          'expected a string value',
-        );
-      }
-      if (value === '') continue; // an empty value means the label is absent
+    for (const raw in sample.labels) {
+      const value = this.valueOf(sample, raw, messageId);
+      if (value === '') continue;
       const name = this.checkedName(raw, value, sample, messageId);
       const clash = origin.get(name);
       if (clash !== undefined) {
@@ -113,13 +154,12 @@ export class LabelRules {
         );
       }
       origin.set(name, raw);
-      // A forced label replaces the message's, whatever its value.
       if (!this.forcedNames.has(name)) labels.push({ name, value });
     }
     for (const label of this.forced) labels.push(label);
     for (const label of this.extra)
       if (!origin.has(label.name) && !this.forcedNames.has(label.name)) labels.push(label);
-    return labels.sort((a, b) => compareLabelNames(a.name, b.name));
+    return sortByName(labels);
   }
 
   /** The sanitised name of label `raw` with a non-empty `value`, once both pass the limits. */

@@ -4,8 +4,8 @@
 import { DEFAULT_PIPELINE_CONFIG, type PipelineConfig } from './config.js';
 import { flatCopy } from './decode/template-store.js';
 import { InvalidMessageError } from './errors.js';
-import { LabelRules, withMetricName } from './label-rules.js';
-import type { DecodedSample, SeriesIdentity } from './model.js';
+import { LabelRules, METRIC_NAME_LABEL, withMetricName } from './label-rules.js';
+import type { DecodedSample, Label, SeriesIdentity } from './model.js';
 import { PlanWorkspace } from './plan-workspace.js';
 import { LabelSetScanMemory } from './scan-memory.js';
 import { SeriesCache, type LabelSet, type SeriesCacheLimits } from './series-cache.js';
@@ -17,6 +17,11 @@ export {
   type LabelSet,
   type SeriesCacheLimits,
 } from './series-cache.js';
+
+/** `__name__` labels kept for sharing at most. */
+const NAME_LABELS_LIMIT = 10_000;
+/** Report positions whose last metric name is remembered across label sets. */
+const RECENT_NAME_POSITIONS = 32;
 
 const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
 
@@ -47,6 +52,9 @@ export class SampleNormaliser {
   private lastInput: object | undefined;
   private lastSet: LabelSet | undefined;
   private planWorkspace: PlanWorkspace | undefined;
+  private readonly nameLabels = new Map<string, Label>();
+  /** The metric name read last at each of a report's first positions (see nameText). */
+  private readonly recentNames: Array<string | undefined> = [];
 
   /** `cacheLimits`: the series cache's budget (seriesCacheLimitsFor the function's memory), or a series count. */
   constructor(config: PipelineConfig = DEFAULT_PIPELINE_CONFIG, cacheLimits?: SeriesCacheLimits | number) {
@@ -83,7 +91,11 @@ export class SampleNormaliser {
       this.lastInput = sample.labels;
       this.lastSet = set;
     }
-    return set.byRawName.get(sample.name) ?? this.seriesNamed(set, sample, messageId);
+    return (
+      set.series.get(sample.name) ??
+      set.byRawName.get(sample.name) ??
+      this.seriesNamed(set, sample, messageId)
+    );
   }
 
   /**
@@ -93,11 +105,11 @@ export class SampleNormaliser {
   labelsOfScanned(text: string, start: number, end: number, messageId: string): LabelSet | undefined {
     const known = start < 0 ? this.cache.byText('', 0, 0) : this.cache.byText(text, start, end);
     if (known !== undefined) return known;
-    const raw = start < 0 ? '' : flatCopy(text.slice(start, end));
+    const raw = start < 0 ? '' : text.slice(start, end);
     // The scanner only passes objects of plain string values, so JSON.parse yields what decodeLabels would.
     const labels = start < 0 ? NO_LABELS : (JSON.parse(raw) as Record<string, string>);
     const set = orUndefined(() => this.checkedLabelSet(standIn('', labels), messageId));
-    if (set !== undefined) this.cache.rememberText(raw, set);
+    if (set !== undefined && this.cache.worthRemembering(set)) this.cache.rememberText(flatCopy(raw), set);
     return set;
   }
 
@@ -116,12 +128,26 @@ export class SampleNormaliser {
     const last = labels.scan.recent[position];
     if (last !== undefined && last.name.length === end - start && text.startsWith(last.name, start))
       return last.series;
-    const name = flatCopy(text.slice(start, end));
+    const name = this.nameText(text, start, end, position);
     const series =
+      labels.series.get(name) ??
       labels.byRawName.get(name) ??
       orUndefined(() => this.seriesNamed(labels, standIn(name, NO_LABELS), messageId));
-    if (series !== undefined) this.scanMemory.rememberName(labels, position, name, series);
+    if (series !== undefined && this.cache.worthRemembering(labels))
+      this.scanMemory.rememberName(labels, position, name, series);
     return series;
+  }
+
+  /**
+   * Metric name text[start, end) at `position` of a report as a flat string: the one read last at that position
+   * when it is equal (a new device sends the names every device sends), so a new label set's names cost no copies.
+   */
+  private nameText(text: string, start: number, end: number, position: number): string {
+    const known = position < RECENT_NAME_POSITIONS ? this.recentNames[position] : undefined;
+    if (known !== undefined && known.length === end - start && text.startsWith(known, start)) return known;
+    const name = flatCopy(text.slice(start, end));
+    if (position < RECENT_NAME_POSITIONS) this.recentNames[position] = name;
+    return name;
   }
 
   /** The series of a metric name not seen with these labels before (in this spelling). */
@@ -130,10 +156,23 @@ export class SampleNormaliser {
     let series = set.series.get(name);
     if (series === undefined) {
       this.rules.checkSeries(set.labels, name, sample, messageId);
-      series = this.cache.addSeries(set, name, withMetricName(set.labels, name));
+      series = this.cache.addSeries(set, name, withMetricName(set.labels, name, this.nameLabel(name)));
     }
-    set.byRawName.set(sample.name, series);
+    // A valid name is its own sanitised name, found in `series`; only other spellings need an entry.
+    if (name !== sample.name) set.byRawName.set(sample.name, series);
     return series;
+  }
+
+  /** The `__name__` label of metric `name`, one object shared by the series of every label set. */
+  private nameLabel(name: string): Label {
+    let label = this.nameLabels.get(name);
+    if (label === undefined) {
+      // Bounded like the name caches: a flood of distinct names must not grow a warm Lambda's memory.
+      if (this.nameLabels.size >= NAME_LABELS_LIMIT) this.nameLabels.clear();
+      label = { name: METRIC_NAME_LABEL, value: name };
+      this.nameLabels.set(name, label);
+    }
+    return label;
   }
 
   /** The label set of a decoded sample's label object, looked up by its raw content first. */
@@ -150,7 +189,7 @@ export class SampleNormaliser {
     let set = this.cache.byRaw(raw);
     if (set === undefined) {
       set = this.checkedLabelSet(sample, messageId);
-      this.cache.rememberRaw(raw, set);
+      if (this.cache.worthRemembering(set)) this.cache.rememberRaw(raw, set);
     }
     return set;
   }

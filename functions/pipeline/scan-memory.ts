@@ -4,6 +4,7 @@ import type { SeriesIdentity } from './model.js';
 import type { ScanMemory, ScannedObject } from './decode/scanned-object.js';
 import { TemplateStore, type ScanTemplate } from './decode/template-store.js';
 import type { LabelSet, SeriesCache } from './series-cache.js';
+import { appended } from './small-map.js';
 
 /** Templates learnt per label set at most: bodies that vary outside their numbers stop learning. */
 const MAX_TEMPLATES_PER_LABEL_SET = 4;
@@ -21,7 +22,7 @@ export interface LabelSetScanState {
    * The metric name last seen at each position of a report's "metrics", and its series. A device sends the same
    * metrics in the same order, so a name is matched in the body text, with no string made.
    */
-  readonly recent: Array<RecentName | undefined>;
+  recent: Array<RecentName | undefined>;
   /** The layout of the last scanned body with these labels that was not read through a template. */
   template: ScanTemplate<SeriesIdentity> | undefined;
   /** How many templates were learnt for these labels. */
@@ -56,7 +57,11 @@ export class LabelSetScanMemory implements ScanMemory<LabelSet, SeriesIdentity> 
 
   /** Remembers that metric `name` came at `position` of a body with these labels. */
   rememberName(labels: LabelSet, position: number, name: string, series: SeriesIdentity): void {
-    labels.scan.recent[position] = { name, series };
+    const recent = labels.scan.recent;
+    const entry = { name, series };
+    // Appended at its exact length (see appended): a report's names come in position order.
+    if (position === recent.length) labels.scan.recent = appended(recent, entry);
+    else recent[position] = entry;
   }
 
   /**

@@ -9,10 +9,10 @@
 // budget has room or the hand finds a victim within a few steps; otherwise it is dropped. So a fleet larger than
 // the budget keeps a stable part of itself cached (its other devices pay the miss path), instead of every set
 // pushing out the one that is about to be used again.
-import { encodeLabelFields } from './encode.js';
+import { seriesFieldsOf, setFieldsOf, withSeries, type SetFields } from './label-fields.js';
 import type { Label, SeriesIdentity } from './model.js';
 import { newScanState, type LabelSetScanState } from './scan-memory.js';
-import { SmallMap } from './small-map.js';
+import { appended, SmallMap } from './small-map.js';
 import { TextIndex } from './text-index.js';
 
 export interface SeriesCacheLimits {
@@ -42,6 +42,8 @@ export function seriesCacheLimitsFor(memoryMb: string | number | undefined): Ser
 
 export const DEFAULT_SERIES_CACHE_LIMITS = seriesCacheLimitsFor(undefined);
 
+/** The share of the budget held past which new sets keep no lookup keys until found again. */
+const PRESSURE = 0.9;
 /** Steps the CLOCK hand may take to find a victim for one new set; past that the new set is not admitted. */
 const MAX_HAND_STEPS = 8;
 // Rough V8 sizes: an object header and a few fields, a Map entry, a string's header (UTF-16 text counts 2 bytes
@@ -71,13 +73,13 @@ export interface LabelSet {
   readonly key: string;
   /** By sanitised metric name. */
   readonly series: SmallMap<SeriesIdentity>;
-  /** By metric name as the messages spell it: a hit needs no sanitising. */
+  /** By metric name as the messages spell it, for names that sanitising changes: a hit needs no sanitising. */
   readonly byRawName: SmallMap<SeriesIdentity>;
   /** What the scanner remembers of bodies with these labels. */
   readonly scan: LabelSetScanState;
   /** The raw-content and labels-text keys that lead to this set, removed with it. */
-  readonly rawKeys: string[];
-  readonly textKeys: string[];
+  rawKeys: readonly string[];
+  textKeys: readonly string[];
   /** Set by every lookup that finds this set; the CLOCK hand clears it. */
   referenced: boolean;
   /** Whether a lookup found this set after it was made (its device came back). */
@@ -86,7 +88,12 @@ export interface LabelSet {
   admitted: boolean;
   /** Estimated bytes held for this set: labels, series, keys, template. */
   bytes: number;
+  /** The set's encoded label fields, as its first series' bytes. */
+  fields: SetFields | undefined;
 }
+
+/** The keys of a set that has none yet: shared, since a set's key lists are replaced, never changed. */
+const NO_KEYS: readonly string[] = Object.freeze([]);
 
 /** What an evicted id points at until it is reused, so the evicted series can be collected. */
 const FREED: SeriesIdentity = { id: -1, key: '', labels: [], encodedLabels: new Uint8Array(0) };
@@ -118,6 +125,18 @@ export class SeriesCache {
   /** Estimated bytes and series held between batches (admitted sets only). */
   get held(): { readonly bytes: number; readonly series: number; readonly labelSets: number } {
     return { bytes: this.heldBytes, series: this.heldSeries, labelSets: this.ring.length };
+  }
+
+  /**
+   * Whether lookup keys and scanner memory are worth keeping for this set: always while the budget has room, and
+   * once full only for a set found again. In a fleet larger than the budget most sets are met once before they
+   * are dropped, and what was kept for them was garbage the miss path paid for.
+   */
+  worthRemembering(set: LabelSet): boolean {
+    return (
+      set.seenAgain ||
+      (this.heldBytes < this.limits.maxBytes * PRESSURE && this.heldSeries < this.limits.maxSeries * PRESSURE)
+    );
   }
 
   /** Called before each batch: admits or drops the last batch's new sets. True when any set was forgotten. */
@@ -198,12 +217,13 @@ export class SeriesCache {
       series: new SmallMap(),
       byRawName: new SmallMap(),
       scan: newScanState(),
-      rawKeys: [],
-      textKeys: [],
+      rawKeys: NO_KEYS,
+      textKeys: NO_KEYS,
       referenced: false,
       seenAgain: false,
       admitted: false,
       bytes,
+      fields: undefined,
     };
     this.byKey.set(key, set);
     this.fresh.push(set);
@@ -213,12 +233,14 @@ export class SeriesCache {
   /** A new series `name` of `set`, with its full label list (`__name__` included, sorted). */
   addSeries(set: LabelSet, name: string, labels: readonly Label[]): SeriesIdentity {
     const id = this.freeIds.pop() ?? this.identities.length;
+    const fields = set.fields ?? setFieldsOf(set.labels);
     const series: SeriesIdentity = {
       id,
       key: name + LABEL + set.key,
       labels,
-      encodedLabels: encodeLabelFields(labels),
+      encodedLabels: seriesFieldsOf(fields, name, labels),
     };
+    if (set.fields === undefined) set.fields = withSeries(fields, series.encodedLabels);
     this.identities[id] = series;
     set.series.set(name, series);
     const bytes =
@@ -237,7 +259,7 @@ export class SeriesCache {
 
   rememberRaw(raw: string, set: LabelSet): void {
     this.byRawContent.set(raw, set);
-    set.rawKeys.push(raw);
+    set.rawKeys = appended(set.rawKeys, raw);
     this.account(set, MAP_ENTRY_BYTES + stringBytes(raw), 0);
   }
 
@@ -248,7 +270,7 @@ export class SeriesCache {
 
   rememberText(text: string, set: LabelSet): void {
     this.byLabelsText.set(text, set);
-    set.textKeys.push(text);
+    set.textKeys = appended(set.textKeys, text);
     this.account(set, 3 * 8 + stringBytes(text), 0);
   }
 

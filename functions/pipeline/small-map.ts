@@ -4,6 +4,18 @@
 
 const LINEAR_MAX = 16;
 
+/**
+ * `items` and then `item`, in an array of exactly that length. push() would grow a small array to room for
+ * seventeen or more, and these arrays are kept per label set, so most of that room would be held for nothing.
+ */
+export function appended<T>(items: readonly T[] | undefined, item: T): T[] {
+  const length = items === undefined ? 0 : items.length;
+  const out = new Array<T>(length + 1);
+  for (let i = 0; i < length; i++) out[i] = items![i]!;
+  out[length] = item;
+  return out;
+}
+
 export class SmallMap<V> {
   private names: string[] | undefined;
   private entries: V[] | undefined;
@@ -26,18 +38,20 @@ export class SmallMap<V> {
       this.large.set(name, value);
       return;
     }
-    const names = (this.names ??= []);
-    const entries = (this.entries ??= []);
-    for (let i = 0; i < names.length; i++) {
-      if (names[i] === name) {
-        entries[i] = value;
-        return;
+    const names = this.names;
+    if (names !== undefined) {
+      for (let i = 0; i < names.length; i++) {
+        if (names[i] === name) {
+          this.entries![i] = value;
+          return;
+        }
       }
     }
-    names.push(name);
-    entries.push(value);
-    if (names.length > LINEAR_MAX) {
-      this.large = new Map(names.map((n, i) => [n, entries[i]!]));
+    this.names = appended(names, name);
+    this.entries = appended(this.entries, value);
+    if (this.names.length > LINEAR_MAX) {
+      const entries = this.entries;
+      this.large = new Map(this.names.map((n, i) => [n, entries[i]!]));
       this.names = undefined;
       this.entries = undefined;
     }

@@ -77,6 +77,36 @@ describe('series cache', () => {
     );
   });
 
+  test('names to sanitise: a tiny cache plans as a fresh one, with or without the scanner', () => {
+    const small = new SampleNormaliser(undefined, { maxBytes: 20_000, maxSeries: 40 });
+    const body = (d: number, t: number): string =>
+      JSON.stringify({
+        labels: d % 2 === 0 ? { 'dev-id': `d-${d}`, site: 's' } : { device: `d-${d}` },
+        timestamp: SENT - 60_000 + t,
+        metrics: { 'temp-c': d, humidity: t, 'bat.v': 3.3 },
+      });
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.integer({ min: 0, max: 60 }), { maxLength: 40 }), { maxLength: 8 }),
+        fc.boolean(),
+        (batches, scan) => {
+          batches.forEach((devices, t) => {
+            const messages = devices.map((d, i) => ({
+              messageId: `m-${t}-${i}`,
+              body: body(d, t),
+              sentTimestampMs: SENT,
+            }));
+            assert.deepEqual(
+              describePlan(planBatch(messages, undefined, small, { scan })),
+              describePlan(planBatch(messages, undefined, new SampleNormaliser())),
+            );
+          });
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
   test('TextIndex deletes keep every other key reachable', () => {
     fc.assert(
       fc.property(

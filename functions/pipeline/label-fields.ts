@@ -1,0 +1,101 @@
+// The encoded label fields of a series, made from its label set's fields. Every series of a set shares the set's
+// labels and adds `__name__`, so the set is encoded once and each series only splices its name field in: a new
+// device's series cost one small array each instead of a full encoding (sizes, a writer and a pooled buffer).
+// The bytes equal encodeLabelFields(withMetricName(labels, name)); test/pipeline/label-fields.test.ts checks it.
+import { encodeLabelFields } from './encode.js';
+import type { Label } from './model.js';
+import { METRIC_NAME_LABEL } from './label-rules.js';
+
+const TAG_LABELS = 0x0a;
+const TAG_LABEL_NAME = 0x0a;
+const TAG_LABEL_VALUE = 0x12;
+
+function varintSize(value: number): number {
+  let size = 1;
+  while (value >= 0x80) {
+    value = Math.floor(value / 0x80);
+    size++;
+  }
+  return size;
+}
+
+function putVarint(out: Uint8Array, at: number, value: number): number {
+  while (value >= 0x80) {
+    out[at++] = (value & 0x7f) | 0x80;
+    value = Math.floor(value / 0x80);
+  }
+  out[at++] = value;
+  return at;
+}
+
+/**
+ * A label set's encoded fields: `bytes` holds them with, between nameAt and nameEnd, one series' `__name__`
+ * field (none yet when the two are equal).
+ */
+export interface SetFields {
+  readonly bytes: Uint8Array;
+  readonly nameAt: number;
+  readonly nameEnd: number;
+}
+
+/** Encodes a checked, sorted label set (no `__name__`) for its first series. */
+export function setFieldsOf(labels: readonly Label[]): SetFields {
+  // Read only to make the first series: its bytes then stand for the set (see withSeries).
+  const bytes = encodeLabelFields(labels);
+  let nameAt = 0;
+  for (const label of labels) {
+    if (label.name > METRIC_NAME_LABEL) break;
+    // Skips one field: its tag, its length varint, its content.
+    let length = 0;
+    let shift = 1;
+    let at = nameAt + 1;
+    for (;;) {
+      const byte = bytes[at++]!;
+      length += (byte & 0x7f) * shift;
+      if (byte < 0x80) break;
+      shift *= 0x80;
+    }
+    nameAt = at + length;
+  }
+  return { bytes, nameAt, nameEnd: nameAt };
+}
+
+/**
+ * The set's fields kept as a series' own bytes, `encoded` (made from `set` by seriesFieldsOf): a set keeps no
+ * encoding of its own, and the encoder's pooled buffer is not kept alive.
+ */
+export function withSeries(set: SetFields, encoded: Uint8Array): SetFields {
+  const rest = set.bytes.length - set.nameEnd;
+  return { bytes: encoded, nameAt: set.nameAt, nameEnd: encoded.length - rest };
+}
+
+/**
+ * The label fields of series `name` of a set, whose full label list is `labels`. A sanitised metric name is
+ * ASCII (a byte per character); any other name is encoded from the list.
+ */
+export function seriesFieldsOf(set: SetFields, name: string, labels: readonly Label[]): Uint8Array {
+  for (let i = 0; i < name.length; i++) if (name.charCodeAt(i) >= 0x80) return encodeLabelFields(labels);
+  const inner =
+    1 +
+    varintSize(METRIC_NAME_LABEL.length) +
+    METRIC_NAME_LABEL.length +
+    1 +
+    varintSize(name.length) +
+    name.length;
+  const source = set.bytes;
+  const rest = source.length - set.nameEnd;
+  const out = new Uint8Array(set.nameAt + 1 + varintSize(inner) + inner + rest);
+  // Byte loops rather than set(subarray): these are a few dozen bytes, and a subarray is an object.
+  let at = 0;
+  for (; at < set.nameAt; at++) out[at] = source[at]!;
+  out[at++] = TAG_LABELS;
+  at = putVarint(out, at, inner);
+  out[at++] = TAG_LABEL_NAME;
+  at = putVarint(out, at, METRIC_NAME_LABEL.length);
+  for (let i = 0; i < METRIC_NAME_LABEL.length; i++) out[at++] = METRIC_NAME_LABEL.charCodeAt(i);
+  out[at++] = TAG_LABEL_VALUE;
+  at = putVarint(out, at, name.length);
+  for (let i = 0; i < name.length; i++) out[at++] = name.charCodeAt(i);
+  for (let k = set.nameEnd; k < source.length; k++) out[at++] = source[k]!;
+  return out;
+}
