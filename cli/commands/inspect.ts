@@ -1,3 +1,4 @@
+// `iotprom inspect`: its options and output; the summary itself is built in cli/inspect/.
 import { Command, Option } from 'commander';
 import { interruptOnSignals } from '../abort.js';
 import { globalOptions, type CommandContext } from '../context.js';

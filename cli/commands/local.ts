@@ -1,3 +1,4 @@
+// `iotprom local`: its options, the ready and summary output, and Ctrl-C; the bridge itself is cli/local/.
 import { Command, Option } from 'commander';
 import { interruptOnSignals } from '../abort.js';
 import { globalOptions, type CommandContext } from '../context.js';

@@ -1,3 +1,4 @@
+// `iotprom replay`: its options, the preflight refusals and the progress and summary output; the move is cli/replay/.
 import { Command, Option } from 'commander';
 import { interruptOnSignals } from '../abort.js';
 import { globalOptions, type CommandContext } from '../context.js';

@@ -1,3 +1,4 @@
+// `iotprom simulate`: its options and summary; the telemetry and pacing are cli/simulate/.
 import { Command, Option } from 'commander';
 import { interruptOnSignals } from '../abort.js';
 import { globalOptions, type CommandContext } from '../context.js';
