@@ -3,13 +3,13 @@
 // a destination that does not use --from as its dead-letter queue is probably the wrong queue.
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { InvalidArgumentError } from 'commander';
+import { DEAD_LETTER_KINDS } from '../../functions/interface/dead-letters.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { escapeUnsafe } from '../safe-text.js';
 import { isMissingQueue } from '../sqs/client.js';
 import { NO_KIND } from '../sqs/messages.js';
 
-/** The `bridge-error-kind` values the bridge writes. */
-export const DEAD_LETTER_KINDS = ['invalid-message', 'rejected-by-receiver', 'failed-after-retries'] as const;
+export { DEAD_LETTER_KINDS };
 /** What --kind accepts: the kinds, and `none` for messages SQS moved without a reason. */
 export const KIND_CHOICES: readonly string[] = [...DEAD_LETTER_KINDS, NO_KIND];
 

@@ -9,13 +9,9 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSMessageAttributes, SQSRecord } from 'aws-lambda';
 
-export type DeadLetterKind = 'invalid-message' | 'rejected-by-receiver' | 'failed-after-retries';
+import { BRIDGE_ATTRIBUTES, type DeadLetterKind } from '../interface/dead-letters.js';
 
-export const DEAD_LETTER_KINDS: readonly DeadLetterKind[] = [
-  'invalid-message',
-  'rejected-by-receiver',
-  'failed-after-retries',
-];
+export { BRIDGE_ATTRIBUTES, DEAD_LETTER_KINDS, type DeadLetterKind } from '../interface/dead-letters.js';
 
 export interface DeadLetter {
   readonly record: SQSRecord;
@@ -32,7 +28,6 @@ export interface DeadLetterResult {
 
 /** SQS allows 10 message attributes; the bridge needs three of them. */
 export const MAX_MESSAGE_ATTRIBUTES = 10;
-export const BRIDGE_ATTRIBUTES = ['bridge-error-kind', 'bridge-error', 'bridge-source-message-id'] as const;
 /** Longest `bridge-error`, in UTF-8 bytes. */
 export const MAX_REASON_BYTES = 1024;
 /** SendMessageBatch limits: 10 entries and (conservatively, the pre-2025 limit) 256 KiB of payload per call. */

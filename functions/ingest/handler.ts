@@ -20,7 +20,9 @@ import { RouteDecoder } from '../routes/decoder.js';
 import type { Route } from '../routes/model.js';
 import type { Authenticator } from './auth/authenticator.js';
 import { pipelineConfigFrom, type IngestConfig } from './config.js';
-import { DEAD_LETTER_KINDS, type DeadLetter, type DeadLetterSender } from './dead-letter.js';
+// Types only from the sender: its module loads the SQS client, which index.ts imports on first use.
+import { DEAD_LETTER_KINDS } from '../interface/dead-letters.js';
+import type { DeadLetter, DeadLetterSender } from './dead-letter.js';
 import { deliver, type DeliveryObserver, type DeliveryResult, type LastChance } from './delivery.js';
 import {
   clip,

@@ -44,6 +44,8 @@ function lazySigV4(region: string): Authenticator {
       return (await loading).authorize(request);
     },
     invalidate: () => signer?.invalidate() ?? false,
+    // Redaction must know the session token the signer sends, once it has loaded.
+    secrets: () => signer?.secrets?.() ?? [],
   };
 }
 

@@ -4,7 +4,7 @@
 // checks against Powertools itself. Dimensions stay low-cardinality on purpose
 // (service and, for dead letters, the error kind): a device id as a dimension would create a metric per device.
 import { DEFAULT_SERVICE_NAME, METRICS_NAMESPACE } from '../interface/index.js';
-import type { DeadLetterKind } from './dead-letter.js';
+import type { DeadLetterKind } from '../interface/dead-letters.js';
 import type { DeliveryObserver } from './delivery.js';
 import { EmfMetrics, MetricUnit } from './emf-metrics.js';
 import type { Env } from './log-output.js';
