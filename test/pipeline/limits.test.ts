@@ -80,10 +80,16 @@ describe('deadline-aware planning', () => {
     let clock = 1000;
     // Each look at the clock advances it, as planning a message takes time.
     const now = (): number => (clock += 10);
-    const bodies = Array.from({ length: 8 }, (_, i) => `{"name":"t","value":${i},"timestamp":${SENT + i}}`);
-    bodies[1] = '{"name":"t"}'; // invalid: still planned (as invalid) before the deadline
-    const plan = planBatch(messagesOf(bodies), DEFAULT_PIPELINE_CONFIG, undefined, { deadlineMs: 1045, now });
+    // 16 KB bodies (JSON allows the padding): the clock is read before messages 0, 2 and 4.
+    const padding = ' '.repeat(16_384);
+    const bodies = Array.from(
+      { length: 8 },
+      (_, i) => `{"name":"t","value":${i},"timestamp":${SENT + i}}${padding}`,
+    );
+    bodies[1] = `{"name":"t"}${padding}`; // invalid: still planned (as invalid) before the deadline
+    const plan = planBatch(messagesOf(bodies), DEFAULT_PIPELINE_CONFIG, undefined, { deadlineMs: 1025, now });
     assert.deepEqual(plan.deferred, [4, 5, 6, 7]);
+    assert.equal(clock, 1030, 'the clock was read three times');
     assert.deepEqual(
       plan.invalid.map((f) => f.index),
       [1],
@@ -93,6 +99,19 @@ describe('deadline-aware planning', () => {
       plan.batches.flatMap((b) => b.messages),
       [0, 2, 3],
     );
+  });
+
+  test('small bodies read the clock once per 32 KB, not per message', () => {
+    let reads = 0;
+    const now = (): number => (reads += 1);
+    const bodies = Array.from(
+      { length: 1000 },
+      (_, i) => `{"name":"t","value":${i},"timestamp":${SENT + i}}`,
+    );
+    const plan = planBatch(messagesOf(bodies), DEFAULT_PIPELINE_CONFIG, undefined, { deadlineMs: 1e9, now });
+    assert.deepEqual(plan.deferred, []);
+    const chars = bodies.reduce((n, b) => n + b.length, 0);
+    assert.equal(reads, Math.ceil(chars / 32_768));
   });
 
   test('a deadline already past defers everything; none defers nothing', () => {
