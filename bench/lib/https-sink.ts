@@ -2,12 +2,11 @@
 // over TLS). Its certificate is made once with the openssl command (self-signed for 127.0.0.1) and handed to the
 // children through NODE_EXTRA_CA_CERTS, so the handler verifies it as it verifies a real receiver's chain.
 import { execFileSync } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { projectRoot } from './child.js';
+import { listenOnLoopback } from './sink.js';
 
 export interface HttpsSink {
   /** `https://127.0.0.1:<port>/workspaces/ws-bench/api/v1/remote_write` */
@@ -45,17 +44,11 @@ export async function startHttpsSink(): Promise<HttpsSink> {
       });
     },
   );
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
+  const { port, close } = await listenOnLoopback(server);
   return {
     url: `https://127.0.0.1:${port}/workspaces/ws-bench/api/v1/remote_write`,
     caFile: files.cert,
     requests: () => requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close,
   };
 }

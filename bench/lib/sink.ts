@@ -2,6 +2,7 @@
 // that what they time is the bridge, not a receiver's decoding.
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 export interface Sink {
@@ -10,6 +11,21 @@ export interface Sink {
   readonly requests: () => number;
   readonly bytes: () => number;
   close(): Promise<void>;
+}
+
+/** Listens on a free loopback port; `close` ends kept-alive connections too, so a benchmark never waits on them. */
+export async function listenOnLoopback(
+  server: Server | HttpsServer,
+): Promise<{ port: number; close: () => Promise<void> }> {
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  const close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  return { port, close };
 }
 
 export async function startSink(): Promise<Sink> {
@@ -24,17 +40,11 @@ export async function startSink(): Promise<Sink> {
       res.writeHead(204).end();
     });
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
+  const { port, close } = await listenOnLoopback(server);
   return {
     url: `http://127.0.0.1:${port}/api/v1/write`,
     requests: () => requests,
     bytes: () => bytes,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close,
   };
 }
