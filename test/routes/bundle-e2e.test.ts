@@ -11,22 +11,9 @@ import type { RouteConfig } from '../../functions/routes/model.js';
 import { lambdaContext, loadBundle, sqsEvent, sqsRecord } from '../ingest/harness.js';
 import { startPrometheus, type PrometheusServer } from '../support/prometheus.js';
 import { FLAT_READINGS, NESTED_ENERGY, SENML_PACK, SHADOW_UPDATE_DOCUMENTS } from './support/payloads.js';
+import { FLEET_ROUTES } from './support/routes.js';
 
-const ROUTES: RouteConfig[] = [
-  {
-    name: 'flat',
-    topic: 'telemetry/{site}/{device}',
-    format: 'readings',
-    timestampField: 'ts',
-    timestampUnit: 's',
-    valueMap: { CLOSED: 0, OPEN: 1 },
-    clientIdLabel: 'thing',
-  },
-  { name: 'tasmota', topic: 'tele/{device}/SENSOR', format: 'readings', metricPrefix: 'tasmota_' },
-  { name: 'pumps', topic: '$aws/things/+/shadow/update/documents', format: 'shadow' },
-  { name: 'ahu', topic: 'sensors/{device}/senml', format: 'senml' },
-  { name: 'legacy', topic: 'legacy/{site}/{device}' },
-];
+const ROUTES: RouteConfig[] = [...FLEET_ROUTES, { name: 'legacy', topic: 'legacy/{site}/{device}' }];
 
 let prometheus: PrometheusServer;
 const dir = mkdtempSync(join(tmpdir(), 'iotprom-routes-e2e-'));

@@ -20,23 +20,9 @@ import { RouteDecoder } from '../../functions/routes/decoder.js';
 import type { RouteConfig } from '../../functions/routes/model.js';
 import { validateRoutes } from '../../functions/routes/validate.js';
 import { FLAT_READINGS, NESTED_ENERGY, SENML_PACK, SHADOW_UPDATE_DOCUMENTS } from './support/payloads.js';
-import { RECEIVED_AT } from './support/routes.js';
+import { FLEET_ROUTES, RECEIVED_AT } from './support/routes.js';
 
-const ROUTES: RouteConfig[] = [
-  {
-    name: 'flat',
-    topic: 'telemetry/{site}/{device}',
-    format: 'readings',
-    timestampField: 'ts',
-    timestampUnit: 's',
-    valueMap: { CLOSED: 0, OPEN: 1 },
-    clientIdLabel: 'thing',
-  },
-  { name: 'tasmota', topic: 'tele/{device}/SENSOR', format: 'readings', metricPrefix: 'tasmota_' },
-  { name: 'pumps', topic: '$aws/things/+/shadow/update/documents', format: 'shadow' },
-  { name: 'ahu', topic: 'sensors/{device}/senml', format: 'senml' },
-  { name: 'legacy', topic: 'legacy/{site}/#', format: 'auto' },
-];
+const ROUTES: RouteConfig[] = [...FLEET_ROUTES, { name: 'legacy', topic: 'legacy/{site}/#', format: 'auto' }];
 
 const dir = mkdtempSync(join(tmpdir(), 'iotprom-map-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -6,6 +6,22 @@ import { validateRoutes } from '../../../functions/routes/validate.js';
 
 export const RECEIVED_AT = 1_764_504_001_000;
 
+/** One route per shared fleet payload (support/payloads.ts), as the end-to-end and map tests configure them. */
+export const FLEET_ROUTES: readonly RouteConfig[] = [
+  {
+    name: 'flat',
+    topic: 'telemetry/{site}/{device}',
+    format: 'readings',
+    timestampField: 'ts',
+    timestampUnit: 's',
+    valueMap: { CLOSED: 0, OPEN: 1 },
+    clientIdLabel: 'thing',
+  },
+  { name: 'tasmota', topic: 'tele/{device}/SENSOR', format: 'readings', metricPrefix: 'tasmota_' },
+  { name: 'pumps', topic: '$aws/things/+/shadow/update/documents', format: 'shadow' },
+  { name: 'ahu', topic: 'sensors/{device}/senml', format: 'senml' },
+];
+
 /** Decodes one MQTT message as the route's rule and the function would. */
 export function route(
   config: RouteConfig,
