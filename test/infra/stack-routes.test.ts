@@ -10,6 +10,7 @@ import { BridgePropError, ContextError } from '../../infra/validation.js';
 import {
   ingestAssetHash,
   onlyResourceId,
+  ruleArn,
   STACK_NAME,
   synthBridge,
   type Synthesised,
@@ -19,23 +20,6 @@ const ROUTES: RouteProps[] = [
   { name: 'flat', topic: 'telemetry/{site}/{device}', format: 'readings' },
   { name: 'pumps', topic: '$aws/things/+/shadow/update/documents', format: 'shadow' },
 ];
-
-function ruleArn(ruleName: string) {
-  return {
-    'Fn::Join': [
-      '',
-      [
-        'arn:',
-        { Ref: 'AWS::Partition' },
-        ':iot:',
-        { Ref: 'AWS::Region' },
-        ':',
-        { Ref: 'AWS::AccountId' },
-        `:rule/${ruleName}`,
-      ],
-    ],
-  };
-}
 
 describe('a stack with two routes', () => {
   let routed: Synthesised;

@@ -11,7 +11,7 @@ import { IotPrometheusBridge } from '../../infra/iot-prometheus-bridge.js';
 import { BridgePropError, ContextError } from '../../infra/validation.js';
 import { projectRoot } from '../../scripts/ingest-bundle.js';
 import { PLAIN_URL, SECRET_ARN, WORKSPACE_ARN } from './support/configurations.js';
-import { synthBridge, type Synthesised } from './support/synth.js';
+import { ruleArn, synthBridge, type Synthesised } from './support/synth.js';
 
 describe('the default stack', () => {
   let s: Synthesised;
@@ -31,20 +31,7 @@ describe('the default stack', () => {
         Condition: {
           StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
           ArnEquals: {
-            'aws:SourceArn': {
-              'Fn::Join': [
-                '',
-                [
-                  'arn:',
-                  { Ref: 'AWS::Partition' },
-                  ':iot:',
-                  { Ref: 'AWS::Region' },
-                  ':',
-                  { Ref: 'AWS::AccountId' },
-                  ':rule/TestBridge',
-                ],
-              ],
-            },
+            'aws:SourceArn': ruleArn('TestBridge'),
           },
         },
       },

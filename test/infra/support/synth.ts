@@ -109,3 +109,21 @@ export function nativeBinaries(assetDir: string): string[] {
     .filter((path) => path.endsWith('.node'))
     .sort();
 }
+
+/** The ARN CloudFormation builds for an IoT rule of this stack, as the rule role's trust policy names it. */
+export function ruleArn(ruleName: string) {
+  return {
+    'Fn::Join': [
+      '',
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        ':iot:',
+        { Ref: 'AWS::Region' },
+        ':',
+        { Ref: 'AWS::AccountId' },
+        `:rule/${ruleName}`,
+      ],
+    ],
+  };
+}
