@@ -2,7 +2,7 @@
 // this file). The build knows the target CPU and libc, so it names the one native binary it copies beside the
 // bundle and this loads it directly: the package's napi-rs loader would first probe the platform (reading
 // /usr/bin/ldd to rule out musl, then trying a list of candidate packages) and build stream wrappers the bridge
-// never uses, about 15 ms of a cold start. Unbundled code (tests, the CLI) keeps using the package itself, whose
+// never uses, all at cold start. Unbundled code (tests, the CLI) keeps using the package itself, whose
 // compressSync is this same native function.
 import { createRequire } from 'node:module';
 import type * as Snappy from 'snappy';
