@@ -221,7 +221,7 @@ class BatchHandler {
     const plan = this.plan(records, clock);
     countMetric(metrics, 'SamplesDeduplicated', plan.stats.duplicatesDropped);
     const finalReceive = records.map((record) => isFinalReceive(record, config.maxReceiveCount));
-    const result = await this.deliver(plan, clock, finalReceive);
+    const result = await this.deliver(plan, clock, finalReceive).finally(plan.release);
     const sorted = sortOutcomes(records, plan, result, finalReceive);
     const deadLettered = await this.deadLetter(sorted, clock.deadLetterDeadlineMs);
     const batchItemFailures = [...sorted.returned].map((itemIdentifier) => ({ itemIdentifier }));

@@ -99,3 +99,44 @@ export function seriesFieldsOf(set: SetFields, name: string, labels: readonly La
   for (let k = set.nameEnd; k < source.length; k++) out[at++] = source[k]!;
   return out;
 }
+
+/** FNV-1a over bytes[start, end): the hash by which grouping merges equal label fields (series.ts). */
+export function fieldsHash(bytes: Uint8Array, start: number, end: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i]!, 0x01000193);
+  return hash | 0;
+}
+
+/** Reads a varint at bytes[at]; returns [value, position after it]. */
+function readVarint(bytes: Uint8Array, at: number): [number, number] {
+  let value = 0;
+  let shift = 1;
+  for (;;) {
+    // Past the end reads as 0, which ends the varint: bad bytes give wrong labels, never a loop without end.
+    const byte = bytes[at++] ?? 0;
+    value += (byte & 0x7f) * shift;
+    if (byte < 0x80) return [value, at];
+    shift *= 0x80;
+  }
+}
+
+/** The labels encoded in label fields (the inverse of encodeLabelFields), for the rare reader of a range's labels. */
+export function labelsOfFields(bytes: Uint8Array): Label[] {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  const labels: Label[] = [];
+  let at = 0;
+  while (at < bytes.length) {
+    const fieldAt = at;
+    // Each field: TAG_LABELS, its length, then the name field and the value field.
+    const [, inner] = readVarint(bytes, at + 1);
+    const [nameLength, nameAt] = readVarint(bytes, inner + 1);
+    const [valueLength, valueAt] = readVarint(bytes, nameAt + nameLength + 1);
+    labels.push({
+      name: text.toString('utf8', nameAt, nameAt + nameLength),
+      value: text.toString('utf8', valueAt, valueAt + valueLength),
+    });
+    at = valueAt + valueLength;
+    if (at <= fieldAt) break;
+  }
+  return labels;
+}

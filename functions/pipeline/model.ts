@@ -63,6 +63,8 @@ export interface SeriesIdentity {
   readonly labels: readonly Label[];
   /** The label fields of a remote-write TimeSeries for these labels, encoded once for the series' lifetime. */
   readonly encodedLabels: Uint8Array;
+  /** fieldsHash of encodedLabels, when the maker computed it (grouping computes it otherwise). */
+  readonly hash?: number;
 }
 
 /**
@@ -87,14 +89,17 @@ export interface SeriesRange {
   readonly labels: readonly Label[];
   /** `labels` as remote-write label fields (encodeLabelFields), shared by every range of the series. */
   readonly encodedLabels: Uint8Array;
+  /**
+   * Where the series' first sample is in `columns`: the same for every range of one series, so it names the series
+   * among those of its columns (the delivery keeps numbers per series by it, with no map keyed by objects).
+   */
+  readonly first: number;
   readonly start: number;
   readonly end: number;
 }
 
-export interface Series extends SeriesRange {
-  /** Canonical identity of the label set; equal label sets give equal keys. */
-  readonly key: string;
-}
+/** A series of a grouped batch: all its samples, as one range. */
+export type Series = SeriesRange;
 
 /** The content of one remote-write request, before encoding. */
 export interface WriteBatch {

@@ -7,8 +7,10 @@ import { InvalidMessageError } from './errors.js';
 import { LabelRules, METRIC_NAME_LABEL, withMetricName } from './label-rules.js';
 import type { DecodedSample, Label, SeriesIdentity } from './model.js';
 import { PlanWorkspace } from './plan-workspace.js';
+import { OneOffSeries } from './one-off-series.js';
 import { LabelSetScanMemory } from './scan-memory.js';
 import { SeriesCache, type LabelSet, type SeriesCacheLimits } from './series-cache.js';
+import { hashRange } from './text-index.js';
 
 export { compareLabelNames, prepareExtraLabels } from './label-rules.js';
 export {
@@ -49,6 +51,8 @@ export class SampleNormaliser {
   readonly rules: LabelRules;
   readonly cache: SeriesCache;
   readonly scanMemory: LabelSetScanMemory;
+  /** The series of label sets this batch writes without interning them. */
+  readonly oneOff: OneOffSeries;
   private lastInput: object | undefined;
   private lastSet: LabelSet | undefined;
   private planWorkspace: PlanWorkspace | undefined;
@@ -61,6 +65,7 @@ export class SampleNormaliser {
     this.rules = new LabelRules(config);
     this.cache = new SeriesCache(cacheLimits);
     this.scanMemory = new LabelSetScanMemory(this.cache);
+    this.oneOff = new OneOffSeries(config);
   }
 
   /** Every series the cache holds, by id: `identities[i].id === i` (ids of forgotten series are reused). */
@@ -75,6 +80,7 @@ export class SampleNormaliser {
 
   /** Called before each batch: lets the cache forget what it must. */
   startBatch(): void {
+    this.oneOff.clear();
     if (!this.cache.startBatch()) return;
     this.lastInput = undefined;
     this.lastSet = undefined;
@@ -96,6 +102,20 @@ export class SampleNormaliser {
       set.byRawName.get(sample.name) ??
       this.seriesNamed(set, sample, messageId)
     );
+  }
+
+  /** The cached label set of the scanned labels object text[start, end) (start -1: none), if the cache holds it. */
+  knownLabels(text: string, start: number, end: number): LabelSet | undefined {
+    return start < 0 ? this.cache.byText('', 0, 0) : this.cache.byText(text, start, end);
+  }
+
+  /**
+   * Whether the label set of the scanned labels object text[start, end) (start -1: none), which the cache does not
+   * hold, is written one-off in this batch: oneOff then holds it for its series (oneOff.add).
+   */
+  takesOneOff(text: string, start: number, end: number): boolean {
+    const textHash = start < 0 ? 0 : hashRange(text, start, end);
+    return !this.cache.shouldIntern(textHash) && this.oneOff.useLabels(text, start, end);
   }
 
   /**

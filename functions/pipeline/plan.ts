@@ -9,6 +9,8 @@ import { InvalidMessageError } from './errors.js';
 import type { DecodedMessage, SeriesIdentity, SourceMessage, WriteBatch } from './model.js';
 import { SampleNormaliser } from './normalise.js';
 import type { PlanWorkspace } from './plan-workspace.js';
+import type { OneOffSeries } from './one-off-series.js';
+import type { SampleTable } from './sample-table.js';
 import type { LabelSet } from './series-cache.js';
 import { groupSeries } from './series.js';
 import { splitIntoBatches } from './split.js';
@@ -49,6 +51,11 @@ export interface BatchPlan {
    */
   readonly deferred: readonly number[];
   readonly stats: BatchStats;
+  /**
+   * Says the plan's requests are no longer needed, so the planner may reuse their memory for its next batch. A plan
+   * never released stays valid: the planner then takes new memory.
+   */
+  readonly release: () => void;
 }
 
 function asInvalid(error: unknown, message: SourceMessage): InvalidMessageError {
@@ -76,12 +83,18 @@ function addScanned(
   const text = message.body;
   // Over the cap, or outside the window: decodeMessage names the problem.
   if (body.count > limits.maxSamples) return false;
-  const labels =
-    body.labels ?? normaliser.labelsOfScanned(text, body.labelsStart, body.labelsEnd, message.messageId);
-  if (labels === undefined) return false;
   const timestampMs = body.timestampMs === body.timestampMs ? body.timestampMs : message.sentTimestampMs;
   if (limits.window !== undefined && !insideWindow(timestampMs, message.sentTimestampMs, limits.window))
     return false;
+  let labels = body.labels ?? normaliser.knownLabels(text, body.labelsStart, body.labelsEnd);
+  if (
+    labels === undefined &&
+    normaliser.takesOneOff(text, body.labelsStart, body.labelsEnd) &&
+    addOneOff(body, text, index, timestampMs, normaliser.oneOff, table)
+  )
+    return true;
+  labels ??= normaliser.labelsOfScanned(text, body.labelsStart, body.labelsEnd, message.messageId);
+  if (labels === undefined) return false;
   // The series are collected only to learn a template; setting an array's length to 0 would free its storage
   // and cost an allocation per message.
   const learning = !body.viaTemplate && normaliser.scanMemory.mayLearnTemplate(labels, text.length);
@@ -113,6 +126,47 @@ function addScanned(
   }
   table.length = row;
   if (learning) normaliser.scanMemory.learnTemplate(labels, text, body, resolved);
+  return true;
+}
+
+/**
+ * Adds the samples of a scanned body as series of the label set oneOff took last. False when a metric name is one
+ * the one-off path does not take: nothing is then left in oneOff, and the caller drops the rows.
+ */
+function addOneOff(
+  body: ScannedObject<LabelSet, SeriesIdentity>,
+  text: string,
+  index: number,
+  timestampMs: number,
+  oneOff: OneOffSeries,
+  table: SampleTable,
+): boolean {
+  const mark = oneOff.count;
+  table.reserve(body.count);
+  const {
+    series: rowSeries,
+    timestampMs: rowTime,
+    value: rowValue,
+    stale: rowStale,
+    message: rowMessage,
+  } = table;
+  const values = body.values;
+  let row = table.length;
+  for (let i = 0; i < body.count; i++) {
+    const k = oneOff.add(text, body.nameStart[i]!, body.nameEnd[i]!);
+    if (k < 0) {
+      oneOff.rollback(mark);
+      return false;
+    }
+    // Row series ids of one-off series are negative: ~k (see groupSeries).
+    rowSeries[row] = ~k;
+    rowTime[row] = timestampMs;
+    rowValue[row] = values[i]!;
+    rowStale[row] = 0;
+    rowMessage[row] = index;
+    row++;
+  }
+  table.length = row;
   return true;
 }
 
@@ -224,7 +278,8 @@ export function planBatch(
   const deferred: number[] = [];
   for (let index = added.planned; index < messages.length; index++) deferred.push(index);
 
-  const { series, columns, stats } = groupSeries(table, normaliser.identities, messages, grouping);
+  const oneOff = normaliser.oneOff.count > 0 ? normaliser.oneOff.lend() : undefined;
+  const { series, columns, stats } = groupSeries(table, normaliser.identities, messages, grouping, oneOff);
   const { batches, after } = splitIntoBatches(columns, series, config.request);
 
   let oldest = Infinity;
@@ -245,6 +300,9 @@ export function planBatch(
       conflictsDropped: stats.conflictsDropped,
       skippedRecords: added.skippedRecords,
       ...(oldest === Infinity ? {} : { oldestTimestampMs: oldest }),
+    },
+    release: () => {
+      if (oneOff !== undefined) normaliser.oneOff.release(oneOff.bytes);
     },
   };
 }

@@ -9,7 +9,7 @@
 // budget has room or the hand finds a victim within a few steps; otherwise it is dropped. So a fleet larger than
 // the budget keeps a stable part of itself cached (its other devices pay the miss path), instead of every set
 // pushing out the one that is about to be used again.
-import { seriesFieldsOf, setFieldsOf, withSeries, type SetFields } from './label-fields.js';
+import { fieldsHash, seriesFieldsOf, setFieldsOf, withSeries, type SetFields } from './label-fields.js';
 import type { Label, SeriesIdentity } from './model.js';
 import { newScanState, type LabelSetScanState } from './scan-memory.js';
 import { appended, SmallMap } from './small-map.js';
@@ -46,6 +46,11 @@ export const DEFAULT_SERIES_CACHE_LIMITS = seriesCacheLimitsFor(undefined);
 const PRESSURE = 0.9;
 /** Steps the CLOCK hand may take to find a victim for one new set; past that the new set is not admitted. */
 const MAX_HAND_STEPS = 8;
+/** Label sets a batch may intern once the budget is nearly held: enough to follow a changing fleet slowly. */
+const INTERNS_UNDER_PRESSURE = 256;
+/** Bounds of the doorkeeper's slot count (a power of two near the series budget). */
+const MIN_DOORKEEPER_SLOTS = 1024;
+const MAX_DOORKEEPER_SLOTS = 1 << 20;
 // Rough V8 sizes: an object header and a few fields, a Map entry, a string's header (UTF-16 text counts 2 bytes
 // a character). Estimates only: the budget is a share of memory, not an exact accounting.
 const OBJECT_BYTES = 64;
@@ -96,7 +101,7 @@ export interface LabelSet {
 const NO_KEYS: readonly string[] = Object.freeze([]);
 
 /** What an evicted id points at until it is reused, so the evicted series can be collected. */
-const FREED: SeriesIdentity = { id: -1, key: '', labels: [], encodedLabels: new Uint8Array(0) };
+const FREED: SeriesIdentity = { id: -1, key: '', labels: [], encodedLabels: new Uint8Array(0), hash: 0 };
 
 /** The interned label sets and series of one normaliser, with the eviction policy described above. */
 export class SeriesCache {
@@ -116,10 +121,54 @@ export class SeriesCache {
   private fresh: LabelSet[] = [];
   private heldBytes = 0;
   private heldSeries = 0;
+  /** Estimated bytes and series of the sets made since the last startBatch, not yet admitted. */
+  private pendingBytes = 0;
+  private pendingSeries = 0;
+  /**
+   * TinyLFU's doorkeeper: the hash of each labels text met lately, and the batch it was met in. A set is interned
+   * only when its text comes back in a later batch; until then its series are one-off (one-off-series.ts).
+   */
+  private readonly doorkeeper: Int32Array;
+  private readonly doorkeeperBatch: Int32Array;
+  private batch = 1;
+  private internsLeft = INTERNS_UNDER_PRESSURE;
 
   /** A number bounds the series count alone (the byte budget is then unbounded). */
   constructor(limits: SeriesCacheLimits | number = DEFAULT_SERIES_CACHE_LIMITS) {
     this.limits = typeof limits === 'number' ? { maxBytes: Infinity, maxSeries: limits } : limits;
+    let slots = MIN_DOORKEEPER_SLOTS;
+    while (slots < this.limits.maxSeries && slots < MAX_DOORKEEPER_SLOTS) slots *= 2;
+    this.doorkeeper = new Int32Array(slots);
+    this.doorkeeperBatch = new Int32Array(slots);
+  }
+
+  /**
+   * Whether a label set the cache does not hold, whose labels text hashes to `textHash`, is interned now: when its
+   * text was met in an earlier batch, and, once the budget is nearly held, while this batch's few interns last.
+   * Otherwise its text is noted and its series are made one-off for this batch.
+   */
+  shouldIntern(hash: number): boolean {
+    // As an Int32Array stores it.
+    const textHash = hash | 0;
+    // Two slots a hash: one text met every batch must not keep pushing out another that is.
+    const first = textHash & (this.doorkeeper.length - 1);
+    const slot = this.doorkeeper[first] === textHash ? first : first ^ 1;
+    if (this.doorkeeper[slot] !== textHash) {
+      const older = this.doorkeeperBatch[first]! <= this.doorkeeperBatch[first ^ 1]! ? first : first ^ 1;
+      this.doorkeeper[older] = textHash;
+      this.doorkeeperBatch[older] = this.batch;
+      return false;
+    }
+    if (this.doorkeeperBatch[slot] === this.batch) return false;
+    if (!this.underPressure()) return true;
+    return this.internsLeft-- > 0;
+  }
+
+  private underPressure(): boolean {
+    return (
+      this.heldBytes + this.pendingBytes >= this.limits.maxBytes * PRESSURE ||
+      this.heldSeries + this.pendingSeries >= this.limits.maxSeries * PRESSURE
+    );
   }
 
   /** Estimated bytes and series held between batches (admitted sets only). */
@@ -141,6 +190,10 @@ export class SeriesCache {
 
   /** Called before each batch: admits or drops the last batch's new sets. True when any set was forgotten. */
   startBatch(): boolean {
+    this.batch++;
+    this.internsLeft = INTERNS_UNDER_PRESSURE;
+    this.pendingBytes = 0;
+    this.pendingSeries = 0;
     let forgot = false;
     for (const set of this.fresh) {
       const admitted = this.admit(set);
@@ -227,6 +280,7 @@ export class SeriesCache {
     };
     this.byKey.set(key, set);
     this.fresh.push(set);
+    this.pendingBytes += bytes;
     return set;
   }
 
@@ -234,11 +288,13 @@ export class SeriesCache {
   addSeries(set: LabelSet, name: string, labels: readonly Label[]): SeriesIdentity {
     const id = this.freeIds.pop() ?? this.identities.length;
     const fields = set.fields ?? setFieldsOf(set.labels);
+    const encodedLabels = seriesFieldsOf(fields, name, labels);
     const series: SeriesIdentity = {
       id,
       key: name + LABEL + set.key,
       labels,
-      encodedLabels: seriesFieldsOf(fields, name, labels),
+      encodedLabels,
+      hash: fieldsHash(encodedLabels, 0, encodedLabels.length),
     };
     if (set.fields === undefined) set.fields = withSeries(fields, series.encodedLabels);
     this.identities[id] = series;
@@ -282,7 +338,11 @@ export class SeriesCache {
   /** Adds to a set's estimate; an admitted set's growth counts against the budget at once. */
   private account(set: LabelSet, bytes: number, series: number): void {
     set.bytes += bytes;
-    if (!set.admitted) return;
+    if (!set.admitted) {
+      this.pendingBytes += bytes;
+      this.pendingSeries += series;
+      return;
+    }
     this.heldBytes += bytes;
     this.heldSeries += series;
   }

@@ -5,7 +5,9 @@
 // "duplicate sample for timestamp" to the second. The rule: the sample of the message SQS received last
 // (highest SentTimestamp) wins; between messages sent in the same millisecond, the one later in the batch wins.
 // The losing messages are still tied to the winning sample, so they are acknowledged only once it is written.
+import { fieldsHash } from './label-fields.js';
 import type { SampleColumns, Series, SeriesIdentity, SourceMessage } from './model.js';
+import { NO_ONE_OFF_SERIES, OneOffRange, type OneOffColumns } from './one-off-series.js';
 import type { SampleTable } from './sample-table.js';
 
 export interface SeriesStats {
@@ -22,6 +24,11 @@ export class GroupScratch {
   offset = new Int32Array(0);
   next = new Int32Array(0);
   order = new Int32Array(0);
+  /** The series each series id is merged into (itself when none), while equal label sets are merged. */
+  alias = new Int32Array(0);
+  /** Open-addressing slots of the merge: a series id (-1: empty) and its hash. */
+  slots = new Int32Array(0);
+  slotHashes = new Int32Array(0);
 
   /** Makes room for `seriesCount` series ids and `rows` rows. */
   reserve(seriesCount: number, rows: number): this {
@@ -30,9 +37,23 @@ export class GroupScratch {
       this.count = new Int32Array(size);
       this.offset = new Int32Array(size);
       this.next = new Int32Array(size);
+      this.alias = new Int32Array(size);
     }
     if (this.order.length < rows) this.order = new Int32Array(Math.max(rows, this.order.length * 2));
     return this;
+  }
+
+  /** Empty merge slots for `entries` series, at most half full. */
+  mergeSlots(entries: number): Int32Array {
+    let size = 64;
+    while (size < 2 * entries) size *= 2;
+    if (this.slots.length < size) {
+      this.slots = new Int32Array(size);
+      this.slotHashes = new Int32Array(size);
+    }
+    const slots = this.slots.subarray(0, size);
+    slots.fill(-1);
+    return slots;
   }
 }
 
@@ -43,23 +64,121 @@ export interface GroupedSeries {
   readonly stats: SeriesStats;
 }
 
+/** The series a batch's rows name: identities by id, and one-off series k as row id ~k (a negative number). */
+class BatchSeries {
+  readonly base: number;
+  constructor(
+    readonly identities: readonly SeriesIdentity[],
+    readonly oneOff: OneOffColumns,
+  ) {
+    this.base = identities.length;
+  }
+
+  /** The dense id (from 0) of a row's series id. */
+  idOf(raw: number): number {
+    return raw < 0 ? this.base + ~raw : raw;
+  }
+
+  hashOf(id: number): number {
+    if (id >= this.base) return this.oneOff.hash[id - this.base]!;
+    const identity = this.identities[id]!;
+    return identity.hash ?? fieldsHash(identity.encodedLabels, 0, identity.encodedLabels.length);
+  }
+
+  /** Whether series a and b have the same label fields (so the same labels: the encoding is canonical). */
+  sameFields(a: number, b: number): boolean {
+    const bytesA = this.bytesOf(a);
+    const bytesB = this.bytesOf(b);
+    const startA = this.startOf(a);
+    const startB = this.startOf(b);
+    const length = this.endOf(a) - startA;
+    if (this.endOf(b) - startB !== length) return false;
+    for (let i = 0; i < length; i++) if (bytesA[startA + i] !== bytesB[startB + i]) return false;
+    return true;
+  }
+
+  private bytesOf(id: number): Uint8Array {
+    return id < this.base ? this.identities[id]!.encodedLabels : this.oneOff.bytes;
+  }
+
+  private startOf(id: number): number {
+    return id < this.base ? 0 : this.oneOff.start[id - this.base]!;
+  }
+
+  private endOf(id: number): number {
+    return id < this.base ? this.identities[id]!.encodedLabels.length : this.oneOff.end[id - this.base]!;
+  }
+
+  /** The range of series `id` in the output, samples [start, end). */
+  rangeOf(id: number, start: number, end: number): Series {
+    if (id >= this.base) {
+      const k = id - this.base;
+      const fields = this.oneOff.bytes.subarray(this.oneOff.start[k]!, this.oneOff.end[k]!);
+      return new OneOffRange(fields, start, start, end);
+    }
+    const identity = this.identities[id]!;
+    return { labels: identity.labels, encodedLabels: identity.encodedLabels, first: start, start, end };
+  }
+}
+
+/**
+ * Merges series of equal label sets among firstSeen (a one-off series and a cached one, or two one-off ones): the
+ * later one's rows count as the earlier one's, and it leaves firstSeen. True when any was merged; alias[id] then
+ * names the series each id of firstSeen became.
+ */
+function mergeEqualSeries(firstSeen: number[], all: BatchSeries, scratch: GroupScratch): boolean {
+  const { count, alias } = scratch;
+  const slots = scratch.mergeSlots(firstSeen.length);
+  const hashes = scratch.slotHashes;
+  const mask = slots.length - 1;
+  let kept = 0;
+  let merged = false;
+  for (let k = 0; k < firstSeen.length; k++) {
+    const id = firstSeen[k]!;
+    alias[id] = id;
+    const hash = all.hashOf(id);
+    let slot = hash & mask;
+    for (;;) {
+      const other = slots[slot]!;
+      if (other < 0) {
+        slots[slot] = id;
+        hashes[slot] = hash;
+        firstSeen[kept++] = id;
+        break;
+      }
+      if (hashes[slot] === hash && all.sameFields(other, id)) {
+        alias[id] = other;
+        count[other]! += count[id]!;
+        count[id] = 0;
+        merged = true;
+        break;
+      }
+      slot = (slot + 1) & mask;
+    }
+  }
+  firstSeen.length = kept;
+  return merged;
+}
+
 /**
  * The table's rows ordered by series by a stable counting sort: the rows of each series together, in batch order,
  * series in order of first appearance; the rows of series firstSeen[k] are order[offset[id], end[id]).
  */
 function orderBySeries(
   table: SampleTable,
-  seriesCount: number,
+  all: BatchSeries,
   scratch: GroupScratch,
 ): { firstSeen: number[]; order: Int32Array; offset: Int32Array; end: Int32Array } {
   const n = table.length;
   const rowSeries = table.series;
-  const { count, offset, next, order } = scratch.reserve(seriesCount, n);
+  const { count, offset, next, order, alias } = scratch.reserve(all.base + all.oneOff.count, n);
   const firstSeen: number[] = [];
   for (let row = 0; row < n; row++) {
-    const id = rowSeries[row]!;
+    const id = all.idOf(rowSeries[row]!);
     if (count[id]++ === 0) firstSeen.push(id);
   }
+  // Only one-off series can repeat a label set: without them the cache's identities are distinct.
+  const merged = all.oneOff.count > 0 && mergeEqualSeries(firstSeen, all, scratch);
   let total = 0;
   // Indexed loops here and below: a for-of allocates an iterator result per step until V8 optimises the loop.
   for (let k = 0; k < firstSeen.length; k++) {
@@ -68,7 +187,10 @@ function orderBySeries(
     next[id] = total;
     total += count[id]!;
   }
-  for (let row = 0; row < n; row++) order[next[rowSeries[row]!]!++] = row;
+  for (let row = 0; row < n; row++) {
+    const id = all.idOf(rowSeries[row]!);
+    order[next[merged ? alias[id]! : id]!++] = row;
+  }
   // Only the counts of this batch's series were set: clear them for the next batch.
   for (let k = 0; k < firstSeen.length; k++) count[firstSeen[k]!] = 0;
   // The scatter left next[id] at the end of each series' rows.
@@ -195,30 +317,26 @@ class SeriesWriter {
 
 /**
  * Groups the table's rows into series, each strictly ascending by timestamp. `identities[id]` is the series of
- * rows whose `series` column holds `id`; `messages` gives the SentTimestamp used to resolve conflicts. A caller
- * that groups batch after batch passes its own `scratch` to reuse the working arrays.
+ * rows whose `series` column holds `id`, and oneOff's series k that of rows holding ~k; `messages` gives the
+ * SentTimestamp used to resolve conflicts. A caller that groups batch after batch passes its own `scratch` to
+ * reuse the working arrays.
  */
 export function groupSeries(
   table: SampleTable,
   identities: readonly SeriesIdentity[],
   messages: readonly SourceMessage[],
   scratch: GroupScratch = new GroupScratch(),
+  oneOff: OneOffColumns = NO_ONE_OFF_SERIES,
 ): GroupedSeries {
-  const { firstSeen, order, offset, end } = orderBySeries(table, identities.length, scratch);
+  const all = new BatchSeries(identities, oneOff);
+  const { firstSeen, order, offset, end } = orderBySeries(table, all, scratch);
   const writer = new SeriesWriter(table, order, messages);
   const series: Series[] = [];
   for (let k = 0; k < firstSeen.length; k++) {
     const id = firstSeen[k]!;
     const start = writer.kept;
     writer.write(offset[id]!, end[id]!);
-    const identity = identities[id]!;
-    series.push({
-      key: identity.key,
-      labels: identity.labels,
-      encodedLabels: identity.encodedLabels,
-      start,
-      end: writer.kept,
-    });
+    series.push(all.rangeOf(id, start, writer.kept));
   }
   const kept = writer.kept;
   return {

@@ -4,7 +4,7 @@
 import type { RequestLimits } from './config.js';
 import { encodedSampleSize } from './encode.js';
 import type { SampleColumns, SeriesRange, WriteBatch } from './model.js';
-import { batchOf } from './write-batch.js';
+import { batchOf, subRange } from './write-batch.js';
 
 // Tag and an upper bound of the length varint of a TimeSeries entry (requests stay far below 2^28 bytes).
 const SERIES_HEADER_BYTES = 1 + 4;
@@ -60,7 +60,7 @@ export function splitIntoBatches(
       const extra = open ? size : header + size;
       if (count > 0 && (count + 1 > maxSamples || bytes + extra > maxBytes)) {
         if (open) {
-          chunks.push({ labels: s.labels, encodedLabels: s.encodedLabels, start, end: i });
+          chunks.push(subRange(s, start, i));
           start = i;
           lastBatch = batches.length;
         }
@@ -90,10 +90,7 @@ export function splitIntoBatches(
         }
       }
     }
-    if (open)
-      chunks.push(
-        start === s.start ? s : { labels: s.labels, encodedLabels: s.encodedLabels, start, end: s.end },
-      );
+    if (open) chunks.push(start === s.start ? s : subRange(s, start, s.end));
   }
   if (chunks.length > 0) closeBatch(result, columns, chunks, prerequisites);
   return result;
@@ -121,10 +118,8 @@ export function bisectBatch(batch: WriteBatch): [WriteBatch, WriteBatch] | undef
   const right: SeriesRange[] = [];
   batch.series.forEach((s, index) => {
     const split = s.start + (leftCounts[index] as number);
-    if (split > s.start)
-      left.push({ labels: s.labels, encodedLabels: s.encodedLabels, start: s.start, end: split });
-    if (split < s.end)
-      right.push({ labels: s.labels, encodedLabels: s.encodedLabels, start: split, end: s.end });
+    if (split > s.start) left.push(subRange(s, s.start, split));
+    if (split < s.end) right.push(subRange(s, split, s.end));
   });
   return [batchOf(columns, left), batchOf(columns, right)];
 }

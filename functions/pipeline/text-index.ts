@@ -5,7 +5,7 @@
 
 const EMPTY = -1;
 
-function hashRange(text: string, start: number, end: number): number {
+export function hashRange(text: string, start: number, end: number): number {
   // FNV-1a over UTF-16 code units.
   let hash = 0x811c9dc5;
   for (let i = start; i < end; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);

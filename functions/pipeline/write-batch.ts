@@ -2,6 +2,7 @@
 // reports; the hot path never materialises per-sample objects).
 import { encodeLabelFields } from './encode.js';
 import type { Label, SampleColumns, SeriesRange, SeriesSample, WriteBatch } from './model.js';
+import { OneOffRange } from './one-off-series.js';
 
 /** A batch of the given ranges of `columns`, with its sample count and the sorted list of its messages. */
 export function batchOf(columns: SampleColumns, series: readonly SeriesRange[]): WriteBatch {
@@ -25,6 +26,13 @@ export function batchOf(columns: SampleColumns, series: readonly SeriesRange[]):
   const list: number[] = [];
   for (let message = 0; message <= highest; message++) if (seen[message] === 1) list.push(message);
   return { columns, series, sampleCount, messages: list };
+}
+
+/** The samples [start, end) of the series `range` belongs to, as a range of the same kind. */
+export function subRange(range: SeriesRange, start: number, end: number): SeriesRange {
+  // A one-off range decodes its labels only when they are read, and this does not read them.
+  if (range instanceof OneOffRange) return new OneOffRange(range.encodedLabels, range.first, start, end);
+  return { labels: range.labels, encodedLabels: range.encodedLabels, first: range.first, start, end };
 }
 
 /** The samples of one range as objects. */
@@ -81,7 +89,13 @@ export function writeBatchOf(series: readonly PlainSeries[]): WriteBatch {
       k++;
       columns.messageStart[k] = c;
     }
-    ranges.push({ labels: s.labels, encodedLabels: encodeLabelFields(s.labels), start, end: k });
+    ranges.push({
+      labels: s.labels,
+      encodedLabels: encodeLabelFields(s.labels),
+      first: start,
+      start,
+      end: k,
+    });
   }
   return batchOf(columns, ranges);
 }

@@ -60,7 +60,7 @@ function group(
     table.push(identity.id, row.timestampMs, row.value, row.stale, row.message);
   }
   const { series, columns, stats } = groupSeries(table, identities, batch);
-  return { series: series.map((s) => ({ key: s.key, samples: samplesOf(columns, s) })), stats };
+  return { series: series.map((s) => ({ key: s.labels[0]!.value, samples: samplesOf(columns, s) })), stats };
 }
 
 describe('groupSeries', () => {

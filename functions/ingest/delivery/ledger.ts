@@ -3,6 +3,7 @@
 // unwritten samples goes back to the queue, or, on its final receive, to the dead-letter queue with the last
 // answer its requests got.
 import type { WriteBatch } from '../../pipeline/model.js';
+import { SeriesNumbers } from './series-numbers.js';
 
 /** Reason given to a message on its final receive that no request of it was answered for. */
 export const NOT_SENT_REASON = 'not sent before the deadline';
@@ -19,8 +20,9 @@ export class MessageLedger {
   private readonly rejectedMessages = new Map<number, string>();
   /** The last retryable failure seen by a request holding the message. */
   private readonly lastFailure = new Map<number, string>();
-  // Every range of one series shares its encoded labels, so counting those objects counts label sets.
-  private readonly writtenSeries = new Set<Uint8Array>();
+  /** 1 for each series with a written sample. */
+  private readonly writtenSeries = new SeriesNumbers(0);
+  seriesWritten = 0;
   samplesWritten = 0;
   oldestWrittenMs: number | undefined;
 
@@ -34,15 +36,14 @@ export class MessageLedger {
     for (const batch of batches) this.count(batch, 1);
   }
 
-  get seriesWritten(): number {
-    return this.writtenSeries.size;
-  }
-
   /** The receiver stored every sample of the batch. */
   written(batch: WriteBatch): void {
     const timestamps = batch.columns.timestampMs;
     for (const series of batch.series) {
-      this.writtenSeries.add(series.encodedLabels);
+      if (this.writtenSeries.get(batch.columns, series) === 0) {
+        this.writtenSeries.set(batch.columns, series, 1);
+        this.seriesWritten++;
+      }
       this.samplesWritten += series.end - series.start;
       // Ranges ascend by time: the first sample is the range's oldest.
       const first = timestamps[series.start];

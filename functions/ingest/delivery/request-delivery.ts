@@ -1,12 +1,13 @@
 // Delivers one planned request: sends it with retries, bisects it when the receiver refuses its content (or,
 // on a message's final receive, when it keeps failing retryably), and resolves resends the receiver refuses as
 // already held. The MessageLedger records how every sample settled. See docs/architecture/delivery.md.
-import { batchOf } from '../../pipeline/write-batch.js';
+import { batchOf, subRange } from '../../pipeline/write-batch.js';
 import type { WriteBatch } from '../../pipeline/model.js';
 import { AuthError } from '../auth/authenticator.js';
 import type { AttemptResult } from '../remote-write-client.js';
 import { classifyStatus, parseRetryAfterMs, type Verdict } from '../retry-policy.js';
 import { MessageLedger, NOT_SENT_REASON } from './ledger.js';
+import { SeriesNumbers } from './series-numbers.js';
 import type { RequestEnd } from './scheduler.js';
 import {
   MIN_ATTEMPT_MS,
@@ -63,10 +64,10 @@ export class BatchDelivery {
   abortedBecause: string | undefined;
   private readonly clock: RetryClock;
   private readonly observer: DeliveryObserver;
-  /** Per series (its shared encoded labels), the column index of the newest sample sent so far. */
-  private readonly newestSent = new Map<Uint8Array, number>();
-  /** Per series, the newest sample that resending alone found stored. */
-  private readonly newestFoundStored = new Map<Uint8Array, number>();
+  /** Per series, the column index of the newest sample sent so far (-1: none). */
+  private readonly newestSent = new SeriesNumbers(-1);
+  /** Per series, the newest sample that resending alone found stored (-1: none). */
+  private readonly newestFoundStored = new SeriesNumbers(-1);
   /** Samples (column indexes) that, resent alone, were refused for their own content. */
   private readonly refusedWhileResolving = new Set<number>();
 
@@ -205,19 +206,16 @@ export class BatchDelivery {
   /** Whether the receiver's newest sample of the series is one the bridge sent after `series.start`. */
   private async isStoredByEarlierAttempt(piece: WriteBatch): Promise<boolean | Aborted | GaveUp> {
     const series = piece.series[0]!;
-    const key = series.encodedLabels;
-    const knownStored = this.newestFoundStored.get(key);
-    if (knownStored !== undefined && knownStored > series.start) return true;
-    for (let candidate = this.newestSent.get(key) ?? -1; candidate > series.start; candidate--) {
+    const columns = piece.columns;
+    if (this.newestFoundStored.get(columns, series) > series.start) return true;
+    for (let candidate = this.newestSent.get(columns, series); candidate > series.start; candidate--) {
       if (this.refusedWhileResolving.has(candidate)) continue;
-      const newestAlone = batchOf(piece.columns, [
-        { labels: series.labels, encodedLabels: key, start: candidate, end: candidate + 1 },
-      ]);
+      const newestAlone = batchOf(piece.columns, [subRange(series, candidate, candidate + 1)]);
       const sentBefore = this.requests;
       const outcome = await this.send(newestAlone, this.options.deadlineMs);
       this.resolvingRequests += this.requests - sentBefore;
       if (outcome === undefined) {
-        this.newestFoundStored.set(key, candidate);
+        this.newestFoundStored.set(columns, series, candidate);
         return true;
       }
       if (outcome.kind !== 'refused') return outcome;
@@ -240,9 +238,8 @@ export class BatchDelivery {
 
   private noteSent(batch: WriteBatch): void {
     for (const series of batch.series) {
-      const newest = this.newestSent.get(series.encodedLabels);
-      if (newest === undefined || series.end - 1 > newest)
-        this.newestSent.set(series.encodedLabels, series.end - 1);
+      if (series.end - 1 > this.newestSent.get(batch.columns, series))
+        this.newestSent.set(batch.columns, series, series.end - 1);
     }
   }
 

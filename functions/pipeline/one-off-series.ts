@@ -1,0 +1,346 @@
+// Series of label sets the series cache does not hold, made for one batch only. In a fleet larger than the cache
+// most devices are met once before they would be forgotten, so interning them (label objects, a key, a label set
+// and series objects kept until the next batch) was work and garbage for nothing. Here a scanned labels object is
+// checked, sorted and encoded straight from the body's text into one byte arena: a series is a range of bytes and
+// a hash, no object. The same label set met twice in a batch, or met here and in the cache, is merged by its
+// bytes when the batch is grouped (series.ts): encoded label fields are canonical, so equal bytes are equal sets.
+//
+// A fast path only: anything it does not take exactly as LabelRules would (a name to sanitise, an over-long value,
+// a repeated key, too many labels) makes it decline, and the message goes the cache's way, which explains errors.
+import type { PipelineConfig, PipelineLimits } from './config.js';
+import { grown } from './grow.js';
+import { fieldsHash, labelsOfFields } from './label-fields.js';
+import { prepareExtraLabels } from './label-rules.js';
+import type { Label, SeriesRange } from './model.js';
+import { isValidLabelName } from './names.js';
+import { TextIndex } from './text-index.js';
+
+/** Labels of one set (configured ones included) taken here at most; larger sets go the cache's way. */
+const MAX_LABELS = 16;
+/** Room for a labels object's keys (MAX_LABELS at most) and the configured labels before empty ones drop. */
+const LABEL_SLOTS = 2 * MAX_LABELS;
+/** Label names remembered at most, so a flood of distinct names cannot grow a warm Lambda's memory. */
+const NAMES_LIMIT = 10_000;
+const TAG_LABELS = 0x0a;
+const TAG_LABEL_NAME = 0x0a;
+const TAG_LABEL_VALUE = 0x12;
+/** The `__name__` label's name field: tag, length 8, the name. */
+const METRIC_NAME_FIELD = [TAG_LABEL_NAME, 8, 0x5f, 0x5f, 0x6e, 0x61, 0x6d, 0x65, 0x5f, 0x5f] as const;
+
+function varintSize(value: number): number {
+  return value < 0x80 ? 1 : value < 0x4000 ? 2 : value < 0x200000 ? 3 : 4;
+}
+
+function putVarint(out: Uint8Array, at: number, value: number): number {
+  while (value >= 0x80) {
+    out[at++] = (value & 0x7f) | 0x80;
+    value >>>= 7;
+  }
+  out[at++] = value;
+  return at;
+}
+
+/** UTF-8 bytes of text[start, end), which holds no surrogates (the scanner passes none). */
+function utf8Length(text: string, start: number, end: number): number {
+  let bytes = end - start;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) bytes += c < 0x800 ? 1 : 2;
+  }
+  return bytes;
+}
+
+/** Writes text[start, end) (no surrogates) as UTF-8 at `at`; returns the position after it. */
+function putUtf8(out: Uint8Array, at: number, text: string, start: number, end: number): number {
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) out[at++] = c;
+    else if (c < 0x800) {
+      out[at++] = 0xc0 | (c >> 6);
+      out[at++] = 0x80 | (c & 0x3f);
+    } else {
+      out[at++] = 0xe0 | (c >> 12);
+      out[at++] = 0x80 | ((c >> 6) & 0x3f);
+      out[at++] = 0x80 | (c & 0x3f);
+    }
+  }
+  return at;
+}
+
+/** Whether text[start, end) is a valid metric name, [a-zA-Z_:][a-zA-Z0-9_:]*, that needs no sanitising. */
+function isPlainMetricName(text: string, start: number, end: number): boolean {
+  if (end <= start) return false;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    const letter = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 58;
+    if (!letter && !(i > start && c >= 48 && c <= 57)) return false;
+  }
+  return true;
+}
+
+/** The one-off series of a batch: series k's label fields are bytes[start[k], end[k]), hashed as hash[k]. */
+export interface OneOffColumns {
+  readonly bytes: Uint8Array;
+  readonly start: Int32Array;
+  readonly end: Int32Array;
+  readonly hash: Int32Array;
+  readonly count: number;
+}
+
+/** A batch without one-off series. */
+export const NO_ONE_OFF_SERIES: OneOffColumns = Object.freeze({
+  bytes: new Uint8Array(0),
+  start: new Int32Array(0),
+  end: new Int32Array(0),
+  hash: new Int32Array(0),
+  count: 0,
+});
+
+/** The samples [start, end) of a one-off series: its labels are decoded from its fields only when asked for. */
+export class OneOffRange implements SeriesRange {
+  constructor(
+    readonly encodedLabels: Uint8Array,
+    readonly first: number,
+    readonly start: number,
+    readonly end: number,
+  ) {}
+
+  get labels(): readonly Label[] {
+    return labelsOfFields(this.encodedLabels);
+  }
+}
+
+/** Checks, sorts and encodes label sets from scanned text into series of one batch (see the top of the file). */
+export class OneOffSeries implements OneOffColumns {
+  bytes = new Uint8Array(64 * 1024);
+  start = new Int32Array(1024);
+  end = new Int32Array(1024);
+  hash = new Int32Array(1024);
+  count = 0;
+  private used = 0;
+  /** The arena a plan still holds (see lend). */
+  private lent: Uint8Array | undefined;
+  private readonly limits: PipelineLimits;
+  private readonly extra: readonly Label[];
+  private readonly forced: readonly Label[];
+  private readonly names = new TextIndex<string>();
+  // The set being added: label i is names[i] = valueText[i][valueStart[i], valueEnd[i]), in `order` once sorted.
+  private readonly labelName: string[] = [];
+  private readonly valueText: string[] = [];
+  private readonly valueStart = new Int32Array(LABEL_SLOTS);
+  private readonly valueEnd = new Int32Array(LABEL_SLOTS);
+  private readonly order = new Int32Array(LABEL_SLOTS);
+  private labelCount = 0;
+  /** The set's label fields, encoded; a series' `__name__` field goes in at nameAt. */
+  private setFields = new Uint8Array(1024);
+  private setLength = 0;
+  private nameAt = 0;
+
+  constructor(config: PipelineConfig) {
+    this.limits = config.limits;
+    this.extra = prepareExtraLabels(config.extraLabels, config.limits);
+    this.forced = prepareExtraLabels(config.forcedLabels ?? {}, config.limits, 'forced label');
+  }
+
+  /** Forgets the last batch's series; an arena its plan still holds is left to it. */
+  clear(): void {
+    // Reusing a released arena saves fresh memory per batch, which cost more than planning it (page faults).
+    if (this.lent === this.bytes) this.bytes = new Uint8Array(this.bytes.length);
+    this.lent = undefined;
+    this.count = 0;
+    this.used = 0;
+  }
+
+  /**
+   * The series made so far, for grouping (which reads start, end and hash at once). Their bytes stay the plan's
+   * until release(bytes): the arena is not written again before that.
+   */
+  lend(): OneOffColumns {
+    this.lent = this.bytes;
+    return { bytes: this.bytes, start: this.start, end: this.end, hash: this.hash, count: this.count };
+  }
+
+  /** The plan that was lent `bytes` is done with them. */
+  release(bytes: Uint8Array): void {
+    if (this.lent === bytes) this.lent = undefined;
+  }
+
+  /** Drops the series made since count was `mark` (their message went another way). */
+  rollback(mark: number): void {
+    if (mark >= this.count) return;
+    this.used = this.start[mark]!;
+    this.count = mark;
+  }
+
+  /**
+   * Takes the labels object text[start, end) (start -1: none) as the set of the next series, or returns false
+   * when it is not one the fast path takes. The object is one the scanner passed: string values, no escapes.
+   */
+  useLabels(text: string, start: number, end: number): boolean {
+    this.labelCount = 0;
+    if (start >= 0 && !this.readObject(text, start, end)) return false;
+    if (!this.addConfigured()) return false;
+    this.sortLabels();
+    return this.encodeSet();
+  }
+
+  /** Reads the object's labels; false for anything LabelRules would sanitise, drop differently or refuse. */
+  private readObject(text: string, start: number, end: number): boolean {
+    let keys = 0;
+    let i = start + 1;
+    for (;;) {
+      while (text.charCodeAt(i) !== 0x22) if (++i >= end) return true;
+      const nameEnd = text.indexOf('"', i + 1);
+      const name = this.labelNameAt(text, i + 1, nameEnd);
+      if (name === undefined || ++keys > MAX_LABELS) return false;
+      // A repeated key: JSON.parse keeps the last value, which the cache's way reproduces.
+      for (let k = 0; k < this.labelCount; k++) if (this.labelName[k] === name) return false;
+      const valueStart = text.indexOf('"', nameEnd + 1) + 1;
+      const valueEnd = text.indexOf('"', valueStart);
+      i = valueEnd + 1;
+      if (valueEnd === valueStart) {
+        // An empty value means the label is absent; kept only for the repeated-key check.
+        if (!this.forcedName(name)) this.push(name, '', 0, 0);
+        continue;
+      }
+      if (utf8Length(text, valueStart, valueEnd) > this.limits.maxLabelValueLength) return false;
+      if (!this.forcedName(name)) this.push(name, text, valueStart, valueEnd);
+    }
+  }
+
+  /** The valid label name text[start, end), one string per name; undefined for a name LabelRules would refuse. */
+  private labelNameAt(text: string, start: number, end: number): string | undefined {
+    const known = this.names.getRange(text, start, end);
+    if (known !== undefined) return known;
+    const name = text.slice(start, end);
+    if (!isValidLabelName(name) || name.startsWith('__') || name.length > this.limits.maxLabelNameLength)
+      return undefined;
+    if (this.names.size >= NAMES_LIMIT) this.names.clear();
+    const flat = Buffer.from(name, 'latin1').toString('latin1');
+    this.names.set(flat, flat);
+    return flat;
+  }
+
+  private forcedName(name: string): boolean {
+    for (const label of this.forced) if (label.name === name) return true;
+    return false;
+  }
+
+  private push(name: string, text: string, start: number, end: number): void {
+    const k = this.labelCount++;
+    this.labelName[k] = name;
+    this.valueText[k] = text;
+    this.valueStart[k] = start;
+    this.valueEnd[k] = end;
+  }
+
+  /** Adds the forced labels and the extra labels the message does not set; drops the empty ones. */
+  private addConfigured(): boolean {
+    if (this.labelCount + this.extra.length + this.forced.length > LABEL_SLOTS) return false;
+    let kept = 0;
+    for (let k = 0; k < this.labelCount; k++) if (this.valueEnd[k]! > this.valueStart[k]!) kept++;
+    const read = this.labelCount;
+    for (const label of this.extra) {
+      let present = false;
+      for (let k = 0; k < read; k++)
+        present ||= this.labelName[k] === label.name && this.valueEnd[k]! > this.valueStart[k]!;
+      if (!present && !this.forcedName(label.name)) this.push(label.name, label.value, 0, label.value.length);
+    }
+    for (const label of this.forced) this.push(label.name, label.value, 0, label.value.length);
+    // With `__name__`, within the receiver's label limit, and small enough to sort by insertion here.
+    return kept + this.labelCount - read + 1 <= Math.min(this.limits.maxLabelsPerSeries, MAX_LABELS);
+  }
+
+  /** Puts the non-empty labels in `order`, sorted by name (byte order: names are ASCII). */
+  private sortLabels(): void {
+    const order = this.order;
+    let n = 0;
+    for (let k = 0; k < this.labelCount; k++) {
+      if (this.valueEnd[k] === this.valueStart[k]) continue;
+      const name = this.labelName[k]!;
+      let j = n - 1;
+      while (j >= 0 && this.labelName[order[j]!]! > name) {
+        order[j + 1] = order[j]!;
+        j--;
+      }
+      order[j + 1] = k;
+      n++;
+    }
+    this.labelCount = n;
+  }
+
+  /** Encodes the sorted labels into setFields; nameAt is where `__name__` sorts among them. */
+  private encodeSet(): boolean {
+    let size = 0;
+    for (let s = 0; s < this.labelCount; s++) size += 1 + 4 + this.labelFieldsSize(this.order[s]!);
+    if (this.setFields.length < size)
+      this.setFields = new Uint8Array(Math.max(size, this.setFields.length * 2));
+    const out = this.setFields;
+    let at = 0;
+    this.nameAt = -1;
+    for (let s = 0; s < this.labelCount; s++) {
+      const k = this.order[s]!;
+      const name = this.labelName[k]!;
+      if (this.nameAt < 0 && name > '__name__') this.nameAt = at;
+      const text = this.valueText[k]!;
+      const valueBytes = utf8Length(text, this.valueStart[k]!, this.valueEnd[k]!);
+      out[at++] = TAG_LABELS;
+      at = putVarint(out, at, this.labelFieldsSize(k));
+      out[at++] = TAG_LABEL_NAME;
+      at = putVarint(out, at, name.length);
+      for (let i = 0; i < name.length; i++) out[at++] = name.charCodeAt(i);
+      out[at++] = TAG_LABEL_VALUE;
+      at = putVarint(out, at, valueBytes);
+      at = putUtf8(out, at, text, this.valueStart[k]!, this.valueEnd[k]!);
+    }
+    if (this.nameAt < 0) this.nameAt = at;
+    this.setLength = at;
+    return true;
+  }
+
+  /** Bytes inside the Label message of label k: its name and value fields. */
+  private labelFieldsSize(k: number): number {
+    const nameBytes = this.labelName[k]!.length;
+    const valueBytes = utf8Length(this.valueText[k]!, this.valueStart[k]!, this.valueEnd[k]!);
+    return 1 + varintSize(nameBytes) + nameBytes + 1 + varintSize(valueBytes) + valueBytes;
+  }
+
+  /**
+   * A series of the set taken last, named text[start, end): its number, or -1 when the name is not one the fast
+   * path takes (it needs sanitising, or is too long).
+   */
+  add(text: string, start: number, end: number): number {
+    const nameBytes = end - start;
+    if (nameBytes > this.limits.maxLabelValueLength || !isPlainMetricName(text, start, end)) return -1;
+    const inner = METRIC_NAME_FIELD.length + 1 + varintSize(nameBytes) + nameBytes;
+    this.reserve(this.setLength + 1 + varintSize(inner) + inner);
+    const out = this.bytes;
+    const fields = this.setFields;
+    const first = this.used;
+    let at = first;
+    for (let i = 0; i < this.nameAt; i++) out[at++] = fields[i]!;
+    out[at++] = TAG_LABELS;
+    at = putVarint(out, at, inner);
+    for (let i = 0; i < METRIC_NAME_FIELD.length; i++) out[at++] = METRIC_NAME_FIELD[i]!;
+    out[at++] = TAG_LABEL_VALUE;
+    at = putVarint(out, at, nameBytes);
+    for (let i = start; i < end; i++) out[at++] = text.charCodeAt(i);
+    for (let i = this.nameAt; i < this.setLength; i++) out[at++] = fields[i]!;
+    const k = this.count++;
+    this.start[k] = first;
+    this.end[k] = at;
+    this.hash[k] = fieldsHash(out, first, at);
+    this.used = at;
+    return k;
+  }
+
+  /** Makes room for one more series of up to `size` bytes. */
+  private reserve(size: number): void {
+    if (this.used + size > this.bytes.length) this.bytes = grown(this.bytes, this.used + size);
+    if (this.count === this.start.length) {
+      this.start = grown(this.start, this.count + 1);
+      this.end = grown(this.end, this.count + 1);
+      this.hash = grown(this.hash, this.count + 1);
+    }
+  }
+}

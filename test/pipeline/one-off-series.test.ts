@@ -1,0 +1,145 @@
+// Label sets the cache does not hold are written one-off: checked, sorted and encoded straight from the body text.
+// These tests hold that path to the cache's way (LabelRules, encodeLabelFields) with configured labels and limits,
+// check that equal label sets met both ways in one batch become one series, and that the doorkeeper interns a
+// label set only when it comes back in a later batch.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import { DEFAULT_PIPELINE_CONFIG, type PipelineConfig } from '../../functions/pipeline/config.js';
+import type { SourceMessage } from '../../functions/pipeline/model.js';
+import { SampleNormaliser } from '../../functions/pipeline/normalise.js';
+import { planBatch, type BatchPlan } from '../../functions/pipeline/plan.js';
+import { plainSeriesOf } from '../../functions/pipeline/write-batch.js';
+
+const SENT = 1_732_531_200_000;
+
+function messagesOf(bodies: readonly string[]): SourceMessage[] {
+  return bodies.map((body, i) => ({ messageId: `m-${i}`, body, sentTimestampMs: SENT + i }));
+}
+
+function describePlan(plan: BatchPlan): unknown {
+  return {
+    series: plan.batches.flatMap((batch) => plainSeriesOf(batch)),
+    invalid: plan.invalid.map((f) => [f.index, f.error.message]),
+    stats: plan.stats,
+  };
+}
+
+const labelName = fc.constantFrom('device', 'site', 'Zone', '_x', 'zz', 'a-b', '__x', 'env', 'abcde', 'éa');
+// Around the value limits below: 5 and 6 bytes, in one-, two- and three-byte characters.
+const labelValue = fc.constantFrom('d-1', 'north', '', 'é', 'ééé', '日本', '123456', 'x'.repeat(40));
+const metricName = fc.constantFrom('t', 'humidity', 'a:b', 'Temp', '1bad', 'x-y', 'y'.repeat(30));
+const configured = fc.dictionary(
+  fc.constantFrom('site', 'env', 'Zone', 'zz', 'aa'),
+  fc.constantFrom('c', ''),
+  {
+    maxKeys: 3,
+  },
+);
+const limits = fc.record({
+  maxLabelsPerSeries: fc.integer({ min: 2, max: 8 }),
+  maxLabelNameLength: fc.constantFrom(4, 1024),
+  maxLabelValueLength: fc.constantFrom(5, 6, 2048),
+  maxSamplesPerMessage: fc.constant(10_000),
+});
+
+/** A report body written by hand, so keys may repeat and come in any order. */
+const body = fc
+  .tuple(
+    fc.array(fc.tuple(labelName, labelValue), { maxLength: 6 }),
+    fc.uniqueArray(metricName, { minLength: 1, maxLength: 3 }),
+    fc.integer({ min: 0, max: 5 }),
+  )
+  .map(([labels, metrics, t]) => {
+    const labelText = labels.map(([n, v]) => `${JSON.stringify(n)}:${JSON.stringify(v)}`).join(',');
+    const metricText = metrics.map((m, i) => `${JSON.stringify(m)}:${i + t / 10}`).join(',');
+    return `{"labels":{${labelText}},"timestamp":${SENT - 1000 + t},"metrics":{${metricText}}}`;
+  });
+
+describe('one-off series', () => {
+  test('plan exactly as the cache and decodeMessage do, with configured labels and limits', () => {
+    fc.assert(
+      fc.property(
+        fc.array(body, { minLength: 1, maxLength: 10 }),
+        configured,
+        configured,
+        limits,
+        (bodies, extraLabels, forcedLabels, pipelineLimits) => {
+          const config: PipelineConfig = {
+            ...DEFAULT_PIPELINE_CONFIG,
+            extraLabels,
+            forcedLabels,
+            limits: pipelineLimits,
+          };
+          const fast = new SampleNormaliser(config);
+          const slow = new SampleNormaliser(config);
+          const messages = messagesOf(bodies);
+          // Round 1 writes every label set one-off; round 2 interns those met again.
+          for (let round = 0; round < 2; round++) {
+            assert.deepEqual(
+              describePlan(planBatch(messages, config, fast)),
+              describePlan(planBatch(messages, config, slow, { scan: false })),
+            );
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  test('one label set met one-off and from the cache in one batch is one series, sorted', () => {
+    const normaliser = new SampleNormaliser();
+    const cached = (t: number): string =>
+      `{"labels":{"device":"d-1","site":"north"},"timestamp":${SENT - 1000 + t},"metrics":{"t":${t}}}`;
+    // Seen in two batches, the set is interned by its text.
+    planBatch(messagesOf([cached(0)]), undefined, normaliser);
+    planBatch(messagesOf([cached(1)]), undefined, normaliser);
+    // The same labels in another order (another text, never seen): one-off, and earlier in time.
+    const reordered = `{"labels":{"site":"north","device":"d-1"},"timestamp":${SENT - 1000},"metrics":{"t":9}}`;
+    const plan = planBatch(messagesOf([cached(5), reordered, cached(3)]), undefined, normaliser);
+    const series = plan.batches.flatMap((batch) => plainSeriesOf(batch));
+    assert.equal(series.length, 1);
+    assert.deepEqual(
+      series[0]!.labels.map((l) => `${l.name}=${l.value}`),
+      ['__name__=t', 'device=d-1', 'site=north'],
+    );
+    assert.deepEqual(
+      series[0]!.samples.map((s) => [s.timestampMs - (SENT - 1000), s.value, s.messages]),
+      [
+        [0, 9, [1]],
+        [3, 3, [2]],
+        [5, 5, [0]],
+      ],
+    );
+    assert.equal(plan.stats.series, 1);
+  });
+
+  test('a device met once is never interned; one met again in a later batch is', () => {
+    const normaliser = new SampleNormaliser();
+    const report = (device: number): string =>
+      `{"labels":{"device":"d-${device}"},"timestamp":${SENT - 1000},"metrics":{"a":1,"b":2}}`;
+    planBatch(messagesOf([report(1), report(1), report(2)]), undefined, normaliser);
+    normaliser.startBatch();
+    assert.equal(
+      normaliser.cache.held.labelSets,
+      0,
+      'nothing interned on first sight, even twice in a batch',
+    );
+    planBatch(messagesOf([report(1), report(3)]), undefined, normaliser);
+    normaliser.startBatch();
+    assert.equal(normaliser.cache.held.labelSets, 1);
+    assert.equal(normaliser.cache.held.series, 2);
+  });
+
+  test('a plan released gives its label bytes back; one kept stays intact', () => {
+    const normaliser = new SampleNormaliser();
+    const report = (device: number): string =>
+      `{"labels":{"device":"d-${device}"},"timestamp":${SENT - 1000},"metrics":{"a":1}}`;
+    const kept = planBatch(messagesOf([report(1)]), undefined, normaliser);
+    const before = describePlan(kept);
+    // Not released: the next batches must not write over its bytes.
+    planBatch(messagesOf([report(7)]), undefined, normaliser).release();
+    planBatch(messagesOf([report(8)]), undefined, normaliser);
+    assert.deepEqual(describePlan(kept), before);
+  });
+});
