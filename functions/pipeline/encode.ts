@@ -250,7 +250,7 @@ export function encodeLabelFields(labels: readonly Label[]): Uint8Array {
 /** A first guess at a batch's encoded size: enough for most, so the writer rarely grows while encoding. */
 function sizeHint(batch: WriteBatch): number {
   let bytes = 0;
-  for (const range of batch.series) bytes += range.encodedLabels.length + 8;
+  for (const range of batch.series) bytes += range.fieldsEnd - range.fieldsStart + 8;
   return bytes + batch.sampleCount * 22;
 }
 
@@ -327,15 +327,19 @@ function writeSeriesHead(w: ByteWriter, range: SeriesRange, body: number): numbe
   const end = w.pos + size;
   w.byte(TAG_TIMESERIES);
   w.varint(body);
-  w.bytes.set(range.encodedLabels, w.pos);
-  w.pos += range.encodedLabels.length;
+  // A byte loop: label fields are a few dozen bytes, and a subarray to set() from would be an object.
+  const { fields, fieldsEnd } = range;
+  const bytes = w.bytes;
+  let pos = w.pos;
+  for (let i = range.fieldsStart; i < fieldsEnd; i++) bytes[pos++] = fields[i]!;
+  w.pos = pos;
   return end;
 }
 
 /** A series of any timestamps (all checked by checkTimestamp), sized exactly before it is written. */
 function writeSeries(w: ByteWriter, batch: WriteBatch, range: SeriesRange): void {
   const { timestampMs } = batch.columns;
-  let body = range.encodedLabels.length;
+  let body = range.fieldsEnd - range.fieldsStart;
   for (let k = range.start; k < range.end; k++) {
     const time = timestampMs[k]!;
     checkTimestamp(time);
@@ -354,7 +358,7 @@ function writeSixByteSeries(w: ByteWriter, batch: WriteBatch, range: SeriesRange
   const end = writeSeriesHead(
     w,
     range,
-    range.encodedLabels.length + (range.end - range.start) * SIX_BYTE_SAMPLE_FIELD,
+    range.fieldsEnd - range.fieldsStart + (range.end - range.start) * SIX_BYTE_SAMPLE_FIELD,
   );
   const bytes = w.bytes;
   const view = w.view;

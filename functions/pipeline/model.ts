@@ -87,8 +87,13 @@ export interface SampleColumns {
 /** The samples [start, end) of `columns` that belong to one label set, strictly ascending by timestamp. */
 export interface SeriesRange {
   readonly labels: readonly Label[];
-  /** `labels` as remote-write label fields (encodeLabelFields), shared by every range of the series. */
-  readonly encodedLabels: Uint8Array;
+  /**
+   * `labels` as remote-write label fields (encodeLabelFields) are fields[fieldsStart, fieldsEnd): a series' own
+   * array, or a range of one array that holds the fields of many series (one-off series, one-off-series.ts).
+   */
+  readonly fields: Uint8Array;
+  readonly fieldsStart: number;
+  readonly fieldsEnd: number;
   /**
    * Where the series' first sample is in `columns`: the same for every range of one series, so it names the series
    * among those of its columns (the delivery keeps numbers per series by it, with no map keyed by objects).

@@ -99,14 +99,16 @@ export const NO_ONE_OFF_SERIES: OneOffColumns = Object.freeze({
 /** The samples [start, end) of a one-off series: its labels are decoded from its fields only when asked for. */
 export class OneOffRange implements SeriesRange {
   constructor(
-    readonly encodedLabels: Uint8Array,
+    readonly fields: Uint8Array,
+    readonly fieldsStart: number,
+    readonly fieldsEnd: number,
     readonly first: number,
     readonly start: number,
     readonly end: number,
   ) {}
 
   get labels(): readonly Label[] {
-    return labelsOfFields(this.encodedLabels);
+    return labelsOfFields(this.fields.subarray(this.fieldsStart, this.fieldsEnd));
   }
 }
 

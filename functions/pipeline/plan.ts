@@ -283,8 +283,8 @@ export function planBatch(
   const { batches, after } = splitIntoBatches(columns, series, config.request);
 
   let oldest = Infinity;
-  for (const s of series) {
-    const first = columns.timestampMs[s.start]!;
+  for (let k = 0; k < series.length; k++) {
+    const first = columns.timestampMs[series[k]!.start]!;
     if (first < oldest) oldest = first;
   }
   return {
@@ -303,6 +303,7 @@ export function planBatch(
     },
     release: () => {
       if (oneOff !== undefined) normaliser.oneOff.release(oneOff.bytes);
+      grouping.releaseOutput(columns.timestampMs);
     },
   };
 }

@@ -47,7 +47,7 @@ const PRESSURE = 0.9;
 /** Steps the CLOCK hand may take to find a victim for one new set; past that the new set is not admitted. */
 const MAX_HAND_STEPS = 8;
 /** Label sets a batch may intern once the budget is nearly held: enough to follow a changing fleet slowly. */
-const INTERNS_UNDER_PRESSURE = 256;
+const INTERNS_UNDER_PRESSURE = 64;
 /** Bounds of the doorkeeper's slot count (a power of two near the series budget). */
 const MIN_DOORKEEPER_SLOTS = 1024;
 const MAX_DOORKEEPER_SLOTS = 1 << 20;

@@ -24,6 +24,8 @@ export class GroupScratch {
   offset = new Int32Array(0);
   next = new Int32Array(0);
   order = new Int32Array(0);
+  /** Series ids in order of first appearance (the first `seen` entries). */
+  firstSeen = new Int32Array(0);
   /** The series each series id is merged into (itself when none), while equal label sets are merged. */
   alias = new Int32Array(0);
   /** Open-addressing slots of the merge: a series id (-1: empty) and its hash. */
@@ -38,9 +40,40 @@ export class GroupScratch {
       this.offset = new Int32Array(size);
       this.next = new Int32Array(size);
       this.alias = new Int32Array(size);
+      this.firstSeen = new Int32Array(size);
     }
     if (this.order.length < rows) this.order = new Int32Array(Math.max(rows, this.order.length * 2));
     return this;
+  }
+
+  /** The output columns of the last grouping, and whether its plan still holds them (see output). */
+  private columns: OutputColumns | undefined;
+  private columnsLent = false;
+
+  /**
+   * Output columns for `rows` samples, lent to the plan until releaseOutput: reused when the last plan released
+   * them, since fresh memory per batch costs page faults that took longer than grouping itself.
+   */
+  output(rows: number): OutputColumns {
+    if (this.columns === undefined || this.columnsLent || this.columns.timestampMs.length < rows) {
+      const size = Math.max(1, rows);
+      this.columns = {
+        timestampMs: new Float64Array(size),
+        value: new Float64Array(size),
+        stale: new Uint8Array(size),
+        messageStart: new Int32Array(size + 1),
+        contributors: new Int32Array(size),
+      };
+    }
+    this.columns.messageStart[0] = 0;
+    this.columnsLent = true;
+    return this.columns;
+  }
+
+  /** The plan grouped into `columns` is done with them. */
+  releaseOutput(timestampMs: Float64Array): void {
+    if (this.columns !== undefined && timestampMs.buffer === this.columns.timestampMs.buffer)
+      this.columnsLent = false;
   }
 
   /** Empty merge slots for `entries` series, at most half full. */
@@ -55,6 +88,15 @@ export class GroupScratch {
     slots.fill(-1);
     return slots;
   }
+}
+
+/** The arrays grouped samples are written to (SampleColumns before they are cut to length). */
+interface OutputColumns {
+  readonly timestampMs: Float64Array;
+  readonly value: Float64Array;
+  readonly stale: Uint8Array;
+  readonly messageStart: Int32Array;
+  readonly contributors: Int32Array;
 }
 
 export interface GroupedSeries {
@@ -113,27 +155,39 @@ class BatchSeries {
   rangeOf(id: number, start: number, end: number): Series {
     if (id >= this.base) {
       const k = id - this.base;
-      const fields = this.oneOff.bytes.subarray(this.oneOff.start[k]!, this.oneOff.end[k]!);
-      return new OneOffRange(fields, start, start, end);
+      const { bytes, start: fieldsStart, end: fieldsEnd } = this.oneOff;
+      return new OneOffRange(bytes, fieldsStart[k]!, fieldsEnd[k]!, start, start, end);
     }
-    const identity = this.identities[id]!;
-    return { labels: identity.labels, encodedLabels: identity.encodedLabels, first: start, start, end };
+    const { labels, encodedLabels } = this.identities[id]!;
+    return {
+      labels,
+      fields: encodedLabels,
+      fieldsStart: 0,
+      fieldsEnd: encodedLabels.length,
+      first: start,
+      start,
+      end,
+    };
   }
 }
 
 /**
- * Merges series of equal label sets among firstSeen (a one-off series and a cached one, or two one-off ones): the
- * later one's rows count as the earlier one's, and it leaves firstSeen. True when any was merged; alias[id] then
- * names the series each id of firstSeen became.
+ * Merges series of equal label sets among firstSeen[0, seen) (a one-off series and a cached one, or two one-off
+ * ones): the later one's rows count as the earlier one's, and it leaves firstSeen. Returns how many stay; when
+ * fewer than `seen`, alias[id] names the series each id became.
  */
-function mergeEqualSeries(firstSeen: number[], all: BatchSeries, scratch: GroupScratch): boolean {
+function mergeEqualSeries(
+  firstSeen: Int32Array,
+  seen: number,
+  all: BatchSeries,
+  scratch: GroupScratch,
+): number {
   const { count, alias } = scratch;
-  const slots = scratch.mergeSlots(firstSeen.length);
+  const slots = scratch.mergeSlots(seen);
   const hashes = scratch.slotHashes;
   const mask = slots.length - 1;
   let kept = 0;
-  let merged = false;
-  for (let k = 0; k < firstSeen.length; k++) {
+  for (let k = 0; k < seen; k++) {
     const id = firstSeen[k]!;
     alias[id] = id;
     const hash = all.hashOf(id);
@@ -150,14 +204,12 @@ function mergeEqualSeries(firstSeen: number[], all: BatchSeries, scratch: GroupS
         alias[id] = other;
         count[other]! += count[id]!;
         count[id] = 0;
-        merged = true;
         break;
       }
       slot = (slot + 1) & mask;
     }
   }
-  firstSeen.length = kept;
-  return merged;
+  return kept;
 }
 
 /**
@@ -168,20 +220,20 @@ function orderBySeries(
   table: SampleTable,
   all: BatchSeries,
   scratch: GroupScratch,
-): { firstSeen: number[]; order: Int32Array; offset: Int32Array; end: Int32Array } {
+): { firstSeen: Int32Array; order: Int32Array; offset: Int32Array; end: Int32Array } {
   const n = table.length;
   const rowSeries = table.series;
-  const { count, offset, next, order, alias } = scratch.reserve(all.base + all.oneOff.count, n);
-  const firstSeen: number[] = [];
+  const { count, offset, next, order, alias, firstSeen } = scratch.reserve(all.base + all.oneOff.count, n);
+  let seen = 0;
   for (let row = 0; row < n; row++) {
     const id = all.idOf(rowSeries[row]!);
-    if (count[id]++ === 0) firstSeen.push(id);
+    if (count[id]++ === 0) firstSeen[seen++] = id;
   }
   // Only one-off series can repeat a label set: without them the cache's identities are distinct.
-  const merged = all.oneOff.count > 0 && mergeEqualSeries(firstSeen, all, scratch);
+  const distinct = all.oneOff.count > 0 ? mergeEqualSeries(firstSeen, seen, all, scratch) : seen;
+  const merged = distinct < seen;
   let total = 0;
-  // Indexed loops here and below: a for-of allocates an iterator result per step until V8 optimises the loop.
-  for (let k = 0; k < firstSeen.length; k++) {
+  for (let k = 0; k < distinct; k++) {
     const id = firstSeen[k]!;
     offset[id] = total;
     next[id] = total;
@@ -192,9 +244,9 @@ function orderBySeries(
     order[next[merged ? alias[id]! : id]!++] = row;
   }
   // Only the counts of this batch's series were set: clear them for the next batch.
-  for (let k = 0; k < firstSeen.length; k++) count[firstSeen[k]!] = 0;
+  for (let k = 0; k < distinct; k++) count[firstSeen[k]!] = 0;
   // The scatter left next[id] at the end of each series' rows.
-  return { firstSeen, order, offset, end: next };
+  return { firstSeen: firstSeen.subarray(0, distinct), order, offset, end: next };
 }
 
 /**
@@ -217,13 +269,13 @@ class SeriesWriter {
     private readonly table: SampleTable,
     private readonly order: Int32Array,
     private readonly messages: readonly SourceMessage[],
+    columns: OutputColumns,
   ) {
-    const n = table.length;
-    this.timestampMs = new Float64Array(n);
-    this.value = new Float64Array(n);
-    this.stale = new Uint8Array(n);
-    this.messageStart = new Int32Array(n + 1);
-    this.contributors = new Int32Array(n);
+    this.timestampMs = columns.timestampMs;
+    this.value = columns.value;
+    this.stale = columns.stale;
+    this.messageStart = columns.messageStart;
+    this.contributors = columns.contributors;
   }
 
   /** Sorts, de-duplicates and writes the rows order[from, to) of one series. */
@@ -330,13 +382,14 @@ export function groupSeries(
 ): GroupedSeries {
   const all = new BatchSeries(identities, oneOff);
   const { firstSeen, order, offset, end } = orderBySeries(table, all, scratch);
-  const writer = new SeriesWriter(table, order, messages);
-  const series: Series[] = [];
+  const writer = new SeriesWriter(table, order, messages, scratch.output(table.length));
+  // At its final length at once: growing it by push() copied it over and over (30,000 series a batch).
+  const series = new Array<Series>(firstSeen.length);
   for (let k = 0; k < firstSeen.length; k++) {
     const id = firstSeen[k]!;
     const start = writer.kept;
     writer.write(offset[id]!, end[id]!);
-    series.push(all.rangeOf(id, start, writer.kept));
+    series[k] = all.rangeOf(id, start, writer.kept);
   }
   const kept = writer.kept;
   return {

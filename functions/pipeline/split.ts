@@ -21,9 +21,11 @@ function closeBatch(
   result: SplitResult,
   columns: SampleColumns,
   chunks: SeriesRange[],
+  chunkCount: number,
   prerequisites: ReadonlySet<number>,
 ): void {
-  result.batches.push(batchOf(columns, chunks));
+  // A copy at its exact length: `chunks` is reused for the next request, so it grows only once a call.
+  result.batches.push(batchOf(columns, chunks.slice(0, chunkCount)));
   result.after.push([...prerequisites].sort((a, b) => a - b));
 }
 
@@ -39,14 +41,15 @@ export function splitIntoBatches(
   const timestamps = columns.timestampMs;
   const result: SplitResult = { batches: [], after: [] };
   const batches = result.batches;
-  let chunks: SeriesRange[] = [];
+  const chunks: SeriesRange[] = [];
+  let chunkCount = 0;
   let count = 0;
   let bytes = 0;
   let prerequisites = new Set<number>();
 
   for (let k = 0; k < series.length; k++) {
     const s = series[k]!;
-    const header = SERIES_HEADER_BYTES + s.encodedLabels.length;
+    const header = SERIES_HEADER_BYTES + s.fieldsEnd - s.fieldsStart;
     let start = s.start;
     let open = false; // whether a chunk of this series is open in the current batch
     let lastBatch = -1; // the batch that holds this series' previous chunk
@@ -60,13 +63,13 @@ export function splitIntoBatches(
       const extra = open ? size : header + size;
       if (count > 0 && (count + 1 > maxSamples || bytes + extra > maxBytes)) {
         if (open) {
-          chunks.push(subRange(s, start, i));
+          chunks[chunkCount++] = subRange(s, start, i);
           start = i;
           lastBatch = batches.length;
         }
-        if (chunks.length > 0) {
-          closeBatch(result, columns, chunks, prerequisites);
-          chunks = [];
+        if (chunkCount > 0) {
+          closeBatch(result, columns, chunks, chunkCount, prerequisites);
+          chunkCount = 0;
           prerequisites = new Set();
         }
         count = 0;
@@ -90,9 +93,9 @@ export function splitIntoBatches(
         }
       }
     }
-    if (open) chunks.push(start === s.start ? s : subRange(s, start, s.end));
+    if (open) chunks[chunkCount++] = start === s.start ? s : subRange(s, start, s.end);
   }
-  if (chunks.length > 0) closeBatch(result, columns, chunks, prerequisites);
+  if (chunkCount > 0) closeBatch(result, columns, chunks, chunkCount, prerequisites);
   return result;
 }
 

@@ -31,8 +31,10 @@ export function batchOf(columns: SampleColumns, series: readonly SeriesRange[]):
 /** The samples [start, end) of the series `range` belongs to, as a range of the same kind. */
 export function subRange(range: SeriesRange, start: number, end: number): SeriesRange {
   // A one-off range decodes its labels only when they are read, and this does not read them.
-  if (range instanceof OneOffRange) return new OneOffRange(range.encodedLabels, range.first, start, end);
-  return { labels: range.labels, encodedLabels: range.encodedLabels, first: range.first, start, end };
+  if (range instanceof OneOffRange)
+    return new OneOffRange(range.fields, range.fieldsStart, range.fieldsEnd, range.first, start, end);
+  const { labels, fields, fieldsStart, fieldsEnd, first } = range;
+  return { labels, fields, fieldsStart, fieldsEnd, first, start, end };
 }
 
 /** The samples of one range as objects. */
@@ -89,9 +91,12 @@ export function writeBatchOf(series: readonly PlainSeries[]): WriteBatch {
       k++;
       columns.messageStart[k] = c;
     }
+    const fields = encodeLabelFields(s.labels);
     ranges.push({
       labels: s.labels,
-      encodedLabels: encodeLabelFields(s.labels),
+      fields,
+      fieldsStart: 0,
+      fieldsEnd: fields.length,
       first: start,
       start,
       end: k,
