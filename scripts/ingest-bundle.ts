@@ -63,6 +63,33 @@ export function snappyBinaryModule(cpu: BundleCpu): string {
   return `@napi-rs/snappy-linux-${cpu}-gnu/snappy.linux-${cpu}-gnu.node`;
 }
 
+/**
+ * Built-ins the bundle imports through a file of functions/ingest/builtins/ instead. Node builds an ES module
+ * facade for a built-in the first time one is imported, and the facade calls every getter of its exports (fs's load
+ * its streams and promises API, util's a dozen modules); process.getBuiltinModule() does not. fs.cjs is CommonJS,
+ * which esbuild reads property by property at use; util.ts and module.ts name the few exports the bundle uses.
+ */
+export const BUILTIN_SHIMS: Readonly<Record<string, string>> = {
+  fs: 'fs.cjs',
+  module: 'module.ts',
+  util: 'util.ts',
+};
+/** Their subpaths, which an alias of the name would catch too; listed rather than read from the build's Node. */
+const BUILTIN_SUBPATHS = ['fs/promises', 'util/types'];
+
+function builtinAliases(): Record<string, string> {
+  const aliases: Record<string, string> = {};
+  for (const [name, file] of Object.entries(BUILTIN_SHIMS)) {
+    aliases[name] = aliases[`node:${name}`] = join(projectRoot, 'functions', 'ingest', 'builtins', file);
+  }
+  // An alias also catches the paths below its name: fs/promises and the like stay themselves.
+  for (const id of BUILTIN_SUBPATHS) {
+    aliases[id] = id;
+    aliases[`node:${id}`] = `node:${id}`;
+  }
+  return aliases;
+}
+
 export function ingestEsbuildOptions(outDir: string, cpu: BundleCpu = hostCpu()): BuildOptions {
   return {
     entryPoints: [join(projectRoot, 'functions/ingest/index.ts')],
@@ -84,11 +111,12 @@ export function ingestEsbuildOptions(outDir: string, cpu: BundleCpu = hostCpu())
     // The native snappy binary cannot be bundled; it is copied beside. The bundle loads it directly
     // (functions/pipeline/snappy-binding.ts) instead of through the `snappy` package's platform-probing loader.
     external: ['@napi-rs/*'],
-    alias: { snappy: join(projectRoot, 'functions/pipeline/snappy-binding.ts') },
+    alias: { snappy: join(projectRoot, 'functions/pipeline/snappy-binding.ts'), ...builtinAliases() },
     define: { SNAPPY_NATIVE_BINARY: JSON.stringify(snappyBinaryModule(cpu)) },
     // Bundled CommonJS dependencies call require() for Node built-ins; ESM output has no require of its own.
+    // getBuiltinModule rather than an import of node:module, for the reason BUILTIN_SHIMS says.
     banner: {
-      js: "import { createRequire as __bridgeCreateRequire } from 'node:module'; const require = __bridgeCreateRequire(import.meta.url);",
+      js: "const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);",
     },
     mainFields: ['module', 'main'],
     logLevel: 'warning',

@@ -1,0 +1,4 @@
+// node:util as the ingest bundle imports it (scripts/ingest-bundle.ts): see BUILTIN_SHIMS there.
+// Only the names the bundle imports; another one fails the build rather than the function.
+export const TextDecoder = globalThis.TextDecoder;
+export const promisify = process.getBuiltinModule('node:util').promisify;
