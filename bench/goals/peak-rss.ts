@@ -25,7 +25,7 @@ export async function peakRss(rounds = 5): Promise<GoalResult> {
     const handled: ChildResult[] = [];
     const baseline: ChildResult[] = [];
     // As deployed: the stack gives the function INGEST_NODE_OPTIONS. For comparison, Node's own young
-    // generation, which Node 20 sizes from the machine's memory (16 MB semi-spaces here).
+    // generation, which Node sizes from the machine's memory.
     const defaultYoung: ChildResult[] = [];
     for (let round = 0; round < rounds; round++) {
       for (const mode of round % 2 === 0 ? ['handle', 'baseline'] : ['baseline', 'handle']) {

@@ -100,11 +100,25 @@ export function seriesFieldsOf(set: SetFields, name: string, labels: readonly La
   return out;
 }
 
-/** FNV-1a over bytes[start, end): the hash by which grouping merges equal label fields (series.ts). */
+/** The multiplier of fieldsHash (FNV's prime). */
+export const HASH_BASE = 0x01000193;
+
+/**
+ * A polynomial hash of bytes[start, end) modulo 2^32, by which grouping merges equal label fields (series.ts).
+ * Polynomial so that it composes: the hash of a followed by b is H(a) * hashFactor(|b|) + H(b), and one-off
+ * series hash a set's shared fields once, not once per series.
+ */
 export function fieldsHash(bytes: Uint8Array, start: number, end: number): number {
-  let hash = 0x811c9dc5;
-  for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i]!, 0x01000193);
-  return hash | 0;
+  let hash = 0;
+  for (let i = start; i < end; i++) hash = (Math.imul(hash, HASH_BASE) + bytes[i]!) | 0;
+  return hash;
+}
+
+/** HASH_BASE to the power `length`, modulo 2^32: what fieldsHash of a prefix is multiplied by before `length` more bytes. */
+export function hashFactor(length: number): number {
+  let factor = 1;
+  for (let i = 0; i < length; i++) factor = Math.imul(factor, HASH_BASE);
+  return factor;
 }
 
 /** Reads a varint at bytes[at]; returns [value, position after it]. */

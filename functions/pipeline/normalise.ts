@@ -104,18 +104,22 @@ export class SampleNormaliser {
     );
   }
 
+  /** The hash by which knownLabels and takesOneOff look up the labels object text[start, end) (start -1: none). */
+  labelsHash(text: string, start: number, end: number): number {
+    return start < 0 ? hashRange('', 0, 0) : hashRange(text, start, end);
+  }
+
   /** The cached label set of the scanned labels object text[start, end) (start -1: none), if the cache holds it. */
-  knownLabels(text: string, start: number, end: number): LabelSet | undefined {
-    return start < 0 ? this.cache.byText('', 0, 0) : this.cache.byText(text, start, end);
+  knownLabels(text: string, start: number, end: number, hash: number): LabelSet | undefined {
+    return start < 0 ? this.cache.byText('', 0, 0, hash) : this.cache.byText(text, start, end, hash);
   }
 
   /**
    * Whether the label set of the scanned labels object text[start, end) (start -1: none), which the cache does not
    * hold, is written one-off in this batch: oneOff then holds it for its series (oneOff.add).
    */
-  takesOneOff(text: string, start: number, end: number): boolean {
-    const textHash = start < 0 ? 0 : hashRange(text, start, end);
-    return !this.cache.shouldIntern(textHash) && this.oneOff.useLabels(text, start, end);
+  takesOneOff(text: string, start: number, end: number, hash: number): boolean {
+    return !this.cache.shouldIntern(hash) && this.oneOff.useLabels(text, start, end);
   }
 
   /**

@@ -9,7 +9,7 @@
 // a repeated key, too many labels) makes it decline, and the message goes the cache's way, which explains errors.
 import type { PipelineConfig, PipelineLimits } from './config.js';
 import { grown } from './grow.js';
-import { fieldsHash, labelsOfFields } from './label-fields.js';
+import { fieldsHash, HASH_BASE, hashFactor, labelsOfFields } from './label-fields.js';
 import { prepareExtraLabels } from './label-rules.js';
 import type { Label, SeriesRange } from './model.js';
 import { isValidLabelName } from './names.js';
@@ -131,12 +131,18 @@ export class OneOffSeries implements OneOffColumns {
   private readonly valueText: string[] = [];
   private readonly valueStart = new Int32Array(LABEL_SLOTS);
   private readonly valueEnd = new Int32Array(LABEL_SLOTS);
+  /** UTF-8 bytes of each value. */
+  private readonly valueBytes = new Int32Array(LABEL_SLOTS);
   private readonly order = new Int32Array(LABEL_SLOTS);
   private labelCount = 0;
   /** The set's label fields, encoded; a series' `__name__` field goes in at nameAt. */
   private setFields = new Uint8Array(1024);
   private setLength = 0;
   private nameAt = 0;
+  /** fieldsHash of setFields before and after nameAt, and hashFactor of the length after it. */
+  private prefixHash = 0;
+  private suffixHash = 0;
+  private suffixFactor = 1;
 
   constructor(config: PipelineConfig) {
     this.limits = config.limits;
@@ -202,11 +208,12 @@ export class OneOffSeries implements OneOffColumns {
       i = valueEnd + 1;
       if (valueEnd === valueStart) {
         // An empty value means the label is absent; kept only for the repeated-key check.
-        if (!this.forcedName(name)) this.push(name, '', 0, 0);
+        if (!this.forcedName(name)) this.push(name, '', 0, 0, 0);
         continue;
       }
-      if (utf8Length(text, valueStart, valueEnd) > this.limits.maxLabelValueLength) return false;
-      if (!this.forcedName(name)) this.push(name, text, valueStart, valueEnd);
+      const bytes = utf8Length(text, valueStart, valueEnd);
+      if (bytes > this.limits.maxLabelValueLength) return false;
+      if (!this.forcedName(name)) this.push(name, text, valueStart, valueEnd, bytes);
     }
   }
 
@@ -228,12 +235,17 @@ export class OneOffSeries implements OneOffColumns {
     return false;
   }
 
-  private push(name: string, text: string, start: number, end: number): void {
+  private push(name: string, text: string, start: number, end: number, bytes: number): void {
     const k = this.labelCount++;
     this.labelName[k] = name;
     this.valueText[k] = text;
     this.valueStart[k] = start;
     this.valueEnd[k] = end;
+    this.valueBytes[k] = bytes;
+  }
+
+  private pushConfigured(label: Label): void {
+    this.push(label.name, label.value, 0, label.value.length, Buffer.byteLength(label.value, 'utf8'));
   }
 
   /** Adds the forced labels and the extra labels the message does not set; drops the empty ones. */
@@ -246,9 +258,9 @@ export class OneOffSeries implements OneOffColumns {
       let present = false;
       for (let k = 0; k < read; k++)
         present ||= this.labelName[k] === label.name && this.valueEnd[k]! > this.valueStart[k]!;
-      if (!present && !this.forcedName(label.name)) this.push(label.name, label.value, 0, label.value.length);
+      if (!present && !this.forcedName(label.name)) this.pushConfigured(label);
     }
-    for (const label of this.forced) this.push(label.name, label.value, 0, label.value.length);
+    for (const label of this.forced) this.pushConfigured(label);
     // With `__name__`, within the receiver's label limit, and small enough to sort by insertion here.
     return kept + this.labelCount - read + 1 <= Math.min(this.limits.maxLabelsPerSeries, MAX_LABELS);
   }
@@ -271,7 +283,10 @@ export class OneOffSeries implements OneOffColumns {
     this.labelCount = n;
   }
 
-  /** Encodes the sorted labels into setFields; nameAt is where `__name__` sorts among them. */
+  /**
+   * Encodes the sorted labels into setFields; nameAt is where `__name__` sorts among them. Also hashes the parts
+   * before and after it, so a series' hash costs only its name field (see fieldsHash).
+   */
   private encodeSet(): boolean {
     let size = 0;
     for (let s = 0; s < this.labelCount; s++) size += 1 + 4 + this.labelFieldsSize(this.order[s]!);
@@ -284,26 +299,27 @@ export class OneOffSeries implements OneOffColumns {
       const k = this.order[s]!;
       const name = this.labelName[k]!;
       if (this.nameAt < 0 && name > '__name__') this.nameAt = at;
-      const text = this.valueText[k]!;
-      const valueBytes = utf8Length(text, this.valueStart[k]!, this.valueEnd[k]!);
       out[at++] = TAG_LABELS;
       at = putVarint(out, at, this.labelFieldsSize(k));
       out[at++] = TAG_LABEL_NAME;
       at = putVarint(out, at, name.length);
       for (let i = 0; i < name.length; i++) out[at++] = name.charCodeAt(i);
       out[at++] = TAG_LABEL_VALUE;
-      at = putVarint(out, at, valueBytes);
-      at = putUtf8(out, at, text, this.valueStart[k]!, this.valueEnd[k]!);
+      at = putVarint(out, at, this.valueBytes[k]!);
+      at = putUtf8(out, at, this.valueText[k]!, this.valueStart[k]!, this.valueEnd[k]!);
     }
     if (this.nameAt < 0) this.nameAt = at;
     this.setLength = at;
+    this.prefixHash = fieldsHash(out, 0, this.nameAt);
+    this.suffixHash = fieldsHash(out, this.nameAt, at);
+    this.suffixFactor = hashFactor(at - this.nameAt);
     return true;
   }
 
   /** Bytes inside the Label message of label k: its name and value fields. */
   private labelFieldsSize(k: number): number {
     const nameBytes = this.labelName[k]!.length;
-    const valueBytes = utf8Length(this.valueText[k]!, this.valueStart[k]!, this.valueEnd[k]!);
+    const valueBytes = this.valueBytes[k]!;
     return 1 + varintSize(nameBytes) + nameBytes + 1 + varintSize(valueBytes) + valueBytes;
   }
 
@@ -321,17 +337,27 @@ export class OneOffSeries implements OneOffColumns {
     const first = this.used;
     let at = first;
     for (let i = 0; i < this.nameAt; i++) out[at++] = fields[i]!;
+    const nameField = at;
     out[at++] = TAG_LABELS;
     at = putVarint(out, at, inner);
     for (let i = 0; i < METRIC_NAME_FIELD.length; i++) out[at++] = METRIC_NAME_FIELD[i]!;
     out[at++] = TAG_LABEL_VALUE;
     at = putVarint(out, at, nameBytes);
     for (let i = start; i < end; i++) out[at++] = text.charCodeAt(i);
+    // fieldsHash and hashFactor of the name field, in one loop.
+    let nameHash = 0;
+    let nameFactor = 1;
+    for (let i = nameField; i < at; i++) {
+      nameHash = (Math.imul(nameHash, HASH_BASE) + out[i]!) | 0;
+      nameFactor = Math.imul(nameFactor, HASH_BASE);
+    }
     for (let i = this.nameAt; i < this.setLength; i++) out[at++] = fields[i]!;
     const k = this.count++;
     this.start[k] = first;
     this.end[k] = at;
-    this.hash[k] = fieldsHash(out, first, at);
+    // fieldsHash of the whole, from its parts: H(a b) = H(a) * factor(|b|) + H(b).
+    const upToName = (Math.imul(this.prefixHash, nameFactor) + nameHash) | 0;
+    this.hash[k] = (Math.imul(upToName, this.suffixFactor) + this.suffixHash) | 0;
     this.used = at;
     return k;
   }

@@ -86,13 +86,18 @@ function addScanned(
   const timestampMs = body.timestampMs === body.timestampMs ? body.timestampMs : message.sentTimestampMs;
   if (limits.window !== undefined && !insideWindow(timestampMs, message.sentTimestampMs, limits.window))
     return false;
-  let labels = body.labels ?? normaliser.knownLabels(text, body.labelsStart, body.labelsEnd);
-  if (
-    labels === undefined &&
-    normaliser.takesOneOff(text, body.labelsStart, body.labelsEnd) &&
-    addOneOff(body, text, index, timestampMs, normaliser.oneOff, table)
-  )
-    return true;
+  let labels = body.labels;
+  if (labels === undefined) {
+    const { labelsStart, labelsEnd } = body;
+    const hash = normaliser.labelsHash(text, labelsStart, labelsEnd);
+    labels = normaliser.knownLabels(text, labelsStart, labelsEnd, hash);
+    if (
+      labels === undefined &&
+      normaliser.takesOneOff(text, labelsStart, labelsEnd, hash) &&
+      addOneOff(body, text, index, timestampMs, normaliser.oneOff, table)
+    )
+      return true;
+  }
   labels ??= normaliser.labelsOfScanned(text, body.labelsStart, body.labelsEnd, message.messageId);
   if (labels === undefined) return false;
   // The series are collected only to learn a template; setting an array's length to 0 would free its storage
@@ -208,7 +213,10 @@ function addMessages(
   const now = options.now ?? Date.now;
   let skippedRecords = 0;
   let unclocked = CLOCK_READ_CHARS;
-  for (let index = 0; index < messages.length; index++) {
+  // Read once: a property read after the loop had no type feedback in the loop's optimised code, which V8 then
+  // threw away at the end of every batch.
+  const count = messages.length;
+  for (let index = 0; index < count; index++) {
     const message = messages[index] as SourceMessage;
     if (deadlineMs !== undefined && unclocked >= CLOCK_READ_CHARS) {
       unclocked = 0;
@@ -237,7 +245,7 @@ function addMessages(
       invalid.push({ index, messageId: message.messageId, error: asInvalid(error, message) });
     }
   }
-  return { skippedRecords, planned: messages.length };
+  return { skippedRecords, planned: count };
 }
 
 export interface PlanOptions {

@@ -319,9 +319,9 @@ export class SeriesCache {
     this.account(set, MAP_ENTRY_BYTES + stringBytes(raw), 0);
   }
 
-  /** The label set whose labels object's JSON text is text[start, end). */
-  byText(text: string, start: number, end: number): LabelSet | undefined {
-    return this.found(this.byLabelsText.getRange(text, start, end));
+  /** The label set whose labels object's JSON text is text[start, end) (of hashRange `hash`, when given). */
+  byText(text: string, start: number, end: number, hash?: number): LabelSet | undefined {
+    return this.found(this.byLabelsText.getRange(text, start, end, hash));
   }
 
   rememberText(text: string, set: LabelSet): void {

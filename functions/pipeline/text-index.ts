@@ -23,11 +23,11 @@ export class TextIndex<V> {
     return this.keys.length;
   }
 
-  /** The value stored under the key equal to text[start, end). */
-  getRange(text: string, start: number, end: number): V | undefined {
+  /** The value stored under the key equal to text[start, end), whose hashRange the caller may pass. */
+  getRange(text: string, start: number, end: number, hash = hashRange(text, start, end)): V | undefined {
     const length = end - start;
     const mask = this.slots.length - 1;
-    let slot = hashRange(text, start, end) & mask;
+    let slot = hash & mask;
     for (;;) {
       const entry = this.slots[slot]!;
       if (entry === EMPTY) return undefined;

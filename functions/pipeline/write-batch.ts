@@ -4,6 +4,19 @@ import { encodeLabelFields } from './encode.js';
 import type { Label, SampleColumns, SeriesRange, SeriesSample, WriteBatch } from './model.js';
 import { OneOffRange } from './one-off-series.js';
 
+// The inner loops of batchOf are functions of their own: V8 (Maglev) compiled the nested loop for on-stack entry
+// at the inner loop and then left that code at every exit from it, once per series (thousands of deopts a batch).
+
+/** The highest message of messages[from, to), or `highest` when none is higher. */
+function highestOf(messages: Int32Array, from: number, to: number, highest: number): number {
+  for (let c = from; c < to; c++) if (messages[c]! > highest) highest = messages[c]!;
+  return highest;
+}
+
+function mark(seen: Uint8Array, messages: Int32Array, from: number, to: number): void {
+  for (let c = from; c < to; c++) seen[messages[c]!] = 1;
+}
+
 /** A batch of the given ranges of `columns`, with its sample count and the sorted list of its messages. */
 export function batchOf(columns: SampleColumns, series: readonly SeriesRange[]): WriteBatch {
   const { messageStart, messages } = columns;
@@ -12,16 +25,13 @@ export function batchOf(columns: SampleColumns, series: readonly SeriesRange[]):
   for (let k = 0; k < series.length; k++) {
     const range = series[k]!;
     sampleCount += range.end - range.start;
-    const last = messageStart[range.end]!;
-    for (let c = messageStart[range.start]!; c < last; c++)
-      if (messages[c]! > highest) highest = messages[c]!;
+    highest = highestOf(messages, messageStart[range.start]!, messageStart[range.end]!, highest);
   }
   // Marks instead of a Set and a sort: message indexes are small dense integers.
   const seen = new Uint8Array(highest + 1);
   for (let k = 0; k < series.length; k++) {
     const range = series[k]!;
-    const last = messageStart[range.end]!;
-    for (let c = messageStart[range.start]!; c < last; c++) seen[messages[c]!] = 1;
+    mark(seen, messages, messageStart[range.start]!, messageStart[range.end]!);
   }
   const list: number[] = [];
   for (let message = 0; message <= highest; message++) if (seen[message] === 1) list.push(message);

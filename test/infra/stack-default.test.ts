@@ -141,7 +141,7 @@ describe('default configuration', () => {
           POWERTOOLS_SERVICE_NAME: 'iot-prometheus-bridge',
           POWERTOOLS_METRICS_NAMESPACE: 'IotPrometheusBridge',
           POWERTOOLS_LOG_LEVEL: 'INFO',
-          NODE_OPTIONS: '--max-semi-space-size=4',
+          NODE_OPTIONS: '--max-semi-space-size=16',
           MAX_RECEIVE_COUNT: '5',
           MAX_SAMPLE_AGE: '1h',
           MAX_SAMPLE_FUTURE: '10m',
