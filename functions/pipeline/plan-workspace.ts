@@ -16,4 +16,12 @@ export class PlanWorkspace {
   /** The series of the scanned message's samples, collected to learn a template; longer than one message's. */
   readonly resolvedSeries: SeriesIdentity[] = [];
   readonly grouping = new GroupScratch();
+  /** The series ids of the scanned message's samples, before they become rows. */
+  private ids = new Int32Array(64);
+
+  /** Room for the series ids of `count` samples (valid until the next call). */
+  rowSeries(count: number): Int32Array {
+    if (this.ids.length < count) this.ids = new Int32Array(Math.max(count, this.ids.length * 2));
+    return this.ids;
+  }
 }

@@ -94,7 +94,7 @@ function addScanned(
     if (
       labels === undefined &&
       normaliser.takesOneOff(text, labelsStart, labelsEnd, hash) &&
-      addOneOff(body, text, index, timestampMs, normaliser.oneOff, table)
+      addOneOff(body, text, index, timestampMs, normaliser.oneOff, workspace)
     )
       return true;
   }
@@ -104,39 +104,23 @@ function addScanned(
   // and cost an allocation per message.
   const learning = !body.viaTemplate && normaliser.scanMemory.mayLearnTemplate(labels, text.length);
   const resolved = workspace.resolvedSeries;
-  // The rows are written into the table's columns here rather than through push(): a double passed to a call
-  // V8 does not inline is boxed, two allocations per sample.
-  table.reserve(body.count);
-  const {
-    series: rowSeries,
-    timestampMs: rowTime,
-    value: rowValue,
-    stale: rowStale,
-    message: rowMessage,
-  } = table;
-  const values = body.values;
-  let row = table.length;
+  const ids = workspace.rowSeries(body.count);
   for (let i = 0; i < body.count; i++) {
     const series =
       body.series[i] ??
       normaliser.seriesOfScanned(labels, text, body.nameStart[i]!, body.nameEnd[i]!, i, message.messageId);
     if (series === undefined) return false;
     if (learning) resolved[i] = series;
-    rowSeries[row] = series.id;
-    rowTime[row] = timestampMs;
-    rowValue[row] = values[i]!;
-    rowStale[row] = 0;
-    rowMessage[row] = index;
-    row++;
+    ids[i] = series.id;
   }
-  table.length = row;
+  addRows(table, ids, body.count, timestampMs, body.values, index);
   if (learning) normaliser.scanMemory.learnTemplate(labels, text, body, resolved);
   return true;
 }
 
 /**
  * Adds the samples of a scanned body as series of the label set oneOff took last. False when a metric name is one
- * the one-off path does not take: nothing is then left in oneOff, and the caller drops the rows.
+ * the one-off path does not take: nothing is then left in oneOff, and the caller decodes the message the slow way.
  */
 function addOneOff(
   body: ScannedObject<LabelSet, SeriesIdentity>,
@@ -144,19 +128,10 @@ function addOneOff(
   index: number,
   timestampMs: number,
   oneOff: OneOffSeries,
-  table: SampleTable,
+  workspace: PlanWorkspace,
 ): boolean {
   const mark = oneOff.count;
-  table.reserve(body.count);
-  const {
-    series: rowSeries,
-    timestampMs: rowTime,
-    value: rowValue,
-    stale: rowStale,
-    message: rowMessage,
-  } = table;
-  const values = body.values;
-  let row = table.length;
+  const ids = workspace.rowSeries(body.count);
   for (let i = 0; i < body.count; i++) {
     const k = oneOff.add(text, body.nameStart[i]!, body.nameEnd[i]!);
     if (k < 0) {
@@ -164,15 +139,36 @@ function addOneOff(
       return false;
     }
     // Row series ids of one-off series are negative: ~k (see groupSeries).
-    rowSeries[row] = ~k;
-    rowTime[row] = timestampMs;
-    rowValue[row] = values[i]!;
-    rowStale[row] = 0;
-    rowMessage[row] = index;
+    ids[i] = ~k;
+  }
+  addRows(workspace.table, ids, body.count, timestampMs, body.values, index);
+  return true;
+}
+
+/**
+ * Adds `count` rows of message `index`: series ids[i], value values[i], all at `timestampMs`. The columns are
+ * written here rather than through push(): a double passed to a call V8 does not inline is boxed.
+ */
+function addRows(
+  table: SampleTable,
+  ids: Int32Array,
+  count: number,
+  timestampMs: number,
+  values: Float64Array,
+  index: number,
+): void {
+  table.reserve(count);
+  const { series, timestampMs: time, value, stale, message } = table;
+  let row = table.length;
+  for (let i = 0; i < count; i++) {
+    series[row] = ids[i]!;
+    time[row] = timestampMs;
+    value[row] = values[i]!;
+    stale[row] = 0;
+    message[row] = index;
     row++;
   }
   table.length = row;
-  return true;
 }
 
 /** What each message is checked against while it is added (DecodeOptions with the cap always set). */
