@@ -56,9 +56,6 @@ export function describeAttempt(result: AttemptResult): string {
 }
 
 /** The state of one deliver() call: its ledger, counters, and what it learnt about series it resent. */
-/** How long a piece of last-chance isolation may retry after a 429 or 503 (a Retry-After of 1 s still fits). */
-const ISOLATION_ASKED_RETRY_MS = 2000;
-
 export class BatchDelivery {
   readonly ledger: MessageLedger;
   requests = 0;
@@ -121,11 +118,7 @@ export class BatchDelivery {
       lastChance || isolating
         ? Math.min(this.options.lastChance?.isolateFromMs ?? Infinity, this.options.deadlineMs)
         : this.options.deadlineMs;
-    // A piece of last-chance isolation gets one attempt, unless the receiver asks to be tried again (429, 503):
-    // a throttled or briefly unavailable receiver must not dead-letter valid messages (or ones it wrote before
-    // answering 503) on their final receive.
-    const askedRetryUntilMs = isolating ? this.clock.now() + ISOLATION_ASKED_RETRY_MS : undefined;
-    const outcome = await this.send(piece, retryUntilMs, askedRetryUntilMs);
+    const outcome = await this.send(piece, retryUntilMs);
     if (outcome === undefined) {
       this.ledger.written(piece);
       return 'settled';
@@ -250,11 +243,8 @@ export class BatchDelivery {
     }
   }
 
-  /**
-   * One request with retries until `retryUntilMs` (after a 429 or 503, until `askedRetryUntilMs` when later);
-   * undefined when the receiver accepted it.
-   */
-  private send(batch: WriteBatch, retryUntilMs: number, askedRetryUntilMs?: number): Promise<SendOutcome> {
+  /** One request with retries until `retryUntilMs`; undefined when the receiver accepted it. */
+  private send(batch: WriteBatch, retryUntilMs: number): Promise<SendOutcome> {
     const body = this.options.encode(batch);
     this.noteSent(batch);
     let refreshedCredentials = false;
@@ -274,8 +264,7 @@ export class BatchDelivery {
         }
         if (verdict === 'retry') {
           const retryAfterMs = parseRetryAfterMs(result.retryAfter, this.clock.now());
-          const asked = result.status === 429 || result.status === 503;
-          return new RecoverableError(describeAttempt(result), retryAfterMs, asked);
+          return new RecoverableError(describeAttempt(result), retryAfterMs);
         }
         const unauthorised = result.status === 401 || result.status === 403;
         left = this.options.deadlineMs - this.clock.now();
@@ -297,7 +286,6 @@ export class BatchDelivery {
       maxDelayMs: this.options.retryMaxDelayMs,
       deadlineMs: this.options.deadlineMs,
       retryUntilMs,
-      ...(askedRetryUntilMs === undefined ? {} : { askedRetryUntilMs }),
       stopped: () => this.abortedBecause !== undefined,
       onRetry: (event) => {
         this.retries += 1;

@@ -16,11 +16,6 @@ export class RecoverableError {
     readonly reason: string,
     /** The receiver's Retry-After, if it sent one. */
     readonly retryAfterMs?: number,
-    /**
-     * Whether the receiver asked to be tried again (429, 503): throttled or briefly unavailable, as opposed to
-     * failing (500, a timeout), which may well repeat.
-     */
-    readonly askedToRetry = false,
   ) {}
 }
 
@@ -48,8 +43,6 @@ export interface RetryOptions {
   readonly deadlineMs: number;
   /** No retry is scheduled to start after this (at most `deadlineMs`). */
   readonly retryUntilMs: number;
-  /** After an answer that asked to be tried again, retries may start until this instead (at most `deadlineMs`). */
-  readonly askedRetryUntilMs?: number;
   /** Checked before every attempt: true stops the loop (another request found a misconfiguration). */
   readonly stopped?: () => boolean;
   readonly onRetry?: (event: {
@@ -94,10 +87,7 @@ export async function sendWithRetry<E>(
       maxMs: options.maxDelayMs,
       random: () => clock.random(),
     });
-    const until = error.askedToRetry
-      ? Math.min(Math.max(retryUntilMs, options.askedRetryUntilMs ?? 0), options.deadlineMs)
-      : retryUntilMs;
-    if (clock.now() + delayMs + MIN_ATTEMPT_MS > until) {
+    if (clock.now() + delayMs + MIN_ATTEMPT_MS > retryUntilMs) {
       return {
         kind: 'gave-up',
         reason: `deadline too close to wait ${delayMs} ms after ${error.reason}`,

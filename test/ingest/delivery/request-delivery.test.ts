@@ -174,35 +174,6 @@ test('case 4: a poison answered 500 returns its batch before the final receive, 
   assert.ok(last.clock.now() <= T0 + 60_000);
 });
 
-test('on the final receive, an isolation piece answered 503 or 429 is tried again; a 500 is not', async () => {
-  for (const [status, written] of [
-    [503, 3],
-    [429, 3],
-    [500, 0],
-  ] as const) {
-    const { clock, receiver } = setup({ mode: 'whole' });
-    // An outage that lasts past the moment the first request gives up and isolation begins (29.3 s here).
-    const outage = {
-      send: (body: Uint8Array, timeoutMs: number) =>
-        clock.now() < T0 + 30_000
-          ? Promise.resolve({ kind: 'response' as const, status, text: 'outage' })
-          : receiver.send(body, timeoutMs),
-      close: () => receiver.close(),
-    };
-    const plan = planOf([
-      ['d', 1, 1],
-      ['e', 1, 2],
-      ['f', 1, 3],
-    ]);
-    const result = await run(plan, clock, receiver, {
-      client: outage,
-      lastChance: { isFinalReceive: () => true, isolateFromMs: T0 + 30_000 },
-    });
-    assert.equal(result.samplesWritten, written, `HTTP ${status}`);
-    assert.equal(result.failedAfterRetries.size, 3 - written, `HTTP ${status}`);
-  }
-});
-
 test('on the final receive, messages not on it are still returned, never dead-lettered', async () => {
   const { clock, receiver } = setup({ mode: 'whole', wholeRefusalStatus: 500, refuse: rejectX });
   const plan = planOf([
