@@ -22,34 +22,22 @@ import {
   StructuredLogger,
   type LogLevel,
 } from '../../functions/ingest/structured-logger.js';
+import { capturedOutput } from '../support/captured-output.js';
 import { StrictReceiver } from '../support/strict-receiver.js';
 import { lambdaContext, loadBundle, sampleBody, sqsEvent, sqsRecord, sqsServerForFile } from './harness.js';
 
 const sqsServer = sqsServerForFile();
 
-/** Lambda sends both streams to CloudWatch; the function writes everything to stdout, stderr is read too. */
+/** What `body` writes to stdout and stderr, as its JSON lines (the function writes everything to stdout). */
 async function captureOutput<T>(
   body: () => Promise<T>,
 ): Promise<{ result: T; lines: Record<string, unknown>[] }> {
-  const streams = [process.stdout, process.stderr];
-  const originals = streams.map((stream) => stream.write.bind(stream));
-  let text = '';
-  for (const stream of streams) {
-    stream.write = ((chunk: string | Uint8Array) => {
-      text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-      return true;
-    }) as typeof stream.write;
-  }
-  try {
-    const result = await body();
-    const lines = text
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
-    return { result, lines };
-  } finally {
-    streams.forEach((stream, i) => (stream.write = originals[i]!));
-  }
+  const { result, text } = await capturedOutput(body);
+  const lines = text
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  return { result, lines };
 }
 
 interface Emf {

@@ -8,6 +8,7 @@ import { Metrics, MetricUnit as PowertoolsUnit } from '@aws-lambda-powertools/me
 import type { Context } from 'aws-lambda';
 import { EmfMetrics, MetricUnit } from '../../functions/ingest/emf-metrics.js';
 import { StructuredLogger } from '../../functions/ingest/structured-logger.js';
+import { capturedOutput } from '../support/captured-output.js';
 
 const ENV = {
   POWERTOOLS_SERVICE_NAME: 'iot-prometheus-bridge',
@@ -37,21 +38,8 @@ afterEach(() => {
  * Lines Powertools writes while `body` runs, parsed: its Console sends WARN and ERROR to stderr, the rest to
  * stdout; Lambda sends both to CloudWatch Logs (the function writes everything to stdout).
  */
-function outputLines(body: () => void): Record<string, unknown>[] {
-  const streams = [process.stdout, process.stderr];
-  const originals = streams.map((stream) => stream.write.bind(stream));
-  let text = '';
-  for (const stream of streams) {
-    stream.write = ((chunk: string | Uint8Array) => {
-      text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-      return true;
-    }) as typeof stream.write;
-  }
-  try {
-    body();
-  } finally {
-    streams.forEach((stream, i) => (stream.write = originals[i]!));
-  }
+async function outputLines(body: () => void): Promise<Record<string, unknown>[]> {
+  const { text } = await capturedOutput(body);
   return text
     .split('\n')
     .filter((line) => line.trim() !== '')
@@ -99,9 +87,9 @@ function comparable(line: Record<string, unknown>): Record<string, unknown> {
 }
 
 describe('Powertools differential', () => {
-  test('log entries: the same keys in the same order, the same values', () => {
+  test('log entries: the same keys in the same order, the same values', async () => {
     const failure = new Error('connect ECONNREFUSED', { cause: new Error('socket closed') });
-    const expected = outputLines(() => script(new Logger() as unknown as LoggerLike, failure));
+    const expected = await outputLines(() => script(new Logger() as unknown as LoggerLike, failure));
     const own: Record<string, unknown>[] = [];
     const logger = new StructuredLogger({
       serviceName: ENV.POWERTOOLS_SERVICE_NAME,
@@ -117,7 +105,7 @@ describe('Powertools differential', () => {
     });
   });
 
-  test('EMF documents: stored metrics, repeated values and a single metric with its own dimension', () => {
+  test('EMF documents: stored metrics, repeated values and a single metric with its own dimension', async () => {
     const run = (
       add: (name: string, value: number) => void,
       single: (name: string, value: number) => void,
@@ -130,7 +118,7 @@ describe('Powertools differential', () => {
       single('MessagesDeadLettered', 2);
       publish();
     };
-    const expected = outputLines(() => {
+    const expected = await outputLines(() => {
       const metrics = new Metrics({ namespace: 'IotPrometheusBridge' });
       run(
         (name, value) =>
