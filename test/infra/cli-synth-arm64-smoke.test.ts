@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import { projectRoot, snappyBinaryModule } from '../../scripts/ingest-bundle.js';
+import { offlineEnv } from '../support/offline-env.js';
 import { StrictReceiver } from '../support/strict-receiver.js';
 import {
   AARCH64_SYSROOT,
@@ -20,23 +21,6 @@ import { ELF_AARCH64, elfMachine, nativeBinaries } from './support/synth.js';
 
 const run = promisify(execFile);
 const STACK = 'IotPrometheusBridge';
-
-/** An environment with no AWS credentials or profile and nothing that reaches beyond this machine. */
-function offlineEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!key.startsWith('AWS_') && !key.startsWith('CDK_')) env[key] = value;
-  }
-  return {
-    ...env,
-    AWS_SHARED_CREDENTIALS_FILE: join(tmpdir(), 'iotprom-no-credentials'),
-    AWS_CONFIG_FILE: join(tmpdir(), 'iotprom-no-config'),
-    // No instance metadata service lookups (169.254.169.254) for region or credentials.
-    AWS_EC2_METADATA_DISABLED: 'true',
-    CDK_DISABLE_CLI_TELEMETRY: '1',
-    CDK_DISABLE_VERSION_CHECK: '1',
-  };
-}
 
 let outdir: string;
 let template: {

@@ -16,7 +16,8 @@ import {
   type BundleCpu,
 } from '../../scripts/ingest-bundle.js';
 import { ELF_AARCH64, ELF_X86_64, elfMachine } from '../infra/support/synth.js';
-import { EXAMPLE_APP, offlineEnv, treeFiles } from './support/app.js';
+import { offlineEnv } from '../support/offline-env.js';
+import { EXAMPLE_APP, treeFiles } from './support/app.js';
 
 interface PackedFile {
   readonly path: string;

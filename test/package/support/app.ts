@@ -1,6 +1,5 @@
-// The CDK app of the package test, and the environment its commands run in.
+// The CDK app of the package test.
 import { readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** The example stack of docs/deploy.md ("Use it in your CDK app"): the defaults, an arm64 function. */
@@ -27,25 +26,6 @@ const existing: IotPrometheusBridgeProps = {
 new IotPrometheusBridge(new Stack(app, 'ExistingWorkspaceX86'), 'Bridge', existing);
 app.synth();
 `;
-
-/**
- * This environment without AWS credentials, region or CDK settings, and without the npm_* variables of the npm
- * script running the tests (a nested npm would take the project's settings, e.g. its prefix, from them).
- */
-export function offlineEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!/^(AWS_|CDK_|npm_)/i.test(key)) env[key] = value;
-  }
-  return {
-    ...env,
-    AWS_SHARED_CREDENTIALS_FILE: join(tmpdir(), 'iotprom-no-credentials'),
-    AWS_CONFIG_FILE: join(tmpdir(), 'iotprom-no-config'),
-    AWS_EC2_METADATA_DISABLED: 'true',
-    CDK_DISABLE_CLI_TELEMETRY: '1',
-    CDK_DISABLE_VERSION_CHECK: '1',
-  };
-}
 
 /** Every file under a folder, relative to it, sorted. */
 export function treeFiles(dir: string): string[] {
