@@ -43,6 +43,18 @@ function batchOf(series: TestSeries[]): WriteBatch {
 
 const label = (name: string, value: string): Label => ({ name, value });
 
+/** `series` as protobufjs encodes a WriteRequest from proto/: the reference the hand-written encoder must equal. */
+function protobufjsEncoding(series: TestSeries[]): Uint8Array {
+  return WriteRequest.encode(
+    WriteRequest.fromObject({
+      timeseries: series.map((s) => ({
+        labels: s.labels,
+        samples: s.samples.map((x) => ({ value: x.value, timestamp: x.timestampMs })),
+      })),
+    }),
+  ).finish();
+}
+
 /** What a correct decoder must read back for `series`. */
 function expectedAfterDecoding(series: TestSeries[]) {
   // A string's UTF-8 round trip (a lone surrogate becomes U+FFFD, as in Buffer and protobufjs).
@@ -140,14 +152,7 @@ describe('encodeWriteRequest', () => {
       },
       { labels: [label('__name__', 'x'.repeat(300))], samples: [{ timestampMs: 5, value: 1, stale: false }] },
     ];
-    const reference = WriteRequest.encode(
-      WriteRequest.fromObject({
-        timeseries: series.map((s) => ({
-          labels: s.labels,
-          samples: s.samples.map((x) => ({ value: x.value, timestamp: x.timestampMs })),
-        })),
-      }),
-    ).finish();
+    const reference = protobufjsEncoding(series);
     assert.equal(
       Buffer.from(encodeWriteRequest(batchOf(series))).toString('hex'),
       Buffer.from(reference).toString('hex'),
@@ -171,14 +176,7 @@ describe('encodeWriteRequest', () => {
     });
     fc.assert(
       fc.property(fc.array(series, { maxLength: 5 }), (all) => {
-        const reference = WriteRequest.encode(
-          WriteRequest.fromObject({
-            timeseries: all.map((s) => ({
-              labels: s.labels,
-              samples: s.samples.map((x) => ({ value: x.value, timestamp: x.timestampMs })),
-            })),
-          }),
-        ).finish();
+        const reference = protobufjsEncoding(all);
         const encoder = new RequestEncoder();
         for (const encoded of [encodeWriteRequest(batchOf(all)), encoder.view(batchOf(all))])
           assert.equal(Buffer.from(encoded).toString('hex'), Buffer.from(reference).toString('hex'));
@@ -201,14 +199,7 @@ describe('encodeWriteRequest', () => {
       },
       { labels: [label('__name__', 'c')], samples: [{ timestampMs: 7, value: 3, stale: false }, ...samples] },
     ];
-    const reference = WriteRequest.encode(
-      WriteRequest.fromObject({
-        timeseries: series.map((s) => ({
-          labels: s.labels,
-          samples: s.samples.map((x) => ({ value: x.value, timestamp: x.timestampMs })),
-        })),
-      }),
-    ).finish();
+    const reference = protobufjsEncoding(series);
     const hex = Buffer.from(new RequestEncoder().view(batchOf(series))).toString('hex');
     assert.equal(hex, Buffer.from(reference).toString('hex'));
   });
