@@ -6,11 +6,11 @@ import { encodeLabelFields } from './encode.js';
 import type { Label } from './model.js';
 import { METRIC_NAME_LABEL } from './label-rules.js';
 
-const TAG_LABELS = 0x0a;
-const TAG_LABEL_NAME = 0x0a;
-const TAG_LABEL_VALUE = 0x12;
+export const TAG_LABELS = 0x0a;
+export const TAG_LABEL_NAME = 0x0a;
+export const TAG_LABEL_VALUE = 0x12;
 
-function varintSize(value: number): number {
+export function varintSize(value: number): number {
   let size = 1;
   while (value >= 0x80) {
     value = Math.floor(value / 0x80);
@@ -19,7 +19,8 @@ function varintSize(value: number): number {
   return size;
 }
 
-function putVarint(out: Uint8Array, at: number, value: number): number {
+/** Writes an unsigned varint at `at`; returns the position after it. */
+export function putVarint(out: Uint8Array, at: number, value: number): number {
   while (value >= 0x80) {
     out[at++] = (value & 0x7f) | 0x80;
     value = Math.floor(value / 0x80);
@@ -75,29 +76,49 @@ export function withSeries(set: SetFields, encoded: Uint8Array): SetFields {
  */
 export function seriesFieldsOf(set: SetFields, name: string, labels: readonly Label[]): Uint8Array {
   for (let i = 0; i < name.length; i++) if (name.charCodeAt(i) >= 0x80) return encodeLabelFields(labels);
-  const inner =
+  const source = set.bytes;
+  const rest = source.length - set.nameEnd;
+  const out = new Uint8Array(set.nameAt + nameFieldSize(name.length) + rest);
+  // Byte loops rather than set(subarray): these are a few dozen bytes, and a subarray is an object.
+  let at = 0;
+  for (; at < set.nameAt; at++) out[at] = source[at]!;
+  at = putNameField(out, at, name, 0, name.length);
+  for (let k = set.nameEnd; k < source.length; k++) out[at++] = source[k]!;
+  return out;
+}
+
+/** Bytes inside the `__name__` label's field for a metric name of `nameBytes` bytes. */
+function nameFieldInner(nameBytes: number): number {
+  return (
     1 +
     varintSize(METRIC_NAME_LABEL.length) +
     METRIC_NAME_LABEL.length +
     1 +
-    varintSize(name.length) +
-    name.length;
-  const source = set.bytes;
-  const rest = source.length - set.nameEnd;
-  const out = new Uint8Array(set.nameAt + 1 + varintSize(inner) + inner + rest);
-  // Byte loops rather than set(subarray): these are a few dozen bytes, and a subarray is an object.
-  let at = 0;
-  for (; at < set.nameAt; at++) out[at] = source[at]!;
+    varintSize(nameBytes) +
+    nameBytes
+  );
+}
+
+/** Bytes of the `__name__` label's whole field (tag and length included) for a metric name of `nameBytes` bytes. */
+export function nameFieldSize(nameBytes: number): number {
+  const inner = nameFieldInner(nameBytes);
+  return 1 + varintSize(inner) + inner;
+}
+
+/**
+ * Writes the `__name__` label's field for the ASCII metric name text[start, end) at `at` (a sanitised name is
+ * ASCII: a byte per character); returns the position after it.
+ */
+export function putNameField(out: Uint8Array, at: number, text: string, start: number, end: number): number {
   out[at++] = TAG_LABELS;
-  at = putVarint(out, at, inner);
+  at = putVarint(out, at, nameFieldInner(end - start));
   out[at++] = TAG_LABEL_NAME;
   at = putVarint(out, at, METRIC_NAME_LABEL.length);
   for (let i = 0; i < METRIC_NAME_LABEL.length; i++) out[at++] = METRIC_NAME_LABEL.charCodeAt(i);
   out[at++] = TAG_LABEL_VALUE;
-  at = putVarint(out, at, name.length);
-  for (let i = 0; i < name.length; i++) out[at++] = name.charCodeAt(i);
-  for (let k = set.nameEnd; k < source.length; k++) out[at++] = source[k]!;
-  return out;
+  at = putVarint(out, at, end - start);
+  for (let i = start; i < end; i++) out[at++] = text.charCodeAt(i);
+  return at;
 }
 
 /** The multiplier of fieldsHash (FNV's prime). */

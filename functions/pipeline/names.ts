@@ -10,15 +10,20 @@ function isDigit(code: number): boolean {
   return code >= 48 && code <= 57;
 }
 
-function isValid(name: string, allowColon: boolean): boolean {
-  if (name.length === 0) return false;
-  for (let i = 0; i < name.length; i++) {
-    const code = name.charCodeAt(i);
+/** Whether text[start, end) is a valid name: no copy is made of a name read from a longer text. */
+function isValidAt(text: string, start: number, end: number, allowColon: boolean): boolean {
+  if (end <= start) return false;
+  for (let i = start; i < end; i++) {
+    const code = text.charCodeAt(i);
     if (isLetterOrUnderscore(code) || (allowColon && code === 58)) continue;
-    if (i > 0 && isDigit(code)) continue;
+    if (i > start && isDigit(code)) continue;
     return false;
   }
   return true;
+}
+
+function isValid(name: string, allowColon: boolean): boolean {
+  return isValidAt(name, 0, name.length, allowColon);
 }
 
 function rewrite(name: string, allowColon: boolean): string {
@@ -44,6 +49,11 @@ export function sanitiseLabelName(name: string): string {
 
 export function isValidMetricName(name: string): boolean {
   return isValid(name, true);
+}
+
+/** Whether text[start, end) is a valid metric name as it is (sanitising would leave it unchanged). */
+export function isValidMetricNameAt(text: string, start: number, end: number): boolean {
+  return isValidAt(text, start, end, true);
 }
 
 export function isValidLabelName(name: string): boolean {

@@ -9,10 +9,22 @@
 // a repeated key, too many labels) makes it decline, and the message goes the cache's way, which explains errors.
 import type { PipelineConfig, PipelineLimits } from './config.js';
 import { grown } from './grow.js';
-import { fieldsHash, HASH_BASE, hashFactor, labelsOfFields } from './label-fields.js';
+import {
+  fieldsHash,
+  HASH_BASE,
+  hashFactor,
+  labelsOfFields,
+  nameFieldSize,
+  putNameField,
+  putVarint,
+  TAG_LABEL_NAME,
+  TAG_LABEL_VALUE,
+  TAG_LABELS,
+  varintSize,
+} from './label-fields.js';
 import { prepareExtraLabels } from './label-rules.js';
 import type { Label, SeriesRange } from './model.js';
-import { isValidLabelName } from './names.js';
+import { isValidLabelName, isValidMetricNameAt } from './names.js';
 import { TextIndex } from './text-index.js';
 
 /** Labels of one set (configured ones included) taken here at most; larger sets go the cache's way. */
@@ -21,24 +33,6 @@ const MAX_LABELS = 16;
 const LABEL_SLOTS = 2 * MAX_LABELS;
 /** Label names remembered at most, so a flood of distinct names cannot grow a warm Lambda's memory. */
 const NAMES_LIMIT = 10_000;
-const TAG_LABELS = 0x0a;
-const TAG_LABEL_NAME = 0x0a;
-const TAG_LABEL_VALUE = 0x12;
-/** The `__name__` label's name field: tag, length 8, the name. */
-const METRIC_NAME_FIELD = [TAG_LABEL_NAME, 8, 0x5f, 0x5f, 0x6e, 0x61, 0x6d, 0x65, 0x5f, 0x5f] as const;
-
-function varintSize(value: number): number {
-  return value < 0x80 ? 1 : value < 0x4000 ? 2 : value < 0x200000 ? 3 : 4;
-}
-
-function putVarint(out: Uint8Array, at: number, value: number): number {
-  while (value >= 0x80) {
-    out[at++] = (value & 0x7f) | 0x80;
-    value >>>= 7;
-  }
-  out[at++] = value;
-  return at;
-}
 
 /** UTF-8 bytes of text[start, end), which holds no surrogates (the scanner passes none). */
 function utf8Length(text: string, start: number, end: number): number {
@@ -65,17 +59,6 @@ function putUtf8(out: Uint8Array, at: number, text: string, start: number, end: 
     }
   }
   return at;
-}
-
-/** Whether text[start, end) is a valid metric name, [a-zA-Z_:][a-zA-Z0-9_:]*, that needs no sanitising. */
-function isPlainMetricName(text: string, start: number, end: number): boolean {
-  if (end <= start) return false;
-  for (let i = start; i < end; i++) {
-    const c = text.charCodeAt(i);
-    const letter = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 58;
-    if (!letter && !(i > start && c >= 48 && c <= 57)) return false;
-  }
-  return true;
 }
 
 /** The one-off series of a batch: series k's label fields are bytes[start[k], end[k]), hashed as hash[k]. */
@@ -329,21 +312,15 @@ export class OneOffSeries implements OneOffColumns {
    */
   add(text: string, start: number, end: number): number {
     const nameBytes = end - start;
-    if (nameBytes > this.limits.maxLabelValueLength || !isPlainMetricName(text, start, end)) return -1;
-    const inner = METRIC_NAME_FIELD.length + 1 + varintSize(nameBytes) + nameBytes;
-    this.reserve(this.setLength + 1 + varintSize(inner) + inner);
+    if (nameBytes > this.limits.maxLabelValueLength || !isValidMetricNameAt(text, start, end)) return -1;
+    this.reserve(this.setLength + nameFieldSize(nameBytes));
     const out = this.bytes;
     const fields = this.setFields;
     const first = this.used;
     let at = first;
     for (let i = 0; i < this.nameAt; i++) out[at++] = fields[i]!;
     const nameField = at;
-    out[at++] = TAG_LABELS;
-    at = putVarint(out, at, inner);
-    for (let i = 0; i < METRIC_NAME_FIELD.length; i++) out[at++] = METRIC_NAME_FIELD[i]!;
-    out[at++] = TAG_LABEL_VALUE;
-    at = putVarint(out, at, nameBytes);
-    for (let i = start; i < end; i++) out[at++] = text.charCodeAt(i);
+    at = putNameField(out, at, text, start, end);
     // fieldsHash and hashFactor of the name field, in one loop.
     let nameHash = 0;
     let nameFactor = 1;
