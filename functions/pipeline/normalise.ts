@@ -123,12 +123,11 @@ export class SampleNormaliser {
   }
 
   /**
-   * The checked labels of a scanned body whose labels object is text[start, end) (start -1: no labels), or
-   * undefined when they are invalid: the message then goes through the slow path, whose error names the field.
+   * The checked labels of a scanned body whose labels object is text[start, end) (start -1: no labels), which
+   * knownLabels did not find, interned; or undefined when they are invalid: the message then goes through the
+   * slow path, whose error names the field.
    */
   labelsOfScanned(text: string, start: number, end: number, messageId: string): LabelSet | undefined {
-    const known = start < 0 ? this.cache.byText('', 0, 0) : this.cache.byText(text, start, end);
-    if (known !== undefined) return known;
     const raw = start < 0 ? '' : text.slice(start, end);
     // The scanner only passes objects of plain string values, so JSON.parse yields what decodeLabels would.
     const labels = start < 0 ? NO_LABELS : (JSON.parse(raw) as Record<string, string>);

@@ -97,9 +97,9 @@ function addScanned(
       addOneOff(body, text, index, timestampMs, normaliser.oneOff, workspace)
     )
       return true;
+    labels ??= normaliser.labelsOfScanned(text, labelsStart, labelsEnd, message.messageId);
+    if (labels === undefined) return false;
   }
-  labels ??= normaliser.labelsOfScanned(text, body.labelsStart, body.labelsEnd, message.messageId);
-  if (labels === undefined) return false;
   // The series are collected only to learn a template; setting an array's length to 0 would free its storage
   // and cost an allocation per message.
   const learning = !body.viaTemplate && normaliser.scanMemory.mayLearnTemplate(labels, text.length);
@@ -209,10 +209,7 @@ function addMessages(
   const now = options.now ?? Date.now;
   let skippedRecords = 0;
   let unclocked = CLOCK_READ_CHARS;
-  // Read once: a property read after the loop had no type feedback in the loop's optimised code, which V8 then
-  // threw away at the end of every batch.
-  const count = messages.length;
-  for (let index = 0; index < count; index++) {
+  for (let index = 0; index < messages.length; index++) {
     const message = messages[index] as SourceMessage;
     if (deadlineMs !== undefined && unclocked >= CLOCK_READ_CHARS) {
       unclocked = 0;
@@ -241,7 +238,7 @@ function addMessages(
       invalid.push({ index, messageId: message.messageId, error: asInvalid(error, message) });
     }
   }
-  return { skippedRecords, planned: count };
+  return { skippedRecords, planned: messages.length };
 }
 
 export interface PlanOptions {
