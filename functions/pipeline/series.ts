@@ -378,7 +378,7 @@ function writeAll(
   offset: Int32Array,
   end: Int32Array,
 ): Series[] {
-  // At its final length at once: growing it by push() copied it over and over (30,000 series a batch).
+  // At its final length at once: growing it by push() copied it over and over (a large fleet has a series per sample).
   const series = new Array<Series>(firstSeen.length);
   for (let k = 0; k < firstSeen.length; k++) {
     const id = firstSeen[k]!;

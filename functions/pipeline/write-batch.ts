@@ -5,7 +5,7 @@ import type { Label, SampleColumns, SeriesRange, SeriesSample, WriteBatch } from
 import { OneOffRange } from './one-off-series.js';
 
 // The inner loops of batchOf are functions of their own: V8 (Maglev) compiled the nested loop for on-stack entry
-// at the inner loop and then left that code at every exit from it, once per series (thousands of deopts a batch).
+// at the inner loop and then left that code at every exit from it, once per series.
 
 /** The highest message of messages[from, to), or `highest` when none is higher. */
 function highestOf(messages: Int32Array, from: number, to: number, highest: number): number {
