@@ -327,12 +327,12 @@ function writeSeriesHead(w: ByteWriter, range: SeriesRange, body: number): numbe
   const end = w.pos + size;
   w.byte(TAG_TIMESERIES);
   w.varint(body);
-  // A byte loop: label fields are a few dozen bytes, and a subarray to set() from would be an object.
-  const { fields, fieldsEnd } = range;
-  const bytes = w.bytes;
-  let pos = w.pos;
-  for (let i = range.fieldsStart; i < fieldsEnd; i++) bytes[pos++] = fields[i]!;
-  w.pos = pos;
+  const { fields, fieldsStart, fieldsEnd } = range;
+  w.bytes.set(
+    fieldsStart === 0 && fieldsEnd === fields.length ? fields : fields.subarray(fieldsStart, fieldsEnd),
+    w.pos,
+  );
+  w.pos += fieldsEnd - fieldsStart;
   return end;
 }
 
