@@ -25,6 +25,12 @@ import type { DeliveryObserver, DeliveryOptions, DeliveryResult } from './types.
  */
 export const ALREADY_STORED_REFUSAL = /out of order|duplicate sample for timestamp|too old/i;
 
+/**
+ * Time the invocation may spend retrying single samples that last-chance isolation could not write: enough for
+ * a Retry-After of 1 s or a short burst of 503s, small enough that an outage cannot use up the invocation.
+ */
+export const LAST_PIECE_RETRY_BUDGET_MS = 2000;
+
 /** The receiver refused the request for its content (4xx) or its size (413). */
 interface Refusal {
   readonly kind: 'refused';
@@ -70,6 +76,8 @@ export class BatchDelivery {
   private readonly newestFoundStored = new SeriesNumbers(-1);
   /** Samples (column indexes) that, resent alone, were refused for their own content. */
   private readonly refusedWhileResolving = new Set<number>();
+  /** What retryLastPiece may still spend, in ms, on this invocation's last pieces. */
+  private lastPieceBudgetMs = LAST_PIECE_RETRY_BUDGET_MS;
 
   constructor(
     batches: readonly WriteBatch[],
@@ -125,7 +133,16 @@ export class BatchDelivery {
     }
     if (outcome.kind === 'aborted') return 'unsettled';
     if (outcome.kind === 'gave-up') return this.afterGivingUp(piece, outcome, lastChance);
-    const resend = resent || outcome.retry > 0;
+    return this.afterRefusal(piece, outcome, resent || outcome.retry > 0, isolating);
+  }
+
+  /** The receiver refused the piece for its content: resolve a refused resend, or bisect to find the culprit. */
+  private afterRefusal(
+    piece: WriteBatch,
+    outcome: Refusal,
+    resend: boolean,
+    isolating: boolean,
+  ): Promise<RequestEnd> {
     if (
       outcome.verdict === 'reject' &&
       resend &&
@@ -137,7 +154,7 @@ export class BatchDelivery {
     const halves = this.options.bisect(piece);
     if (halves === undefined) {
       this.reject(piece, outcome);
-      return 'settled';
+      return Promise.resolve('settled');
     }
     return this.deliverHalves(halves, isolating);
   }
@@ -160,12 +177,40 @@ export class BatchDelivery {
     if (answer !== undefined) this.ledger.failed(piece, `last answer: ${answer}`);
     if (lastChance && answer !== undefined) {
       const halves = this.options.bisect(piece);
-      if (halves !== undefined && this.options.deadlineMs - this.clock.now() >= 2 * MIN_ATTEMPT_MS) {
+      // A 5xx that names the sample's content ("too old sample") will not change on a retry.
+      if (halves === undefined) {
+        return ALREADY_STORED_REFUSAL.test(answer)
+          ? this.endOnFinalReceive(piece)
+          : this.retryLastPiece(piece);
+      }
+      if (this.options.deadlineMs - this.clock.now() >= 2 * MIN_ATTEMPT_MS) {
         this.observer.lastChanceIsolation?.({ reason: answer, samples: piece.sampleCount });
         return this.deliverHalves(halves, true);
       }
     }
     return this.endOnFinalReceive(piece);
+  }
+
+  /**
+   * Isolation came down to one sample of a final-receive message and it still failed retryably. The rest of its
+   * message is often written by now (a burst of 503s or a 429 ends at the last piece it hits, a lost answer
+   * hides a stored sample), so it is retried from a small budget shared by the invocation before its message
+   * is dead-lettered; in place, so no newer sample of its series is sent first.
+   */
+  private async retryLastPiece(piece: WriteBatch): Promise<RequestEnd> {
+    const started = this.clock.now();
+    const retryUntilMs = Math.min(started + this.lastPieceBudgetMs, this.options.deadlineMs);
+    if (retryUntilMs - started < MIN_ATTEMPT_MS) return this.endOnFinalReceive(piece);
+    const outcome = await this.send(piece, retryUntilMs);
+    this.lastPieceBudgetMs -= this.clock.now() - started;
+    if (outcome === undefined) {
+      this.ledger.written(piece);
+      return 'settled';
+    }
+    if (outcome.kind === 'refused') return this.afterRefusal(piece, outcome, true, true);
+    if (outcome.kind === 'gave-up' && !outcome.stopped && outcome.lastError !== undefined)
+      this.ledger.failed(piece, `last answer: ${outcome.lastError.reason}`);
+    return outcome.kind === 'aborted' || outcome.stopped ? 'unsettled' : this.endOnFinalReceive(piece);
   }
 
   /** Settled when every message of the piece is settled or will be dead-lettered on its final receive. */

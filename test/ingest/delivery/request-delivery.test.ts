@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { noAuth, type Authenticator } from '../../../functions/ingest/auth/authenticator.js';
 import { deliver, type DeliveryOptions } from '../../../functions/ingest/delivery/index.js';
+import { LAST_PIECE_RETRY_BUDGET_MS } from '../../../functions/ingest/delivery/request-delivery.js';
 import {
   bisectBatch,
   planBatch,
@@ -231,4 +232,83 @@ test('a hang costs the attempt its timeout; the retry goes on within the deadlin
   const result = await run(planOf([['d', 1, 1]]), clock, receiver);
   assert.deepEqual([...result.unwritten], []);
   assert.ok(clock.now() - T0 >= 1000);
+});
+
+/** One message of a 3-metric report from device d: three series, one sample each. */
+function reportPlan(): BatchPlan {
+  const body = JSON.stringify({
+    labels: { device: 'd' },
+    timestamp: T0 + 1000,
+    metrics: { a: 1, b: 2, c: 3 },
+  });
+  const config = DEFAULT_PIPELINE_CONFIG;
+  return planBatch([{ messageId: 'm0', body, sentTimestampMs: T0 }], config, new SampleNormaliser(config));
+}
+
+/** Answers 503 before `fromMs`, and from then on 503 for the isolation attempts `failing` names (1-based). */
+function downUntil(
+  clock: FakeClock,
+  receiver: ModelReceiver,
+  fromMs: number,
+  failing: (attempt: number) => boolean,
+) {
+  let attempts = 0;
+  return {
+    send: (body: Uint8Array, timeoutMs: number) => {
+      if (clock.now() < fromMs || failing(++attempts)) {
+        clock.advance(5);
+        return Promise.resolve({ kind: 'response' as const, status: 503, text: 'unavailable' });
+      }
+      return receiver.send(body, timeoutMs);
+    },
+    close: () => {},
+  };
+}
+
+test('final receive: a last piece that still fails is retried, so its message is not dead-lettered half written', async () => {
+  const { clock, receiver } = setup({ mode: 'whole' });
+  const isolateFromMs = T0 + 30_000;
+  // The first isolated piece is written, the next one meets the end of a burst of 503s.
+  const client = downUntil(clock, receiver, isolateFromMs, (attempt) => attempt === 2);
+  const result = await run(reportPlan(), clock, receiver, {
+    client,
+    lastChance: { isFinalReceive: () => true, isolateFromMs },
+  });
+  assert.deepEqual([...result.failedAfterRetries], []);
+  assert.equal(result.samplesWritten, 3);
+  for (const metric of ['a', 'b', 'c'])
+    assert.equal(receiver.stored(`__name__=${metric},device=d`, T0 + 1000) !== undefined, true);
+});
+
+test('final receive: the last pieces share a small retry budget, so an outage cannot use up the invocation', async () => {
+  const { clock, receiver } = setup({ mode: 'whole' });
+  const isolateFromMs = T0 + 30_000;
+  // Isolation writes the first piece; the receiver is down again for every later attempt.
+  const client = downUntil(clock, receiver, isolateFromMs, (attempt) => attempt > 1);
+  const result = await run(reportPlan(), clock, receiver, {
+    client,
+    lastChance: { isFinalReceive: () => true, isolateFromMs },
+  });
+  assert.deepEqual([...result.failedAfterRetries.keys()], [0]);
+  assert.match(result.failedAfterRetries.get(0)!, /last answer: HTTP 503: unavailable/);
+  assert.ok(result.samplesWritten >= 1 && result.samplesWritten < 3);
+  const spent = clock.now() - isolateFromMs;
+  assert.ok(spent <= LAST_PIECE_RETRY_BUDGET_MS + 100, `spent ${spent} ms after isolation began`);
+  assert.ok(spent >= LAST_PIECE_RETRY_BUDGET_MS / 2, `retried for ${spent} ms only`);
+});
+
+test('final receive: a last piece answered 500 "too old sample" is not retried, since its content decides', async () => {
+  const refuseTooOld = (k: string): string | undefined => (k === key('x') ? 'too old sample' : undefined);
+  const requestsFor = async (refuse: (k: string) => string | undefined) => {
+    const { clock, receiver } = setup({ mode: 'whole', wholeRefusalStatus: 500, refuse });
+    const result = await run(planOf([['x', 1, 1]]), clock, receiver, {
+      lastChance: { isFinalReceive: () => true, isolateFromMs: T0 + 30_000 },
+    });
+    assert.deepEqual([...result.failedAfterRetries.keys()], [0]);
+    return { requests: result.requests, at: clock.now() };
+  };
+  const tooOld = await requestsFor(refuseTooOld);
+  const other = await requestsFor(rejectX);
+  assert.ok(tooOld.requests < other.requests, `${tooOld.requests} requests against ${other.requests}`);
+  assert.ok(other.at - tooOld.at >= LAST_PIECE_RETRY_BUDGET_MS / 2);
 });
