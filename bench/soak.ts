@@ -84,6 +84,8 @@ interface RunStats {
 interface DeadLetterCount {
   readonly total: number;
   readonly kindOf: ReadonlyMap<number, string>;
+  /** The bridge-error reason of each dead-lettered message, for the problems list. */
+  readonly reasonOf: ReadonlyMap<number, string>;
   readonly byKind: Record<string, number>;
   readonly twice: number;
   readonly unknown: number;
@@ -232,6 +234,7 @@ async function countDeadLetters(
 ): Promise<DeadLetterCount> {
   const dead = await receiveAll(sqs, deadLetterQueueUrl);
   const kindOf = new Map<number, string>();
+  const reasonOf = new Map<number, string>();
   const byKind: Record<string, number> = {};
   let twice = 0;
   let unknown = 0;
@@ -247,9 +250,10 @@ async function countDeadLetters(
     const kind = given ?? 'maxReceiveCount (SQS redrive)';
     if (kindOf.has(index)) twice++;
     kindOf.set(index, kind);
+    reasonOf.set(index, m.MessageAttributes?.['bridge-error']?.StringValue ?? '');
     byKind[kind] = (byKind[kind] ?? 0) + 1;
   }
-  return { total: dead.length, kindOf, byKind, twice, unknown, withoutKind };
+  return { total: dead.length, kindOf, reasonOf, byKind, twice, unknown, withoutKind };
 }
 
 async function countPrometheus(ledger: Ledger, prometheus: PrometheusServer): Promise<PrometheusCount> {
@@ -307,8 +311,12 @@ function placeMessages(
       'poison-500': place === 'dead-lettered (failed-after-retries)',
       malformed: place === 'dead-lettered (invalid-message)',
     };
-    if (!expected[message.kind] && problems.length < 20)
-      problems.push(`message ${message.index} (${message.kind}): ${place}`);
+    if (!expected[message.kind] && problems.length < 20) {
+      const reason = dl === undefined ? '' : `; its dead letter says: ${dead.reasonOf.get(message.index)}`;
+      problems.push(
+        `message ${message.index} (${message.kind}): ${place}, ${written} of ${metrics} samples found${reason}`,
+      );
+    }
   }
   return { tally, problems };
 }
