@@ -103,6 +103,11 @@ export class OneOffSeries implements OneOffColumns {
   hash = new Int32Array(1024);
   count = 0;
   private used = 0;
+  /** This batch's series by hash (open addressing, k + 1; 0 free), so a label set met again reuses its series. */
+  private seen = new Int32Array(2048);
+  /** The batch each slot of `seen` was written in: a slot from an earlier batch counts as free. */
+  private seenBatch = new Int32Array(2048);
+  private batch = 1;
   /** The arena a plan still holds (see lend). */
   private lent: Uint8Array | undefined;
   private readonly limits: PipelineLimits;
@@ -140,6 +145,7 @@ export class OneOffSeries implements OneOffColumns {
     this.lent = undefined;
     this.count = 0;
     this.used = 0;
+    this.batch++;
   }
 
   /**
@@ -335,8 +341,55 @@ export class OneOffSeries implements OneOffColumns {
     // fieldsHash of the whole, from its parts: H(a b) = H(a) * factor(|b|) + H(b).
     const upToName = (Math.imul(this.prefixHash, nameFactor) + nameHash) | 0;
     this.hash[k] = (Math.imul(upToName, this.suffixFactor) + this.suffixHash) | 0;
+    const earlier = this.earlierEqual(k);
+    if (earlier >= 0) {
+      // A device that repeats within the batch (a cold start's first batch): one series, nothing to merge later.
+      this.count = k;
+      return earlier;
+    }
     this.used = at;
     return k;
+  }
+
+  /** A series before k with the same label fields as k, or -1 (then k is entered in `seen`). */
+  private earlierEqual(k: number): number {
+    if (2 * k >= this.seen.length) this.growSeen(k);
+    const mask = this.seen.length - 1;
+    const hash = this.hash[k]!;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      if (this.seenBatch[slot] !== this.batch) {
+        this.seen[slot] = k + 1;
+        this.seenBatch[slot] = this.batch;
+        return -1;
+      }
+      // A series dropped by rollback may have left its slot; its number is then k or more, or holds other bytes.
+      const other = this.seen[slot]! - 1;
+      if (other < k && this.hash[other] === hash && this.sameBytes(other, k)) return other;
+    }
+  }
+
+  private sameBytes(a: number, b: number): boolean {
+    const bytes = this.bytes;
+    const startA = this.start[a]!;
+    const startB = this.start[b]!;
+    const length = this.end[a]! - startA;
+    if (this.end[b]! - startB !== length) return false;
+    for (let i = 0; i < length; i++) if (bytes[startA + i] !== bytes[startB + i]) return false;
+    return true;
+  }
+
+  /** Doubles `seen` and enters this batch's series before k again (none of them equals another). */
+  private growSeen(k: number): void {
+    const size = this.seen.length * 2;
+    const mask = size - 1;
+    this.seen = new Int32Array(size);
+    this.seenBatch = new Int32Array(size);
+    for (let j = 0; j < k; j++) {
+      let slot = this.hash[j]! & mask;
+      while (this.seenBatch[slot] === this.batch) slot = (slot + 1) & mask;
+      this.seen[slot] = j + 1;
+      this.seenBatch[slot] = this.batch;
+    }
   }
 
   /** Makes room for one more series of up to `size` bytes. */

@@ -131,6 +131,37 @@ describe('one-off series', () => {
     assert.equal(normaliser.cache.held.series, 2);
   });
 
+  test('a device that repeats within a batch is written one-off once per series', () => {
+    const normaliser = new SampleNormaliser();
+    const report = (device: number, t: number): string =>
+      `{"labels":{"device":"d-${device}"},"timestamp":${SENT - 1000 + t},"metrics":{"a":${t},"b":2}}`;
+    const bodies = [0, 1, 2, 3].flatMap((t) => [report(1, t), report(2, t)]);
+    const plan = planBatch(messagesOf(bodies), undefined, normaliser);
+    assert.equal(normaliser.oneOff.count, 4, 'two devices, two metrics');
+    assert.equal(plan.stats.series, 4);
+    const series = plan.batches.flatMap((batch) => plainSeriesOf(batch));
+    assert.deepEqual(
+      series.map((s) => s.samples.length),
+      [4, 4, 4, 4],
+    );
+  });
+
+  test('a label set met again after its message went the cache way is not taken for the dropped series', () => {
+    // The first message's second metric needs sanitising, so its one-off series is dropped (rolled back) and the
+    // message goes the cache's way; the next messages (the same labels spelt otherwise, so one-off again) make
+    // series where the dropped one was.
+    const bodies = [
+      `{"labels":{"device":"d"},"timestamp":${SENT - 1000},"metrics":{"t":1,"x-y":2}}`,
+      `{"labels":{ "device":"d"},"timestamp":${SENT - 999},"metrics":{"t":3}}`,
+      `{"labels":{"device":"e"},"timestamp":${SENT - 999},"metrics":{"t":4}}`,
+      `{"labels":{  "device":"d"},"timestamp":${SENT - 998},"metrics":{"t":5}}`,
+    ];
+    const plan = planBatch(messagesOf(bodies), undefined, new SampleNormaliser());
+    const slow = planBatch(messagesOf(bodies), undefined, new SampleNormaliser(), { scan: false });
+    assert.deepEqual(describePlan(plan), describePlan(slow));
+    assert.equal(plan.stats.series, 3);
+  });
+
   test('a plan released gives its label bytes back; one kept stays intact', () => {
     const normaliser = new SampleNormaliser();
     const report = (device: number): string =>
