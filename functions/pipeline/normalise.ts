@@ -119,7 +119,8 @@ export class SampleNormaliser {
    * hold, is written one-off in this batch: oneOff then holds it for its series (oneOff.add).
    */
   takesOneOff(text: string, start: number, end: number, hash: number): boolean {
-    return !this.cache.shouldIntern(hash) && this.oneOff.useLabels(text, start, end);
+    const repeated = this.cache.metThisBatch(hash);
+    return !this.cache.shouldIntern(hash) && this.oneOff.useLabels(text, start, end, repeated);
   }
 
   /**

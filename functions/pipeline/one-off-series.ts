@@ -2,8 +2,9 @@
 // most devices are met once before they would be forgotten, so interning them (label objects, a key, a label set
 // and series objects kept until the next batch) was work and garbage for nothing. Here a scanned labels object is
 // checked, sorted and encoded straight from the body's text into one byte arena: a series is a range of bytes and
-// a hash, no object. The same label set met twice in a batch, or met here and in the cache, is merged by its
-// bytes when the batch is grouped (series.ts): encoded label fields are canonical, so equal bytes are equal sets.
+// a hash, no object. A labels text met again in the batch reuses its series (see useLabels). The same label set
+// met here and in the cache (another spelling) is merged by its bytes when the batch is grouped (series.ts):
+// encoded label fields are canonical, so equal bytes are equal sets.
 //
 // A fast path only: anything it does not take exactly as LabelRules would (a name to sanitise, an over-long value,
 // a repeated key, too many labels) makes it decline, and the message goes the cache's way, which explains errors.
@@ -103,11 +104,13 @@ export class OneOffSeries implements OneOffColumns {
   hash = new Int32Array(1024);
   count = 0;
   private used = 0;
-  /** This batch's series by hash (open addressing, k + 1; 0 free), so a label set met again reuses its series. */
-  private seen = new Int32Array(2048);
-  /** The batch each slot of `seen` was written in: a slot from an earlier batch counts as free. */
-  private seenBatch = new Int32Array(2048);
-  private batch = 1;
+  /**
+   * Once a labels text comes back within the batch (deduping): this batch's series by hash (open addressing,
+   * k + 1; 0 free), so a label set met again reuses its series. A batch without repeats never builds it: its
+   * random writes cost more than merging the rare repeat when grouping.
+   */
+  private seen = new Int32Array(0);
+  private deduping = false;
   /** The arena a plan still holds (see lend). */
   private lent: Uint8Array | undefined;
   private readonly limits: PipelineLimits;
@@ -145,7 +148,7 @@ export class OneOffSeries implements OneOffColumns {
     this.lent = undefined;
     this.count = 0;
     this.used = 0;
-    this.batch++;
+    this.deduping = false;
   }
 
   /**
@@ -172,8 +175,13 @@ export class OneOffSeries implements OneOffColumns {
   /**
    * Takes the labels object text[start, end) (start -1: none) as the set of the next series, or returns false
    * when it is not one the fast path takes. The object is one the scanner passed: string values, no escapes.
+   * `repeated`: the same text was met earlier in this batch (the doorkeeper knows), so its series may exist.
    */
-  useLabels(text: string, start: number, end: number): boolean {
+  useLabels(text: string, start: number, end: number, repeated = false): boolean {
+    if (repeated && !this.deduping) {
+      this.deduping = true;
+      this.buildSeen(4 * Math.max(this.count, 256), this.count);
+    }
     this.labelCount = 0;
     if (start >= 0 && !this.readObject(text, start, end)) return false;
     if (!this.addConfigured()) return false;
@@ -341,7 +349,7 @@ export class OneOffSeries implements OneOffColumns {
     // fieldsHash of the whole, from its parts: H(a b) = H(a) * factor(|b|) + H(b).
     const upToName = (Math.imul(this.prefixHash, nameFactor) + nameHash) | 0;
     this.hash[k] = (Math.imul(upToName, this.suffixFactor) + this.suffixHash) | 0;
-    const earlier = this.earlierEqual(k);
+    const earlier = this.deduping ? this.earlierEqual(k) : -1;
     if (earlier >= 0) {
       // A device that repeats within the batch (a cold start's first batch): one series, nothing to merge later.
       this.count = k;
@@ -353,17 +361,17 @@ export class OneOffSeries implements OneOffColumns {
 
   /** A series before k with the same label fields as k, or -1 (then k is entered in `seen`). */
   private earlierEqual(k: number): number {
-    if (2 * k >= this.seen.length) this.growSeen(k);
+    if (2 * (k + 1) > this.seen.length) this.buildSeen(2 * this.seen.length, k);
     const mask = this.seen.length - 1;
     const hash = this.hash[k]!;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-      if (this.seenBatch[slot] !== this.batch) {
+      const entry = this.seen[slot]!;
+      if (entry === 0) {
         this.seen[slot] = k + 1;
-        this.seenBatch[slot] = this.batch;
         return -1;
       }
       // A series dropped by rollback may have left its slot; its number is then k or more, or holds other bytes.
-      const other = this.seen[slot]! - 1;
+      const other = entry - 1;
       if (other < k && this.hash[other] === hash && this.sameBytes(other, k)) return other;
     }
   }
@@ -378,17 +386,17 @@ export class OneOffSeries implements OneOffColumns {
     return true;
   }
 
-  /** Doubles `seen` and enters this batch's series before k again (none of them equals another). */
-  private growSeen(k: number): void {
-    const size = this.seen.length * 2;
-    const mask = size - 1;
-    this.seen = new Int32Array(size);
-    this.seenBatch = new Int32Array(size);
-    for (let j = 0; j < k; j++) {
+  /** Makes `seen` at least `size` slots (a power of two) holding this batch's series before `upTo`. */
+  private buildSeen(size: number, upTo: number): void {
+    let slots = 1024;
+    while (slots < size) slots *= 2;
+    if (this.seen.length === slots) this.seen.fill(0);
+    else this.seen = new Int32Array(slots);
+    const mask = slots - 1;
+    for (let j = 0; j < upTo; j++) {
       let slot = this.hash[j]! & mask;
-      while (this.seenBatch[slot] === this.batch) slot = (slot + 1) & mask;
+      while (this.seen[slot] !== 0) slot = (slot + 1) & mask;
       this.seen[slot] = j + 1;
-      this.seenBatch[slot] = this.batch;
     }
   }
 

@@ -150,10 +150,9 @@ export class SeriesCache {
   shouldIntern(hash: number): boolean {
     // As an Int32Array stores it.
     const textHash = hash | 0;
-    // Two slots a hash: one text met every batch must not keep pushing out another that is.
-    const first = textHash & (this.doorkeeper.length - 1);
-    const slot = this.doorkeeper[first] === textHash ? first : first ^ 1;
+    const slot = this.doorkeeperSlot(textHash);
     if (this.doorkeeper[slot] !== textHash) {
+      const first = slot & ~1;
       const older = this.doorkeeperBatch[first]! <= this.doorkeeperBatch[first ^ 1]! ? first : first ^ 1;
       this.doorkeeper[older] = textHash;
       this.doorkeeperBatch[older] = this.batch;
@@ -162,6 +161,20 @@ export class SeriesCache {
     if (this.doorkeeperBatch[slot] === this.batch) return false;
     if (!this.underPressure()) return true;
     return this.internsLeft-- > 0;
+  }
+
+  /** Whether the doorkeeper met this labels text earlier in this batch (shouldIntern not yet asked this time). */
+  metThisBatch(hash: number): boolean {
+    const textHash = hash | 0;
+    const slot = this.doorkeeperSlot(textHash);
+    return this.doorkeeper[slot] === textHash && this.doorkeeperBatch[slot] === this.batch;
+  }
+
+  /** The slot holding textHash, or the other one of its pair when neither does. */
+  private doorkeeperSlot(textHash: number): number {
+    // Two slots a hash: one text met every batch must not keep pushing out another that is.
+    const first = textHash & (this.doorkeeper.length - 2);
+    return this.doorkeeper[first] === textHash ? first : first + 1;
   }
 
   private underPressure(): boolean {
