@@ -27,6 +27,21 @@ const RECENT_NAME_POSITIONS = 32;
 
 const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
 
+/**
+ * The key of a labels object as a device sends it: most devices send the same labels in the same order every
+ * time, and this skips sanitising, checking and sorting them again. Length-prefixed, so no two different label
+ * objects share a key. Undefined when a value is not a string (LabelRules explains it).
+ */
+function rawContentOf(input: Readonly<Record<string, string>>): string | undefined {
+  let raw = '';
+  for (const name in input) {
+    const value = input[name];
+    if (typeof value !== 'string') return undefined;
+    raw += `${name.length}:${name}${value.length}:${value}`;
+  }
+  return raw;
+}
+
 /** A stand-in DecodedSample for the checks that read only a metric name or only labels. */
 function standIn(name: string, labels: Readonly<Record<string, string>>): DecodedSample {
   return { name, labels, value: 0, timestampMs: 0 };
@@ -55,6 +70,9 @@ export class SampleNormaliser {
   readonly oneOff: OneOffSeries;
   private lastInput: object | undefined;
   private lastSet: LabelSet | undefined;
+  /** The labels object rowSeriesOf decided on last in this message, and whether it went one-off. */
+  private rowInput: object | undefined;
+  private rowOneOff = false;
   private planWorkspace: PlanWorkspace | undefined;
   private readonly nameLabels = new Map<string, Label>();
   /** The metric name read last at each of a report's first positions (see nameText). */
@@ -199,17 +217,47 @@ export class SampleNormaliser {
     return label;
   }
 
+  /** Called before each decoded message whose samples go through rowSeriesOf. */
+  startDecodedMessage(): void {
+    // OneOffSeries holds the set it took last, which a scanned message in between may have replaced.
+    this.rowInput = undefined;
+  }
+
+  /**
+   * The table's series number for a decoded sample: its identity's id, or ~k for one-off series k when the cache
+   * does not hold its label set and the doorkeeper has not met its labels again (as for scanned bodies); undefined
+   * when the one-off path declines the labels or the name, and the message must go through seriesOf.
+   * @throws InvalidMessageError naming the message and the field.
+   */
+  rowSeriesOf(sample: DecodedSample, messageId: string): number | undefined {
+    if (this.rowInput !== sample.labels) {
+      this.rowInput = sample.labels;
+      this.rowOneOff = this.takesOneOffObject(sample.labels);
+    }
+    if (!this.rowOneOff) return this.seriesOf(sample, messageId).id;
+    const k = this.oneOff.add(sample.name, 0, sample.name.length);
+    return k < 0 ? undefined : ~k;
+  }
+
+  private takesOneOffObject(input: Readonly<Record<string, string>>): boolean {
+    const raw = rawContentOf(input);
+    if (raw === undefined) return false;
+    const set = this.cache.byRaw(raw);
+    if (set !== undefined) {
+      // seriesOf then finds it without building the key again.
+      this.lastInput = input;
+      this.lastSet = set;
+      return false;
+    }
+    const hash = hashRange(raw, 0, raw.length);
+    const repeated = this.cache.metThisBatch(hash);
+    return !this.cache.shouldIntern(hash) && this.oneOff.useLabelObject(input, repeated);
+  }
+
   /** The label set of a decoded sample's label object, looked up by its raw content first. */
   private labelSetOf(sample: DecodedSample, messageId: string): LabelSet {
-    const input = sample.labels;
-    // Most devices send the same labels in the same order every time: this skips sanitising, checking and
-    // sorting them again. Length-prefixed, so no two different label objects share a key.
-    let raw = '';
-    for (const name in input) {
-      const value = input[name];
-      if (typeof value !== 'string') return this.checkedLabelSet(sample, messageId);
-      raw += `${name.length}:${name}${value.length}:${value}`;
-    }
+    const raw = rawContentOf(sample.labels);
+    if (raw === undefined) return this.checkedLabelSet(sample, messageId);
     let set = this.cache.byRaw(raw);
     if (set === undefined) {
       set = this.checkedLabelSet(sample, messageId);

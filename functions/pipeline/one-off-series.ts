@@ -35,12 +35,14 @@ const LABEL_SLOTS = 2 * MAX_LABELS;
 /** Label names remembered at most, so a flood of distinct names cannot grow a warm Lambda's memory. */
 const NAMES_LIMIT = 10_000;
 
-/** UTF-8 bytes of text[start, end), which holds no surrogates (the scanner passes none). */
+/** UTF-8 bytes of text[start, end), or -1 when it holds a surrogate (putUtf8 writes no 4-byte sequences). */
 function utf8Length(text: string, start: number, end: number): number {
   let bytes = end - start;
   for (let i = start; i < end; i++) {
     const c = text.charCodeAt(i);
-    if (c >= 0x80) bytes += c < 0x800 ? 1 : 2;
+    if (c < 0x80) continue;
+    if (c >= 0xd800 && c <= 0xdfff) return -1;
+    bytes += c < 0x800 ? 1 : 2;
   }
   return bytes;
 }
@@ -178,15 +180,52 @@ export class OneOffSeries implements OneOffColumns {
    * `repeated`: the same text was met earlier in this batch (the doorkeeper knows), so its series may exist.
    */
   useLabels(text: string, start: number, end: number, repeated = false): boolean {
+    this.startSet(repeated);
+    if (start >= 0 && !this.readObject(text, start, end)) return false;
+    return this.finishSet();
+  }
+
+  /**
+   * Takes a decoded labels object (a route's labels, or a body the scanner stepped aside for) as the set of the
+   * next series, or returns false when the fast path does not take it: as useLabels, and for any value that is
+   * not a string or holds a surrogate.
+   */
+  useLabelObject(labels: Readonly<Record<string, unknown>>, repeated = false): boolean {
+    this.startSet(repeated);
+    return this.readLabelObject(labels) && this.finishSet();
+  }
+
+  private startSet(repeated: boolean): void {
     if (repeated && !this.deduping) {
       this.deduping = true;
       this.buildSeen(4 * Math.max(this.count, 256), this.count);
     }
     this.labelCount = 0;
-    if (start >= 0 && !this.readObject(text, start, end)) return false;
+  }
+
+  private finishSet(): boolean {
     if (!this.addConfigured()) return false;
     this.sortLabels();
     return this.encodeSet();
+  }
+
+  /** readObject for a decoded object: its keys cannot repeat, and its values are strings to check. */
+  private readLabelObject(labels: Readonly<Record<string, unknown>>): boolean {
+    let keys = 0;
+    for (const key in labels) {
+      const value = labels[key];
+      if (typeof value !== 'string') return false;
+      const name = this.labelNameAt(key, 0, key.length);
+      if (name === undefined || ++keys > MAX_LABELS) return false;
+      if (value === '') {
+        if (!this.forcedName(name)) this.push(name, '', 0, 0, 0);
+        continue;
+      }
+      const bytes = utf8Length(value, 0, value.length);
+      if (bytes < 0 || bytes > this.limits.maxLabelValueLength) return false;
+      if (!this.forcedName(name)) this.push(name, value, 0, value.length, bytes);
+    }
+    return true;
   }
 
   /** Reads the object's labels; false for anything LabelRules would sanitise, drop differently or refuse. */
@@ -209,7 +248,7 @@ export class OneOffSeries implements OneOffColumns {
         continue;
       }
       const bytes = utf8Length(text, valueStart, valueEnd);
-      if (bytes > this.limits.maxLabelValueLength) return false;
+      if (bytes < 0 || bytes > this.limits.maxLabelValueLength) return false;
       if (!this.forcedName(name)) this.push(name, text, valueStart, valueEnd, bytes);
     }
   }

@@ -6,7 +6,7 @@ import { decodeMessage, type DecodeOptions } from './decode/index.js';
 import { insideWindow } from './decode/sample-window.js';
 import type { ScannedObject } from './decode/scanned-object.js';
 import { InvalidMessageError } from './errors.js';
-import type { DecodedMessage, SeriesIdentity, SourceMessage, WriteBatch } from './model.js';
+import type { DecodedMessage, DecodedSample, SeriesIdentity, SourceMessage, WriteBatch } from './model.js';
 import { SampleNormaliser } from './normalise.js';
 import type { PlanWorkspace } from './plan-workspace.js';
 import type { OneOffSeries } from './one-off-series.js';
@@ -195,6 +195,27 @@ interface AddedMessages {
  */
 const CLOCK_READ_CHARS = 32_768;
 
+/**
+ * Adds a decoded message's samples, their label sets one-off where the cache does not hold them. False when the
+ * one-off path declined a labels object or a name: the caller then drops what was added and adds the message
+ * the cache's way, which names any error.
+ */
+function addDecoded(
+  samples: readonly DecodedSample[],
+  message: SourceMessage,
+  index: number,
+  normaliser: SampleNormaliser,
+  table: SampleTable,
+): boolean {
+  normaliser.startDecodedMessage();
+  for (const sample of samples) {
+    const series = normaliser.rowSeriesOf(sample, message.messageId);
+    if (series === undefined) return false;
+    table.push(series, sample.timestampMs, sample.value, sample.stale === true, index);
+  }
+  return true;
+}
+
 function addMessages(
   messages: readonly SourceMessage[],
   normaliser: SampleNormaliser,
@@ -205,6 +226,7 @@ function addMessages(
   const workspace = normaliser.workspace;
   const { table, scanner, scanned } = workspace;
   const scan = options.scan !== false;
+  const oneOff = options.oneOff !== false;
   const { deadlineMs } = options;
   const now = options.now ?? Date.now;
   let skippedRecords = 0;
@@ -224,9 +246,13 @@ function addMessages(
     )
       continue;
     table.truncate(before);
+    const oneOffMark = normaliser.oneOff.count;
     try {
       const decoded = (options.decode ?? decodeMessage)(message, limits);
       skippedRecords += decoded.skippedRecords;
+      if (oneOff && addDecoded(decoded.samples, message, index, normaliser, table)) continue;
+      table.truncate(before);
+      normaliser.oneOff.rollback(oneOffMark);
       for (const sample of decoded.samples) {
         const series = normaliser.seriesOf(sample, message.messageId);
         table.push(series.id, sample.timestampMs, sample.value, sample.stale === true, index);
@@ -235,6 +261,7 @@ function addMessages(
       // One bad sample makes the whole message invalid: its other samples are not written, so a replay after
       // the device is fixed does not meet half of them already stored.
       table.truncate(before);
+      normaliser.oneOff.rollback(oneOffMark);
       invalid.push({ index, messageId: message.messageId, error: asInvalid(error, message) });
     }
   }
@@ -248,6 +275,13 @@ export interface PlanOptions {
    * @default true
    */
   readonly scan?: boolean;
+  /**
+   * Whether the label sets of decoded messages (routes, and bodies the scanner stepped aside for) that the series
+   * cache does not hold are written one-off (one-off-series.ts) rather than interned. Both yield the same plan;
+   * tests compare them with this switch (and `scan: false, oneOff: false` with the scanner's own one-off path).
+   * @default true
+   */
+  readonly oneOff?: boolean;
   /**
    * When planning must stop, on the `now` clock: messages not reached by then are listed in BatchPlan.deferred.
    * The clock is read before the first message and after every 32 KB of bodies.
