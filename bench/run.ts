@@ -12,7 +12,7 @@ import { coldStart } from './goals/cold-start.js';
 import { encodeVsPackage } from './goals/encode-vs-package.js';
 import { endToEnd } from './goals/end-to-end.js';
 import { handlerThroughput, readingsRouteThroughput } from './goals/handler-throughput.js';
-import { largeFleets } from './goals/large-fleets.js';
+import { largeFleets, largeFleetsOnRoute } from './goals/large-fleets.js';
 import { peakRss, peakRssLargeFleet } from './goals/peak-rss.js';
 import { powertoolsImport } from './goals/powertools.js';
 import { dosGoal } from './dos.bench.js';
@@ -29,6 +29,7 @@ const goals: Array<[string, () => Promise<GoalResult | GoalResult[]> | GoalResul
   ['1', () => handlerThroughput(quick ? 5 : 31)],
   ['1r', () => readingsRouteThroughput(quick ? 5 : 15)],
   ['1b', () => largeFleets(quick ? 3 : 9)],
+  ['1rb', () => largeFleetsOnRoute(quick ? 3 : 9)],
   ['2', () => encodeVsPackage(quick ? 5 : 15)],
   ['3', () => snappyChoice(quick ? 5 : 15)],
   ['4', () => coldStart(quick ? 6 : 20)],

@@ -42,10 +42,7 @@ export function benchHandlerEnv(remoteWriteUrl: string): Record<string, string> 
  * routes file as the stack's layer would provide it), against JSON.parse of the envelope and its payload.
  */
 export async function readingsRouteThroughput(rounds = 15): Promise<GoalResult> {
-  const dir = mkdtempSync(join(tmpdir(), 'iotprom-bench-routes-'));
-  try {
-    const routesFile = join(dir, 'routes.json');
-    writeFileSync(routesFile, routesFileText([BENCH_READINGS_ROUTE]));
+  return withReadingsRoutesFile(async (routesFile) => {
     const result = await handlerThroughput(rounds, { BENCH_WORKLOAD: 'readings', ROUTES_FILE: routesFile });
     return {
       ...result,
@@ -58,6 +55,16 @@ export async function readingsRouteThroughput(rounds = 15): Promise<GoalResult> 
         ? undefined
         : false,
     };
+  });
+}
+
+/** Runs `run` with a routes file holding the readings route, as the stack's layer would provide it. */
+export async function withReadingsRoutesFile<T>(run: (routesFile: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'iotprom-bench-routes-'));
+  try {
+    const routesFile = join(dir, 'routes.json');
+    writeFileSync(routesFile, routesFileText([BENCH_READINGS_ROUTE]));
+    return await run(routesFile);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,5 +1,6 @@
-// Goals 1b and 5b, in a fresh process: the BUILT handler, warm, on 10,000-message batches of 3-metric reports
-// whose devices cycle through a fleet of BENCH_DEVICES devices, as SQS spreads a fleet over every execution
+// Goals 1b, 1rb and 5b, in a fresh process: the BUILT handler, warm, on 10,000-message batches of 3-metric reports
+// (or, with BENCH_WORKLOAD=readings, flat readings through a route) whose devices cycle through a fleet of
+// BENCH_DEVICES devices, as SQS spreads a fleet over every execution
 // environment. Batch k holds messages k*10,000 … (k+1)*10,000−1 of the cycle, so with a fleet larger than a batch
 // every batch brings devices the previous ones did not.
 //   BENCH_MODE=throughput: warm-up batches, then rounds alternating the handler on the next batch with JSON.parse
@@ -8,7 +9,13 @@
 import { pathToFileURL } from 'node:url';
 import { sendToParent } from '../lib/parent-channel.js';
 import { interleaved } from '../lib/stats.js';
-import { lambdaContext, reportMessage, sqsEvent, type ReportWorkload } from '../lib/workload.js';
+import {
+  lambdaContext,
+  readingsEnvelopeBody,
+  reportMessage,
+  sqsEvent,
+  type ReportWorkload,
+} from '../lib/workload.js';
 
 type Handler = (
   event: unknown,
@@ -18,6 +25,8 @@ type Handler = (
 export const BATCH_MESSAGES = 10_000;
 
 const devices = Number(process.env['BENCH_DEVICES'] ?? '1000');
+// `readings`: the fleet publishes flat readings through a readings route (the parent sets ROUTES_FILE).
+const readings = process.env['BENCH_WORKLOAD'] === 'readings';
 const mode = process.env['BENCH_MODE'] ?? 'throughput';
 const { handler } = (await import(pathToFileURL(process.env['BENCH_HANDLER_BUNDLE']!).href)) as {
   handler: Handler;
@@ -35,8 +44,16 @@ let nextBatch = 0;
 function batchBodies(): string[] {
   const first = nextBatch++ * BATCH_MESSAGES;
   const bodies: string[] = [];
-  for (let i = first; i < first + BATCH_MESSAGES; i++) bodies.push(reportMessage(workload, i).body);
+  for (let i = first; i < first + BATCH_MESSAGES; i++)
+    bodies.push(readings ? readingsEnvelopeBody(workload, i) : reportMessage(workload, i).body);
   return bodies;
+}
+
+/** JSON.parse of what a body holds: for a readings envelope, the envelope and the payload inside it. */
+function parsedTimestamp(body: string): number {
+  if (!readings) return (JSON.parse(body) as { timestamp: number }).timestamp;
+  const envelope = JSON.parse(body) as { payload: string };
+  return (JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8')) as { ts: number }).ts;
 }
 
 let failures = 0;
@@ -64,7 +81,7 @@ if (mode === 'rss') {
         failures += (await handler(event, lambdaContext())).batchItemFailures.length;
       },
       'JSON.parse': () => {
-        for (const body of bodies) sink += (JSON.parse(body) as { timestamp: number }).timestamp & 1;
+        for (const body of bodies) sink += parsedTimestamp(body) & 1;
       },
     },
     {

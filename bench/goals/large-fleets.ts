@@ -1,12 +1,13 @@
 // Goal 1b: the warm handler on 10,000-message batches of 3-metric reports from fleets of 1,000 to 1,000,000
 // devices, against JSON.parse of the same bodies in the same process (one fresh process per fleet size).
+// Goal 1rb (reported): the same fleets publishing flat readings through a readings route.
 import { INGEST_NODE_OPTIONS } from '../../infra/ingest-node-options.js';
 import { runChild } from '../lib/child.js';
 import { benchNodeVersion } from '../lib/machine.js';
 import type { GoalResult } from '../lib/goal.js';
 import { startSink } from '../lib/sink.js';
 import { formatSpread, ratios, spread } from '../lib/stats.js';
-import { benchHandlerEnv } from './handler-throughput.js';
+import { benchHandlerEnv, withReadingsRoutesFile } from './handler-throughput.js';
 
 export const GOAL = 0.4;
 export const FLEETS = [1000, 16_000, 100_000, 1_000_000] as const;
@@ -27,7 +28,22 @@ function warmupBatches(devices: number): number {
   return Math.min(40, Math.max(5, Math.ceil(devices / 10_000) + 2));
 }
 
-export async function largeFleets(rounds = 9): Promise<GoalResult> {
+/** Goal 1rb: goal 1b's fleets publishing flat readings through a readings route, against JSON.parse of the
+ * envelope and its payload. Reported: routes decode with JSON.parse, which goal 1r measures at 1,000 devices. */
+export function largeFleetsOnRoute(rounds = 9): Promise<GoalResult> {
+  return withReadingsRoutesFile(async (routesFile) => {
+    const result = await largeFleets(rounds, { BENCH_WORKLOAD: 'readings', ROUTES_FILE: routesFile });
+    return {
+      ...result,
+      id: '1rb',
+      title: 'Warm handler on a readings route vs JSON.parse of envelope and payload, large fleets',
+      goal: 'reported (for a fleet that publishes its own JSON)',
+      pass: result.details.some((line) => line.endsWith('batch item failures: 0')) ? undefined : false,
+    };
+  });
+}
+
+export async function largeFleets(rounds = 9, workloadEnv: Record<string, string> = {}): Promise<GoalResult> {
   const sink = await startSink();
   try {
     const details: string[] = [];
@@ -37,6 +53,7 @@ export async function largeFleets(rounds = 9): Promise<GoalResult> {
       const r = await runChild<ChildResult>('bench/goals/large-fleets-child.ts', {
         env: {
           ...benchHandlerEnv(sink.url),
+          ...workloadEnv,
           AWS_LAMBDA_FUNCTION_MEMORY_SIZE: FUNCTION_MEMORY_MB,
           BENCH_MODE: 'throughput',
           BENCH_DEVICES: String(devices),
@@ -54,7 +71,7 @@ export async function largeFleets(rounds = 9): Promise<GoalResult> {
     }
     const worst = Math.min(...medians);
     details.push(
-      `workload: 10,000 report messages × 3 metrics per batch, message i of the cycle from device i mod fleet size (labels device and site), a new batch every round, on ${benchNodeVersion}; the handler as in goal 1 (\`REMOTE_WRITE_AUTH=none\`, loopback 204 sink, INFO logs and EMF) with AWS_LAMBDA_FUNCTION_MEMORY_SIZE=${FUNCTION_MEMORY_MB} and NODE_OPTIONS \`${INGEST_NODE_OPTIONS}\`; batch item failures: ${failures}`,
+      `workload: 10,000 ${workloadEnv['BENCH_WORKLOAD'] === 'readings' ? 'readings messages (envelope with a base64 payload of 3 readings, site and device from the topic, through the readings route)' : 'report messages × 3 metrics (labels device and site)'} per batch, message i of the cycle from device i mod fleet size, a new batch every round, on ${benchNodeVersion}; the handler as in goal 1 (\`REMOTE_WRITE_AUTH=none\`, loopback 204 sink, INFO logs and EMF) with AWS_LAMBDA_FUNCTION_MEMORY_SIZE=${FUNCTION_MEMORY_MB} and NODE_OPTIONS \`${INGEST_NODE_OPTIONS}\`; batch item failures: ${failures}`,
     );
     return {
       id: '1b',

@@ -84,20 +84,21 @@ export const BENCH_READINGS_ROUTE = {
  */
 export function readingsEnvelopeBodies(workload: ReportWorkload): string[] {
   const bodies: string[] = [];
-  for (let i = 0; i < workload.messages; i++) {
-    const device = i % workload.devices;
-    const report = Math.floor(i / workload.devices);
-    const timestampMs = workload.startMs + report * workload.intervalMs;
-    const readings: Record<string, number> = { ts: timestampMs };
-    for (let m = 0; m < workload.metricsPerMessage; m++)
-      readings[METRIC_NAMES[m % METRIC_NAMES.length]!] = sampleValue(device, report, m);
-    const topic = `telemetry/${SITES[device % SITES.length]!}/${deviceName(device)}`;
-    const payload = Buffer.from(JSON.stringify(readings)).toString('base64');
-    bodies.push(
-      JSON.stringify({ payload, topic, client_id: deviceName(device), received_at: timestampMs, route: 'flat' }),
-    );
-  }
+  for (let i = 0; i < workload.messages; i++) bodies.push(readingsEnvelopeBody(workload, i));
   return bodies;
+}
+
+/** Message `index` of the readings workload (see readingsEnvelopeBodies). */
+export function readingsEnvelopeBody(workload: ReportWorkload, index: number): string {
+  const device = index % workload.devices;
+  const report = Math.floor(index / workload.devices);
+  const timestampMs = workload.startMs + report * workload.intervalMs;
+  const readings: Record<string, number> = { ts: timestampMs };
+  for (let m = 0; m < workload.metricsPerMessage; m++)
+    readings[METRIC_NAMES[m % METRIC_NAMES.length]!] = sampleValue(device, report, m);
+  const topic = `telemetry/${SITES[device % SITES.length]!}/${deviceName(device)}`;
+  const payload = Buffer.from(JSON.stringify(readings)).toString('base64');
+  return JSON.stringify({ payload, topic, client_id: deviceName(device), received_at: timestampMs, route: 'flat' });
 }
 
 /** An SQS event as Lambda's event source mapping delivers it. */
