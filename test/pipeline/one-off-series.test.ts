@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { DEFAULT_PIPELINE_CONFIG, type PipelineConfig } from '../../functions/pipeline/config.js';
 import type { SourceMessage } from '../../functions/pipeline/model.js';
 import { SampleNormaliser } from '../../functions/pipeline/normalise.js';
-import { planBatch, type BatchPlan } from '../../functions/pipeline/plan.js';
+import { planBatch, type BatchPlan, type PlanOptions } from '../../functions/pipeline/plan.js';
 import { plainSeriesOf } from '../../functions/pipeline/write-batch.js';
 
 const SENT = 1_732_531_200_000;
@@ -56,35 +56,42 @@ const body = fc
     return `{"labels":{${labelText}},"timestamp":${SENT - 1000 + t},"metrics":{${metricText}}}`;
   });
 
+/**
+ * Plans generated bodies twice (round 1 writes every label set one-off; round 2 interns those met again) with
+ * `options` and the cache's way, with random configured labels and limits, and expects the same plans.
+ */
+function assertPlansAsTheCacheWay(bodies: fc.Arbitrary<string>, options: PlanOptions): void {
+  fc.assert(
+    fc.property(
+      fc.array(bodies, { minLength: 1, maxLength: 10 }),
+      configured,
+      configured,
+      limits,
+      (generated, extraLabels, forcedLabels, pipelineLimits) => {
+        const config: PipelineConfig = {
+          ...DEFAULT_PIPELINE_CONFIG,
+          extraLabels,
+          forcedLabels,
+          limits: pipelineLimits,
+        };
+        const fast = new SampleNormaliser(config);
+        const slow = new SampleNormaliser(config);
+        const messages = messagesOf(generated);
+        for (let round = 0; round < 2; round++) {
+          assert.deepEqual(
+            describePlan(planBatch(messages, config, fast, options)),
+            describePlan(planBatch(messages, config, slow, { scan: false, oneOff: false })),
+          );
+        }
+      },
+    ),
+    { numRuns: 300 },
+  );
+}
+
 describe('one-off series', () => {
   test('plan exactly as the cache and decodeMessage do, with configured labels and limits', () => {
-    fc.assert(
-      fc.property(
-        fc.array(body, { minLength: 1, maxLength: 10 }),
-        configured,
-        configured,
-        limits,
-        (bodies, extraLabels, forcedLabels, pipelineLimits) => {
-          const config: PipelineConfig = {
-            ...DEFAULT_PIPELINE_CONFIG,
-            extraLabels,
-            forcedLabels,
-            limits: pipelineLimits,
-          };
-          const fast = new SampleNormaliser(config);
-          const slow = new SampleNormaliser(config);
-          const messages = messagesOf(bodies);
-          // Round 1 writes every label set one-off; round 2 interns those met again.
-          for (let round = 0; round < 2; round++) {
-            assert.deepEqual(
-              describePlan(planBatch(messages, config, fast)),
-              describePlan(planBatch(messages, config, slow, { scan: false, oneOff: false })),
-            );
-          }
-        },
-      ),
-      { numRuns: 300 },
-    );
+    assertPlansAsTheCacheWay(body, {});
   });
 
   test('decoded label objects (routes, bodies the scanner steps aside for) plan one-off exactly as the cache way', () => {
@@ -112,32 +119,7 @@ describe('one-off series', () => {
           metrics: Object.fromEntries(metrics.map((m, i) => [m, i + t / 10])),
         }),
       );
-    fc.assert(
-      fc.property(
-        fc.array(decodedBody, { minLength: 1, maxLength: 10 }),
-        configured,
-        configured,
-        limits,
-        (bodies, extraLabels, forcedLabels, pipelineLimits) => {
-          const config: PipelineConfig = {
-            ...DEFAULT_PIPELINE_CONFIG,
-            extraLabels,
-            forcedLabels,
-            limits: pipelineLimits,
-          };
-          const oneOff = new SampleNormaliser(config);
-          const interned = new SampleNormaliser(config);
-          const messages = messagesOf(bodies);
-          for (let round = 0; round < 2; round++) {
-            assert.deepEqual(
-              describePlan(planBatch(messages, config, oneOff, { scan: false })),
-              describePlan(planBatch(messages, config, interned, { scan: false, oneOff: false })),
-            );
-          }
-        },
-      ),
-      { numRuns: 300 },
-    );
+    assertPlansAsTheCacheWay(decodedBody, { scan: false });
   });
 
   test('one label set met one-off and from the cache in one batch is one series, sorted', () => {
