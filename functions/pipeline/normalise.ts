@@ -137,8 +137,8 @@ export class SampleNormaliser {
    * hold, is written one-off in this batch: oneOff then holds it for its series (oneOff.add).
    */
   takesOneOff(text: string, start: number, end: number, hash: number): boolean {
-    const repeated = this.cache.metThisBatch(hash);
-    return !this.cache.shouldIntern(hash) && this.oneOff.useLabels(text, start, end, repeated);
+    const admission = this.cache.admission(hash);
+    return admission !== 'intern' && this.oneOff.useLabels(text, start, end, admission === 'one-off again');
   }
 
   /**
@@ -250,8 +250,8 @@ export class SampleNormaliser {
       return false;
     }
     const hash = hashRange(raw, 0, raw.length);
-    const repeated = this.cache.metThisBatch(hash);
-    return !this.cache.shouldIntern(hash) && this.oneOff.useLabelObject(input, repeated);
+    const admission = this.cache.admission(hash);
+    return admission !== 'intern' && this.oneOff.useLabelObject(input, admission === 'one-off again');
   }
 
   /** The label set of a decoded sample's label object, looked up by its raw content first. */

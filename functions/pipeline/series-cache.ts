@@ -97,6 +97,9 @@ export interface LabelSet {
   fields: SetFields | undefined;
 }
 
+/** What the doorkeeper decides for a label set the cache does not hold (SeriesCache.admission). */
+export type Admission = 'intern' | 'one-off' | 'one-off again';
+
 /** The keys of a set that has none yet: shared, since a set's key lists are replaced, never changed. */
 const NO_KEYS: readonly string[] = Object.freeze([]);
 
@@ -143,38 +146,25 @@ export class SeriesCache {
   }
 
   /**
-   * Whether a label set the cache does not hold, whose labels text hashes to `textHash`, is interned now: when its
-   * text was met in an earlier batch, and, once the budget is nearly held, while this batch's few interns last.
-   * Otherwise its text is noted and its series are made one-off for this batch.
+   * What becomes of a label set the cache does not hold, whose labels text hashes to `hash`. It is interned when
+   * its text was met in an earlier batch (and, once the budget is nearly held, while this batch's few interns
+   * last). Otherwise its text is noted and its series are made one-off for this batch; 'one-off again' says the
+   * text was met earlier in this batch, so its series may exist already.
    */
-  shouldIntern(hash: number): boolean {
+  admission(hash: number): Admission {
     // As an Int32Array stores it.
     const textHash = hash | 0;
-    const slot = this.doorkeeperSlot(textHash);
-    if (this.doorkeeper[slot] !== textHash) {
-      const first = slot & ~1;
-      const older = this.doorkeeperBatch[first]! <= this.doorkeeperBatch[first ^ 1]! ? first : first ^ 1;
-      this.doorkeeper[older] = textHash;
-      this.doorkeeperBatch[older] = this.batch;
-      return false;
-    }
-    if (this.doorkeeperBatch[slot] === this.batch) return false;
-    if (!this.underPressure()) return true;
-    return this.internsLeft-- > 0;
-  }
-
-  /** Whether the doorkeeper met this labels text earlier in this batch (shouldIntern not yet asked this time). */
-  metThisBatch(hash: number): boolean {
-    const textHash = hash | 0;
-    const slot = this.doorkeeperSlot(textHash);
-    return this.doorkeeper[slot] === textHash && this.doorkeeperBatch[slot] === this.batch;
-  }
-
-  /** The slot holding textHash, or the other one of its pair when neither does. */
-  private doorkeeperSlot(textHash: number): number {
     // Two slots a hash: one text met every batch must not keep pushing out another that is.
     const first = textHash & (this.doorkeeper.length - 2);
-    return this.doorkeeper[first] === textHash ? first : first + 1;
+    const slot = this.doorkeeper[first] === textHash ? first : first + 1;
+    if (this.doorkeeper[slot] !== textHash) {
+      const older = this.doorkeeperBatch[first]! <= this.doorkeeperBatch[first + 1]! ? first : first + 1;
+      this.doorkeeper[older] = textHash;
+      this.doorkeeperBatch[older] = this.batch;
+      return 'one-off';
+    }
+    if (this.doorkeeperBatch[slot] === this.batch) return 'one-off again';
+    return !this.underPressure() || this.internsLeft-- > 0 ? 'intern' : 'one-off';
   }
 
   private underPressure(): boolean {
