@@ -124,6 +124,21 @@ export function putNameField(out: Uint8Array, at: number, text: string, start: n
 /** The multiplier of fieldsHash (FNV's prime). */
 export const HASH_BASE = 0x01000193;
 
+/** Whether a[aStart, aEnd) and b[bStart, bEnd) hold the same bytes (equal label fields are equal label sets). */
+export function sameBytes(
+  a: Uint8Array,
+  aStart: number,
+  aEnd: number,
+  b: Uint8Array,
+  bStart: number,
+  bEnd: number,
+): boolean {
+  const length = aEnd - aStart;
+  if (bEnd - bStart !== length) return false;
+  for (let i = 0; i < length; i++) if (a[aStart + i] !== b[bStart + i]) return false;
+  return true;
+}
+
 /**
  * A polynomial hash of bytes[start, end) modulo 2^32, by which grouping merges equal label fields (series.ts).
  * Polynomial so that it composes: the hash of a followed by b is H(a) * hashFactor(|b|) + H(b), and one-off

@@ -18,6 +18,7 @@ import {
   nameFieldSize,
   putNameField,
   putVarint,
+  sameBytes,
   TAG_LABEL_NAME,
   TAG_LABEL_VALUE,
   TAG_LABELS,
@@ -217,13 +218,7 @@ export class OneOffSeries implements OneOffColumns {
       if (typeof value !== 'string') return false;
       const name = this.labelNameAt(key, 0, key.length);
       if (name === undefined || ++keys > MAX_LABELS) return false;
-      if (value === '') {
-        if (!this.forcedName(name)) this.push(name, '', 0, 0, 0);
-        continue;
-      }
-      const bytes = utf8Length(value, 0, value.length);
-      if (bytes < 0 || bytes > this.limits.maxLabelValueLength) return false;
-      if (!this.forcedName(name)) this.push(name, value, 0, value.length, bytes);
+      if (!this.takeLabel(name, value, 0, value.length)) return false;
     }
     return true;
   }
@@ -242,15 +237,24 @@ export class OneOffSeries implements OneOffColumns {
       const valueStart = text.indexOf('"', nameEnd + 1) + 1;
       const valueEnd = text.indexOf('"', valueStart);
       i = valueEnd + 1;
-      if (valueEnd === valueStart) {
-        // An empty value means the label is absent; kept only for the repeated-key check.
-        if (!this.forcedName(name)) this.push(name, '', 0, 0, 0);
-        continue;
-      }
-      const bytes = utf8Length(text, valueStart, valueEnd);
-      if (bytes < 0 || bytes > this.limits.maxLabelValueLength) return false;
-      if (!this.forcedName(name)) this.push(name, text, valueStart, valueEnd, bytes);
+      if (!this.takeLabel(name, text, valueStart, valueEnd)) return false;
     }
+  }
+
+  /**
+   * Takes label `name` with the value text[start, end), unless a forced label replaces it; false when the value
+   * is over the limit or holds a surrogate.
+   */
+  private takeLabel(name: string, text: string, start: number, end: number): boolean {
+    if (end === start) {
+      // An empty value means the label is absent; kept only for the repeated-key check.
+      if (!this.forcedName(name)) this.push(name, '', 0, 0, 0);
+      return true;
+    }
+    const bytes = utf8Length(text, start, end);
+    if (bytes < 0 || bytes > this.limits.maxLabelValueLength) return false;
+    if (!this.forcedName(name)) this.push(name, text, start, end, bytes);
+    return true;
   }
 
   /** The valid label name text[start, end), one string per name; undefined for a name LabelRules would refuse. */
@@ -411,18 +415,13 @@ export class OneOffSeries implements OneOffColumns {
       }
       // A series dropped by rollback may have left its slot; its number is then k or more, or holds other bytes.
       const other = entry - 1;
-      if (other < k && this.hash[other] === hash && this.sameBytes(other, k)) return other;
+      if (other < k && this.hash[other] === hash && this.sameSeries(other, k)) return other;
     }
   }
 
-  private sameBytes(a: number, b: number): boolean {
-    const bytes = this.bytes;
-    const startA = this.start[a]!;
-    const startB = this.start[b]!;
-    const length = this.end[a]! - startA;
-    if (this.end[b]! - startB !== length) return false;
-    for (let i = 0; i < length; i++) if (bytes[startA + i] !== bytes[startB + i]) return false;
-    return true;
+  private sameSeries(a: number, b: number): boolean {
+    const { bytes, start, end } = this;
+    return sameBytes(bytes, start[a]!, end[a]!, bytes, start[b]!, end[b]!);
   }
 
   /** Makes `seen` at least `size` slots (a power of two) holding this batch's series before `upTo`. */

@@ -5,7 +5,7 @@
 // "duplicate sample for timestamp" to the second. The rule: the sample of the message SQS received last
 // (highest SentTimestamp) wins; between messages sent in the same millisecond, the one later in the batch wins.
 // The losing messages are still tied to the winning sample, so they are acknowledged only once it is written.
-import { fieldsHash } from './label-fields.js';
+import { fieldsHash, sameBytes } from './label-fields.js';
 import type { SampleColumns, Series, SeriesIdentity, SourceMessage } from './model.js';
 import { NO_ONE_OFF_SERIES, OneOffRange, type OneOffColumns } from './one-off-series.js';
 import type { SampleTable } from './sample-table.js';
@@ -129,14 +129,14 @@ class BatchSeries {
 
   /** Whether series a and b have the same label fields (so the same labels: the encoding is canonical). */
   sameFields(a: number, b: number): boolean {
-    const bytesA = this.bytesOf(a);
-    const bytesB = this.bytesOf(b);
-    const startA = this.startOf(a);
-    const startB = this.startOf(b);
-    const length = this.endOf(a) - startA;
-    if (this.endOf(b) - startB !== length) return false;
-    for (let i = 0; i < length; i++) if (bytesA[startA + i] !== bytesB[startB + i]) return false;
-    return true;
+    return sameBytes(
+      this.bytesOf(a),
+      this.startOf(a),
+      this.endOf(a),
+      this.bytesOf(b),
+      this.startOf(b),
+      this.endOf(b),
+    );
   }
 
   private bytesOf(id: number): Uint8Array {
