@@ -13,19 +13,10 @@ import {
   SHADOW_UPDATE_DOCUMENTS,
   ZIGBEE_SENSOR,
 } from './support/payloads.js';
-import { RECEIVED_AT, route, rows } from './support/routes.js';
-
-const flat = {
-  name: 'flat',
-  topic: 'telemetry/{site}/{device}',
-  format: 'readings',
-  timestampField: 'ts',
-  timestampUnit: 's',
-  valueMap: { CLOSED: 0, OPEN: 1 },
-} as const;
+import { FLAT_ROUTE, RECEIVED_AT, route, rows } from './support/routes.js';
 
 test('readings: flat numbers, a mapped state, topic labels, a timestamp in seconds', () => {
-  const message = route(flat, { payload: FLAT_READINGS.text, topic: FLAT_READINGS.topic });
+  const message = route(FLAT_ROUTE, { payload: FLAT_READINGS.text, topic: FLAT_READINGS.topic });
   const labels = { site: 'north', device: 'd-0017' };
   const ts = 1_764_504_000_000;
   assert.deepEqual(rows(message), [
@@ -282,7 +273,7 @@ test('identity: the topic and client id win over labels the payload sets', () =>
 });
 
 test('the envelope: fields checked, unknown routes and topics refused, other bodies decoded as before', () => {
-  const decoder = new RouteDecoder(validateRoutes([flat]));
+  const decoder = new RouteDecoder(validateRoutes([FLAT_ROUTE]));
   const decode = (body: string) => decoder.decode({ messageId: 'm-9', body, sentTimestampMs: 5 });
   const envelope = JSON.parse(
     buildEnvelope({

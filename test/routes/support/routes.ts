@@ -6,17 +6,19 @@ import { validateRoutes } from '../../../functions/routes/validate.js';
 
 export const RECEIVED_AT = 1_764_504_001_000;
 
+/** The readings route of FLAT_READINGS (support/payloads.ts): site and device from the topic. */
+export const FLAT_ROUTE = {
+  name: 'flat',
+  topic: 'telemetry/{site}/{device}',
+  format: 'readings',
+  timestampField: 'ts',
+  timestampUnit: 's',
+  valueMap: { CLOSED: 0, OPEN: 1 },
+} as const satisfies RouteConfig;
+
 /** One route per shared fleet payload (support/payloads.ts), as the end-to-end and map tests configure them. */
 export const FLEET_ROUTES: readonly RouteConfig[] = [
-  {
-    name: 'flat',
-    topic: 'telemetry/{site}/{device}',
-    format: 'readings',
-    timestampField: 'ts',
-    timestampUnit: 's',
-    valueMap: { CLOSED: 0, OPEN: 1 },
-    clientIdLabel: 'thing',
-  },
+  { ...FLAT_ROUTE, clientIdLabel: 'thing' },
   { name: 'tasmota', topic: 'tele/{device}/SENSOR', format: 'readings', metricPrefix: 'tasmota_' },
   { name: 'pumps', topic: '$aws/things/+/shadow/update/documents', format: 'shadow' },
   { name: 'ahu', topic: 'sensors/{device}/senml', format: 'senml' },
