@@ -8,7 +8,9 @@
 // first unmarked set it meets. Sets made during a batch are admitted at the next startBatch, each one only if the
 // budget has room or the hand finds a victim within a few steps; otherwise it is dropped. So a fleet larger than
 // the budget keeps a stable part of itself cached (its other devices pay the miss path), instead of every set
-// pushing out the one that is about to be used again.
+// pushing out the one that is about to be used again. Before that, the doorkeeper (admission) interns a set only
+// when it comes back, and soon enough to be found again: a fleet that comes back less often than the budget can
+// wait for is written one-off, and the cache stands aside instead of churning.
 import { fieldsHash, seriesFieldsOf, setFieldsOf, withSeries, type SetFields } from './label-fields.js';
 import type { Label, SeriesIdentity } from './model.js';
 import { newScanState, type LabelSetScanState } from './scan-memory.js';
@@ -48,6 +50,8 @@ const PRESSURE = 0.9;
 const MAX_HAND_STEPS = 8;
 /** Label sets a batch may intern once the budget is nearly held: enough to follow a changing fleet slowly. */
 const INTERNS_UNDER_PRESSURE = 64;
+/** Estimated bytes of a label set before the cache holds any to measure (a 2-label set, 3 series, template). */
+const ASSUMED_SET_BYTES = 3 * 1024;
 /** Bounds of the doorkeeper's slot count (a power of two near the series budget). */
 const MIN_DOORKEEPER_SLOTS = 1024;
 const MAX_DOORKEEPER_SLOTS = 1 << 20;
@@ -87,6 +91,8 @@ export interface LabelSet {
   textKeys: readonly string[];
   /** Set by every lookup that finds this set; the CLOCK hand clears it. */
   referenced: boolean;
+  /** The last batch a lookup found this set in (each set counts once a batch among the returning ones). */
+  foundInBatch: number;
   /** Whether a lookup found this set after it was made (its device came back). */
   seenAgain: boolean;
   /** Whether startBatch admitted it (its bytes count against the budget). */
@@ -135,6 +141,15 @@ export class SeriesCache {
   private readonly doorkeeperBatch: Int32Array;
   private batch = 1;
   private internsLeft = INTERNS_UNDER_PRESSURE;
+  /**
+   * Label sets met this batch that had been met in an earlier batch (found in the cache or known to the
+   * doorkeeper): the sets that compete for the cache, whatever it decided for them. returningBefore: as many in
+   * the batches before, decaying.
+   */
+  private returning = 0;
+  private returningBefore = 0;
+  /** Label sets the budget holds, at the held sets' mean size (updated each batch). */
+  private capacity = 0;
 
   /** A number bounds the series count alone (the byte budget is then unbounded). */
   constructor(limits: SeriesCacheLimits | number = DEFAULT_SERIES_CACHE_LIMITS) {
@@ -143,13 +158,15 @@ export class SeriesCache {
     while (slots < this.limits.maxSeries && slots < MAX_DOORKEEPER_SLOTS) slots *= 2;
     this.doorkeeper = new Int32Array(slots);
     this.doorkeeperBatch = new Int32Array(slots);
+    this.capacity = this.capacityInSets();
   }
 
   /**
    * What becomes of a label set the cache does not hold, whose labels text hashes to `hash`. It is interned when
-   * its text was met in an earlier batch (and, once the budget is nearly held, while this batch's few interns
-   * last). Otherwise its text is noted and its series are made one-off for this batch; 'one-off again' says the
-   * text was met earlier in this batch, so its series may exist already.
+   * its text was met in an earlier batch, recently enough to be found again before the cache would forget it (and,
+   * once the budget is nearly held, while this batch's few interns last). Otherwise its text is noted and its
+   * series are made one-off for this batch; 'one-off again' says the text was met earlier in this batch, so its
+   * series may exist already.
    */
   admission(hash: number): Admission {
     // As an Int32Array stores it.
@@ -163,8 +180,24 @@ export class SeriesCache {
       this.doorkeeperBatch[older] = this.batch;
       return 'one-off';
     }
-    if (this.doorkeeperBatch[slot] === this.batch) return 'one-off again';
+    const gap = this.batch - this.doorkeeperBatch[slot]!;
+    if (gap === 0) return 'one-off again';
+    this.returning++;
+    if (this.tooFarApart(gap)) {
+      this.doorkeeperBatch[slot] = this.batch;
+      return 'one-off';
+    }
     return !this.underPressure() || this.internsLeft-- > 0 ? 'intern' : 'one-off';
+  }
+
+  /**
+   * Whether a set met again after `gap` batches comes back too seldom to be kept: the sets returning meanwhile
+   * outnumber what the budget holds, so interning it would only push out another before either is found again.
+   * In a fleet larger than the cache every set is such a one, and the cache then stands aside; counting the
+   * returning sets whether or not they were interned keeps that decision from swinging batch to batch.
+   */
+  private tooFarApart(gap: number): boolean {
+    return gap * Math.max(this.returning, this.returningBefore) > this.capacity;
   }
 
   private underPressure(): boolean {
@@ -195,6 +228,9 @@ export class SeriesCache {
   startBatch(): boolean {
     this.batch++;
     this.internsLeft = INTERNS_UNDER_PRESSURE;
+    // Halved rather than forgotten: a small batch between two large ones must not make the next intern freely.
+    this.returningBefore = Math.max(this.returning, this.returningBefore >>> 1);
+    this.returning = 0;
     this.pendingBytes = 0;
     this.pendingSeries = 0;
     let forgot = false;
@@ -204,7 +240,15 @@ export class SeriesCache {
       if (admitted === 'dropped') this.remove(set);
     }
     this.fresh = [];
+    this.capacity = this.capacityInSets();
     return forgot;
+  }
+
+  private capacityInSets(): number {
+    const sets = this.ring.length;
+    const bytesPerSet = sets > 0 ? this.heldBytes / sets : ASSUMED_SET_BYTES;
+    const seriesPerSet = sets > 0 ? Math.max(1, this.heldSeries / sets) : 1;
+    return Math.min(this.limits.maxBytes / bytesPerSet, this.limits.maxSeries / seriesPerSet);
   }
 
   private admit(set: LabelSet): 'without eviction' | 'after eviction' | 'dropped' {
@@ -256,6 +300,10 @@ export class SeriesCache {
     if (set !== undefined) {
       set.referenced = true;
       set.seenAgain = true;
+      if (set.foundInBatch !== this.batch) {
+        set.foundInBatch = this.batch;
+        this.returning++;
+      }
     }
     return set;
   }
@@ -276,6 +324,7 @@ export class SeriesCache {
       rawKeys: NO_KEYS,
       textKeys: NO_KEYS,
       referenced: false,
+      foundInBatch: this.batch,
       seenAgain: false,
       admitted: false,
       bytes,

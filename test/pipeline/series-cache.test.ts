@@ -60,6 +60,29 @@ describe('series cache', () => {
     cache.identities.forEach((series, id) => assert.ok(series.id === id || series.id === -1));
   });
 
+  test('stands aside for a fleet that comes back too seldom to be found in it', () => {
+    // About 65 label sets fit the budget; 700 devices come back every 7 batches of 100, so a set interned when
+    // it comes back would be pushed out by the others long before it came back again.
+    const budget = { maxBytes: 200_000, maxSeries: 1_000_000 };
+    const normaliser = new SampleNormaliser(undefined, budget);
+    const fleet = (t: number) => Array.from({ length: 100 }, (_, i) => (t * 100 + i) % 700);
+    for (let t = 0; t < 28; t++) {
+      planBatch(batchOf(fleet(t), t), undefined, normaliser);
+      normaliser.startBatch();
+    }
+    // Only the first returns of the first cycle, before the cache could tell how many come back, are interned.
+    assert.ok(normaliser.cache.held.labelSets <= 16, `held ${normaliser.cache.held.labelSets} label sets`);
+
+    // A fleet of 30 that comes back every batch fits, and is held whole from its second batch on.
+    const fits = new SampleNormaliser(undefined, budget);
+    const everyone = Array.from({ length: 30 }, (_, i) => i);
+    for (let t = 0; t < 3; t++) {
+      planBatch(batchOf(everyone, t), undefined, fits);
+      fits.startBatch();
+    }
+    assert.equal(fits.cache.held.labelSets, 30);
+  });
+
   test('a normaliser with a tiny cache plans every batch exactly as a fresh one', () => {
     const small = new SampleNormaliser(undefined, { maxBytes: 20_000, maxSeries: 40 });
     fc.assert(
