@@ -26,8 +26,11 @@ export interface SeriesCacheLimits {
 
 /** Series kept between batches at most when no memory size is known. */
 export const DEFAULT_SERIES_CACHE_LIMIT = 100_000;
-/** The share of the function's memory the cache may hold between batches (estimated bytes). */
-const MEMORY_SHARE = 1 / 32;
+/**
+ * The share of the function's memory the cache may hold between batches (estimated bytes): 64 MiB at 512 MB,
+ * a fleet of about 20,000 devices held whole (docs/performance.md).
+ */
+const MEMORY_SHARE = 1 / 8;
 /** Estimated bytes per series allowed by the count bound: the byte bound decides for typical label sets. */
 const BYTES_PER_SERIES_BOUND = 256;
 const MIB = 1024 * 1024;
