@@ -8,6 +8,7 @@ import { LabelRules, METRIC_NAME_LABEL, withMetricName } from './label-rules.js'
 import type { DecodedSample, Label, SeriesIdentity } from './model.js';
 import { PlanWorkspace } from './plan-workspace.js';
 import { OneOffSeries } from './one-off-series.js';
+import { RECENT_NAME_POSITIONS } from './recent-name-fields.js';
 import { LabelSetScanMemory } from './scan-memory.js';
 import { SeriesCache, type LabelSet, type SeriesCacheLimits } from './series-cache.js';
 import { hashRange } from './text-index.js';
@@ -22,8 +23,6 @@ export {
 
 /** `__name__` labels kept for sharing at most. */
 const NAME_LABELS_LIMIT = 10_000;
-/** Report positions whose last metric name is remembered across label sets. */
-const RECENT_NAME_POSITIONS = 32;
 
 const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
 

@@ -27,6 +27,7 @@ import {
 import { prepareExtraLabels } from './label-rules.js';
 import type { Label, SeriesRange } from './model.js';
 import { isValidLabelName, isValidMetricNameAt } from './names.js';
+import { RECENT_NAME_POSITIONS, RecentNameFields } from './recent-name-fields.js';
 import { TextIndex } from './text-index.js';
 
 /** Labels of one set (configured ones included) taken here at most; larger sets go the cache's way. */
@@ -137,6 +138,11 @@ export class OneOffSeries implements OneOffColumns {
   private prefixHash = 0;
   private suffixHash = 0;
   private suffixFactor = 1;
+  /** fieldsHash and hashFactor of the name field of the series being added. */
+  private nameHash = 0;
+  private nameFactor = 1;
+  /** Name fields by report position: a fleet sends the same metrics in the same order. */
+  private readonly recentNames = new RecentNameFields();
 
   constructor(config: PipelineConfig) {
     this.limits = config.limits;
@@ -364,33 +370,56 @@ export class OneOffSeries implements OneOffColumns {
   }
 
   /**
-   * A series of the set taken last, named text[start, end): its number, or -1 when the name is not one the fast
-   * path takes (it needs sanitising, or is too long).
+   * A series of the set taken last, named text[start, end) (at `position` of its report, -1 when not from a
+   * report): its number, or -1 when the name is not one the fast path takes (it needs sanitising, or is too long).
    */
-  add(text: string, start: number, end: number): number {
-    const nameBytes = end - start;
-    if (nameBytes > this.limits.maxLabelValueLength || !isValidMetricNameAt(text, start, end)) return -1;
-    this.reserve(this.setLength + nameFieldSize(nameBytes));
+  add(text: string, start: number, end: number, position = -1): number {
+    const recent = position >= 0 && position < RECENT_NAME_POSITIONS;
+    if (recent) {
+      if (!this.recentNames.hold(text, start, end, position, this.limits.maxLabelValueLength)) return -1;
+    } else if (end - start > this.limits.maxLabelValueLength || !isValidMetricNameAt(text, start, end)) {
+      return -1;
+    }
+    this.reserve(this.setLength + nameFieldSize(end - start));
     const out = this.bytes;
     const fields = this.setFields;
     const first = this.used;
     let at = first;
     for (let i = 0; i < this.nameAt; i++) out[at++] = fields[i]!;
+    if (recent) {
+      const nameField = this.recentNames.field(position);
+      for (let i = 0; i < nameField.length; i++) out[at++] = nameField[i]!;
+      this.nameHash = this.recentNames.hash[position]!;
+      this.nameFactor = this.recentNames.factor[position]!;
+    } else {
+      at = this.putHashedName(out, at, text, start, end);
+    }
+    for (let i = this.nameAt; i < this.setLength; i++) out[at++] = fields[i]!;
+    return this.finishSeries(first, at);
+  }
+
+  /** Writes the name field of text[start, end) at `at`, leaving its fieldsHash and hashFactor in nameHash/Factor. */
+  private putHashedName(out: Uint8Array, at: number, text: string, start: number, end: number): number {
     const nameField = at;
-    at = putNameField(out, at, text, start, end);
-    // fieldsHash and hashFactor of the name field, in one loop.
+    const after = putNameField(out, at, text, start, end);
     let nameHash = 0;
     let nameFactor = 1;
-    for (let i = nameField; i < at; i++) {
+    for (let i = nameField; i < after; i++) {
       nameHash = (Math.imul(nameHash, HASH_BASE) + out[i]!) | 0;
       nameFactor = Math.imul(nameFactor, HASH_BASE);
     }
-    for (let i = this.nameAt; i < this.setLength; i++) out[at++] = fields[i]!;
+    this.nameHash = nameHash;
+    this.nameFactor = nameFactor;
+    return after;
+  }
+
+  /** Numbers the series written at bytes[first, at) and hashes it; an equal series met earlier takes its place. */
+  private finishSeries(first: number, at: number): number {
     const k = this.count++;
     this.start[k] = first;
     this.end[k] = at;
     // fieldsHash of the whole, from its parts: H(a b) = H(a) * factor(|b|) + H(b).
-    const upToName = (Math.imul(this.prefixHash, nameFactor) + nameHash) | 0;
+    const upToName = (Math.imul(this.prefixHash, this.nameFactor) + this.nameHash) | 0;
     this.hash[k] = (Math.imul(upToName, this.suffixFactor) + this.suffixHash) | 0;
     const earlier = this.deduping ? this.earlierEqual(k) : -1;
     if (earlier >= 0) {

@@ -133,7 +133,7 @@ function addOneOff(
   const mark = oneOff.count;
   const ids = workspace.rowSeries(body.count);
   for (let i = 0; i < body.count; i++) {
-    const k = oneOff.add(text, body.nameStart[i]!, body.nameEnd[i]!);
+    const k = oneOff.add(text, body.nameStart[i]!, body.nameEnd[i]!, i);
     if (k < 0) {
       oneOff.rollback(mark);
       return false;
