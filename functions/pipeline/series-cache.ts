@@ -55,7 +55,8 @@ const MAX_HAND_STEPS = 8;
 const INTERNS_UNDER_PRESSURE = 64;
 /** Estimated bytes of a label set before the cache holds any to measure (a 2-label set, 3 series, template). */
 const ASSUMED_SET_BYTES = 3 * 1024;
-/** Bounds of the doorkeeper's slot count (a power of two near the series budget). */
+/** The doorkeeper's slot count: a power of two, at least this many times the label sets the budget holds. */
+const DOORKEEPER_SLOTS_PER_SET = 8;
 const MIN_DOORKEEPER_SLOTS = 1024;
 const MAX_DOORKEEPER_SLOTS = 1 << 20;
 // Rough V8 sizes: an object header and a few fields, a Map entry, a string's header (UTF-16 text counts 2 bytes
@@ -157,11 +158,14 @@ export class SeriesCache {
   /** A number bounds the series count alone (the byte budget is then unbounded). */
   constructor(limits: SeriesCacheLimits | number = DEFAULT_SERIES_CACHE_LIMITS) {
     this.limits = typeof limits === 'number' ? { maxBytes: Infinity, maxSeries: limits } : limits;
+    this.capacity = this.capacityInSets();
+    // Many times the label sets the budget holds: admission counts the sets that come back by the texts the
+    // doorkeeper still knows, so one that forgot most of a fleet too large to keep would count few and intern
+    // them (at twice, 100,000 devices filled and churned the cache).
     let slots = MIN_DOORKEEPER_SLOTS;
-    while (slots < this.limits.maxSeries && slots < MAX_DOORKEEPER_SLOTS) slots *= 2;
+    while (slots < DOORKEEPER_SLOTS_PER_SET * this.capacity && slots < MAX_DOORKEEPER_SLOTS) slots *= 2;
     this.doorkeeper = new Int32Array(slots);
     this.doorkeeperBatch = new Int32Array(slots);
-    this.capacity = this.capacityInSets();
   }
 
   /**
