@@ -226,15 +226,16 @@ export class SampleNormaliser {
    * The table's series number for a decoded sample: its identity's id, or ~k for one-off series k when the cache
    * does not hold its label set and the doorkeeper has not met its labels again (as for scanned bodies); undefined
    * when the one-off path declines the labels or the name, and the message must go through seriesOf.
+   * `position`: the sample's place in its message, where a fleet sends the same names (see OneOffSeries.add).
    * @throws InvalidMessageError naming the message and the field.
    */
-  rowSeriesOf(sample: DecodedSample, messageId: string): number | undefined {
+  rowSeriesOf(sample: DecodedSample, messageId: string, position = -1): number | undefined {
     if (this.rowInput !== sample.labels) {
       this.rowInput = sample.labels;
       this.rowOneOff = this.takesOneOffObject(sample.labels);
     }
     if (!this.rowOneOff) return this.seriesOf(sample, messageId).id;
-    const k = this.oneOff.add(sample.name, 0, sample.name.length);
+    const k = this.oneOff.add(sample.name, 0, sample.name.length, position);
     return k < 0 ? undefined : ~k;
   }
 

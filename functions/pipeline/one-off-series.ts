@@ -370,8 +370,8 @@ export class OneOffSeries implements OneOffColumns {
   }
 
   /**
-   * A series of the set taken last, named text[start, end) (at `position` of its report, -1 when not from a
-   * report): its number, or -1 when the name is not one the fast path takes (it needs sanitising, or is too long).
+   * A series of the set taken last, named text[start, end) (at `position` of its message, -1 when unknown): its
+   * number, or -1 when the name is not one the fast path takes (it needs sanitising, or is too long).
    */
   add(text: string, start: number, end: number, position = -1): number {
     const recent = position >= 0 && position < RECENT_NAME_POSITIONS;

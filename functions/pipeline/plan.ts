@@ -208,8 +208,9 @@ function addDecoded(
   table: SampleTable,
 ): boolean {
   normaliser.startDecodedMessage();
-  for (const sample of samples) {
-    const series = normaliser.rowSeriesOf(sample, message.messageId);
+  for (let i = 0; i < samples.length; i++) {
+    const sample = samples[i]!;
+    const series = normaliser.rowSeriesOf(sample, message.messageId, i);
     if (series === undefined) return false;
     table.push(series, sample.timestampMs, sample.value, sample.stale === true, index);
   }
