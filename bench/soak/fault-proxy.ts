@@ -3,8 +3,8 @@
 //   - 400 for any request holding a series labelled quality="poison" (never forwarded), like AMP refusing a
 //     sample: the bridge must isolate those messages by bisection and dead-letter only them;
 //   - 500 "too old sample" for any request holding a series labelled quality="poison-500" (never forwarded, so
-//     nothing of it is stored), like Prometheus 2.42 with an out-of-order window: the bridge must return those
-//     batches until the message's final receive, then isolate it and dead-letter it alone;
+//     nothing of it is stored), like Prometheus 2.42 with an out-of-order window: the bridge must write the rest
+//     of each such request, return the poison message until its final receive, and then dead-letter it alone;
 //   - bursts of 503 (every `burstEvery` requests, `burstLength` in a row), and one outage: every request answered
 //     503 for `outageMs` once `outageAfterRequests` requests have come, longer than an invocation's deadline, so
 //     messages go back to SQS as batch item failures and are redelivered;

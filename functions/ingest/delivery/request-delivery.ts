@@ -31,7 +31,18 @@ export const ALREADY_STORED_REFUSAL = /out of order|duplicate sample for timesta
  */
 export const LAST_PIECE_RETRY_BUDGET_MS = 2000;
 
-/** The receiver refused the request for its content (4xx) or its size (413). */
+/**
+ * Whether a 5xx names the samples' content rather than the receiver's state, as Prometheus with an out-of-order
+ * window answers 500 "too old sample": sending the same request again cannot change it.
+ */
+function namesContent(status: number, text: string): boolean {
+  return status >= 500 && ALREADY_STORED_REFUSAL.test(text);
+}
+
+/**
+ * The receiver refused the request for its content (4xx, or a 5xx that names it: verdict 'retry') or its size
+ * (413).
+ */
 interface Refusal {
   readonly kind: 'refused';
   readonly status: number;
@@ -143,6 +154,7 @@ export class BatchDelivery {
     resend: boolean,
     isolating: boolean,
   ): Promise<RequestEnd> {
+    if (outcome.verdict === 'retry') return this.afterServerRefusal(piece, outcome, isolating);
     if (
       outcome.verdict === 'reject' &&
       resend &&
@@ -157,6 +169,22 @@ export class BatchDelivery {
       return Promise.resolve('settled');
     }
     return this.deliverHalves(halves, isolating);
+  }
+
+  /**
+   * A 5xx that names the content: bisected at once rather than retried until the message's final receive, so the
+   * rest of the request is written now. The sample it comes down to is a server error, not a refusal: its message
+   * returns to the queue with this answer, and is dead-lettered with it on its final receive. It counts as
+   * settled all the same: newer samples of its series may be sent, since its own retry can never succeed (its
+   * content decides), and holding them back would leave messages on their final receive unsent.
+   */
+  private afterServerRefusal(piece: WriteBatch, outcome: Refusal, isolating: boolean): Promise<RequestEnd> {
+    const halves = this.options.bisect(piece);
+    if (halves !== undefined) return this.deliverHalves(halves, isolating);
+    const answer = `HTTP ${outcome.status}: ${outcome.text}`;
+    this.observer.gaveUp?.({ reason: answer, samples: piece.sampleCount });
+    this.ledger.failed(piece, `last answer: ${answer}`);
+    return Promise.resolve('settled');
   }
 
   /** Left holds the older samples of every series: it goes first, and right only once left is settled. */
@@ -308,6 +336,8 @@ export class BatchDelivery {
           return { kind: 'refused', status: result.status, text: result.text, verdict, retry };
         }
         if (verdict === 'retry') {
+          if (namesContent(result.status, result.text))
+            return { kind: 'refused', status: result.status, text: result.text, verdict, retry };
           const retryAfterMs = parseRetryAfterMs(result.retryAfter, this.clock.now());
           return new RecoverableError(describeAttempt(result), retryAfterMs);
         }

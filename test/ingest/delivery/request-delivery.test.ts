@@ -175,6 +175,60 @@ test('case 4: a poison answered 500 returns its batch before the final receive, 
   assert.ok(last.clock.now() <= T0 + 60_000);
 });
 
+test('a 500 that names the content ("too old sample") is bisected at once, not retried', async () => {
+  const refuseTooOld = (k: string): string | undefined => (k === key('x') ? 'too old sample' : undefined);
+  const samples: Array<[string, number, number]> = [
+    ['d', 1, 1],
+    ['e', 1, 2],
+    ['f', 1, 3],
+    ['x', 1, 4],
+  ];
+  const options = { mode: 'whole' as const, wholeRefusalStatus: 500, refuse: refuseTooOld };
+  // Before the final receive: the rest of the request is written now, the poison's message only is returned.
+  const early = setup(options);
+  const before = await run(planOf(samples), early.clock, early.receiver);
+  assert.deepEqual([...before.unwritten], [3]);
+  assert.deepEqual([...before.rejected], []);
+  assert.deepEqual([...before.failedAfterRetries], []);
+  assert.equal(before.samplesWritten, 3);
+  assert.equal(before.retries, 0);
+  // Requests only (5 ms each here); a back-off would wait at least half the base delay of 100 ms.
+  assert.ok(early.clock.now() - T0 < 50, `took ${early.clock.now() - T0} ms`);
+
+  // On it, without waiting for the isolation time: dead-lettered alone with the receiver's answer.
+  const last = setup(options);
+  const final = await run(planOf(samples), last.clock, last.receiver, {
+    lastChance: { isFinalReceive: () => true, isolateFromMs: T0 + 30_000 },
+  });
+  assert.deepEqual([...final.failedAfterRetries.keys()], [3]);
+  assert.match(final.failedAfterRetries.get(3)!, /last answer: HTTP 500: too old sample/);
+  assert.deepEqual([...final.unwritten], []);
+  assert.equal(final.samplesWritten, 3);
+  assert.ok(last.clock.now() - T0 < 50, `took ${last.clock.now() - T0} ms`);
+});
+
+test('a sample answered 500 "too old" does not hold back the newer requests of its series', async () => {
+  const { clock, receiver } = setup({
+    mode: 'whole',
+    wholeRefusalStatus: 500,
+    refuse: (k, t) => (k === key('x') && t === T0 + 1000 ? 'too old sample' : undefined),
+  });
+  // Two samples a request: x's third sample goes in a second request, which waits for the first.
+  const plan = planOf(
+    [
+      ['x', 1, 1],
+      ['x', 2, 2],
+      ['x', 3, 3],
+      ['d', 1, 4],
+    ],
+    2,
+  );
+  assert.ok(plan.batches.length >= 2 && plan.after.some((before) => before.length > 0));
+  const result = await run(plan, clock, receiver);
+  assert.deepEqual([...result.unwritten], [0]);
+  assert.equal(result.samplesWritten, 3);
+});
+
 test('on the final receive, messages not on it are still returned, never dead-lettered', async () => {
   const { clock, receiver } = setup({ mode: 'whole', wholeRefusalStatus: 500, refuse: rejectX });
   const plan = planOf([
