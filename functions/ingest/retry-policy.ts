@@ -5,7 +5,10 @@
 export type Verdict =
   /** 2xx: the samples are stored. */
   | 'accepted'
-  /** 5xx, 429, 408, network errors and timeouts: try the same request again after a back-off. */
+  /**
+   * 5xx, 429, 408, network errors and timeouts: try the same request again after a back-off (a 5xx whose text
+   * names the content, "too old sample", is bisected instead: delivery/request-delivery.ts).
+   */
   | 'retry'
   /** A 4xx that blames the content (400, 409, 422, …): isolate the offending samples by bisection. */
   | 'reject'

@@ -61,6 +61,10 @@ type SendOutcome = Refusal | Aborted | GaveUp | undefined;
 
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+function refusalText(refusal: Refusal): string {
+  return `HTTP ${refusal.status}${refusal.text === '' ? '' : `: ${refusal.text}`}`;
+}
+
 export function describeAttempt(result: AttemptResult): string {
   switch (result.kind) {
     case 'response':
@@ -173,18 +177,31 @@ export class BatchDelivery {
 
   /**
    * A 5xx that names the content: bisected at once rather than retried until the message's final receive, so the
-   * rest of the request is written now. The sample it comes down to is a server error, not a refusal: its message
-   * returns to the queue with this answer, and is dead-lettered with it on its final receive. It counts as
-   * settled all the same: newer samples of its series may be sent, since its own retry can never succeed (its
-   * content decides), and holding them back would leave messages on their final receive unsent.
+   * rest of the request is written now; the single sample it comes down to fails with this answer. Resends are
+   * not resolved here as for a 4xx: "too old sample" (the out-of-order window's answer) says the sample is older
+   * than the window, not that the receiver holds a newer sample of its series, so a 2xx for that newer sample
+   * would prove nothing.
    */
   private afterServerRefusal(piece: WriteBatch, outcome: Refusal, isolating: boolean): Promise<RequestEnd> {
+    // Named now, so a final-receive message whose pieces the deadline leaves unsent still gets this answer.
+    this.ledger.failed(piece, `last answer: ${refusalText(outcome)}`);
     const halves = this.options.bisect(piece);
     if (halves !== undefined) return this.deliverHalves(halves, isolating);
-    const answer = `HTTP ${outcome.status}: ${outcome.text}`;
+    return Promise.resolve(this.failServerRefused(piece, outcome));
+  }
+
+  /**
+   * A single sample refused by a 5xx that names its content is a server error, not a refusal: its message returns
+   * to the queue with the answer, and is dead-lettered with it on its final receive. It counts as settled all the
+   * same, so newer samples of its series may be sent: no retry of it can succeed (the bridge did not store it,
+   * and the receiver holds something newer or refuses its age), and holding them back would leave messages on
+   * their final receive unsent.
+   */
+  private failServerRefused(piece: WriteBatch, outcome: Refusal): RequestEnd {
+    const answer = refusalText(outcome);
     this.observer.gaveUp?.({ reason: answer, samples: piece.sampleCount });
     this.ledger.failed(piece, `last answer: ${answer}`);
-    return Promise.resolve('settled');
+    return 'settled';
   }
 
   /** Left holds the older samples of every series: it goes first, and right only once left is settled. */
@@ -205,12 +222,8 @@ export class BatchDelivery {
     if (answer !== undefined) this.ledger.failed(piece, `last answer: ${answer}`);
     if (lastChance && answer !== undefined) {
       const halves = this.options.bisect(piece);
-      // A 5xx that names the sample's content ("too old sample") will not change on a retry.
-      if (halves === undefined) {
-        return ALREADY_STORED_REFUSAL.test(answer)
-          ? this.endOnFinalReceive(piece)
-          : this.retryLastPiece(piece);
-      }
+      // (A 5xx that names the content never gets here: send() returns it as a refusal.)
+      if (halves === undefined) return this.retryLastPiece(piece);
       if (this.options.deadlineMs - this.clock.now() >= 2 * MIN_ATTEMPT_MS) {
         this.observer.lastChanceIsolation?.({ reason: answer, samples: piece.sampleCount });
         return this.deliverHalves(halves, true);

@@ -3,7 +3,10 @@
 // requests). A request whose prerequisite ends unsettled is not sent at all, since its newer samples would make
 // the prerequisite's retry out of order.
 
-/** How a request ended: every sample written or refused for good, or some may succeed on a later receive. */
+/**
+ * How a request ended: every sample written, refused for good or failed for its content (a 5xx naming it), or
+ * some may succeed on a later receive.
+ */
 export type RequestEnd = 'settled' | 'unsettled';
 
 type RequestState = 'waiting' | 'running' | RequestEnd;
