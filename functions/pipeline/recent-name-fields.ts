@@ -2,7 +2,7 @@
 // fleet's devices send the same metrics in the same order, so a one-off series usually copies its name field and
 // hash from here instead of checking, encoding and hashing the name again (one-off-series.ts).
 import { flatCopy } from './decode/template-store.js';
-import { HASH_BASE, nameFieldSize, putNameField } from './label-fields.js';
+import { fieldsHash, hashFactor, nameFieldSize, putNameField } from './label-fields.js';
 import { isValidMetricNameAt } from './names.js';
 
 /** Report positions remembered; names further on are encoded in place each time. */
@@ -25,16 +25,10 @@ export class RecentNameFields {
     if (end - start > maxLength || !isValidMetricNameAt(text, start, end)) return false;
     const field = new Uint8Array(nameFieldSize(end - start));
     putNameField(field, 0, text, start, end);
-    let hash = 0;
-    let factor = 1;
-    for (let i = 0; i < field.length; i++) {
-      hash = (Math.imul(hash, HASH_BASE) + field[i]!) | 0;
-      factor = Math.imul(factor, HASH_BASE);
-    }
     this.names[position] = flatCopy(text.slice(start, end));
     this.fields[position] = field;
-    this.hash[position] = hash;
-    this.factor[position] = factor;
+    this.hash[position] = fieldsHash(field, 0, field.length);
+    this.factor[position] = hashFactor(field.length);
     return true;
   }
 

@@ -158,14 +158,16 @@ export class SeriesCache {
   /** A number bounds the series count alone (the byte budget is then unbounded). */
   constructor(limits: SeriesCacheLimits | number = DEFAULT_SERIES_CACHE_LIMITS) {
     this.limits = typeof limits === 'number' ? { maxBytes: Infinity, maxSeries: limits } : limits;
-    this.capacity = this.capacityInSets();
     // Many times the label sets the budget holds: admission counts the sets that come back by the texts the
     // doorkeeper still knows, so one that forgot most of a fleet too large to keep would count few and intern
-    // them (at twice, 100,000 devices filled and churned the cache).
+    // them (at twice, 100,000 devices filled and churned the cache). Sized before any set is held, so
+    // capacityInSets caps what admission assumes later.
     let slots = MIN_DOORKEEPER_SLOTS;
-    while (slots < DOORKEEPER_SLOTS_PER_SET * this.capacity && slots < MAX_DOORKEEPER_SLOTS) slots *= 2;
+    const sets = this.budgetInSets();
+    while (slots < DOORKEEPER_SLOTS_PER_SET * sets && slots < MAX_DOORKEEPER_SLOTS) slots *= 2;
     this.doorkeeper = new Int32Array(slots);
     this.doorkeeperBatch = new Int32Array(slots);
+    this.capacity = this.capacityInSets();
   }
 
   /**
@@ -190,11 +192,12 @@ export class SeriesCache {
     const gap = this.batch - this.doorkeeperBatch[slot]!;
     if (gap === 0) return 'one-off again';
     this.returning++;
-    if (this.tooFarApart(gap)) {
+    if (this.tooFarApart(gap) || (this.underPressure() && this.internsLeft-- <= 0)) {
+      // Met in this batch now: its next message here is 'one-off again', and counts as returning only once.
       this.doorkeeperBatch[slot] = this.batch;
       return 'one-off';
     }
-    return !this.underPressure() || this.internsLeft-- > 0 ? 'intern' : 'one-off';
+    return 'intern';
   }
 
   /**
@@ -251,7 +254,13 @@ export class SeriesCache {
     return forgot;
   }
 
+  /** What admission takes the budget to hold: never more sets than the doorkeeper can follow (see above). */
   private capacityInSets(): number {
+    return Math.min(this.budgetInSets(), this.doorkeeper.length / DOORKEEPER_SLOTS_PER_SET);
+  }
+
+  /** Label sets the budget holds at the held sets' mean size. */
+  private budgetInSets(): number {
     const sets = this.ring.length;
     const bytesPerSet = sets > 0 ? this.heldBytes / sets : ASSUMED_SET_BYTES;
     const seriesPerSet = sets > 0 ? Math.max(1, this.heldSeries / sets) : 1;

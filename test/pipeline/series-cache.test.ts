@@ -66,21 +66,16 @@ describe('series cache', () => {
     const budget = { maxBytes: 200_000, maxSeries: 1_000_000 };
     const normaliser = new SampleNormaliser(undefined, budget);
     const fleet = (t: number) => Array.from({ length: 100 }, (_, i) => (t * 100 + i) % 700);
-    for (let t = 0; t < 28; t++) {
-      planBatch(batchOf(fleet(t), t), undefined, normaliser);
-      normaliser.startBatch();
-    }
+    // planBatch starts each batch itself (SampleNormaliser.startBatch), as the handler's calls do.
+    for (let t = 0; t < 28; t++) planBatch(batchOf(fleet(t), t), undefined, normaliser);
     // Only the first returns of the first cycle, before the cache could tell how many come back, are interned.
     assert.ok(normaliser.cache.held.labelSets <= 16, `held ${normaliser.cache.held.labelSets} label sets`);
 
-    // A fleet of 30 that comes back every batch fits, and is held whole from its second batch on.
+    // A fleet of 50 that comes back every batch fits: interned on its second batch, held from its third.
     const fits = new SampleNormaliser(undefined, budget);
-    const everyone = Array.from({ length: 30 }, (_, i) => i);
-    for (let t = 0; t < 3; t++) {
-      planBatch(batchOf(everyone, t), undefined, fits);
-      fits.startBatch();
-    }
-    assert.equal(fits.cache.held.labelSets, 30);
+    const everyone = Array.from({ length: 50 }, (_, i) => i);
+    for (let t = 0; t < 3; t++) planBatch(batchOf(everyone, t), undefined, fits);
+    assert.equal(fits.cache.held.labelSets, 50);
   });
 
   test('a normaliser with a tiny cache plans every batch exactly as a fresh one', () => {
