@@ -61,14 +61,15 @@ type SendOutcome = Refusal | Aborted | GaveUp | undefined;
 
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-function refusalText(refusal: Refusal): string {
-  return `HTTP ${refusal.status}${refusal.text === '' ? '' : `: ${refusal.text}`}`;
+/** A receiver's answer as reasons quote it: `HTTP 500: too old sample`. */
+function describeResponse(status: number, text: string): string {
+  return `HTTP ${status}${text === '' ? '' : `: ${text}`}`;
 }
 
 export function describeAttempt(result: AttemptResult): string {
   switch (result.kind) {
     case 'response':
-      return `HTTP ${result.status}${result.text === '' ? '' : `: ${result.text}`}`;
+      return describeResponse(result.status, result.text);
     case 'timeout':
       return `timed out after ${result.timeoutMs} ms`;
     case 'network-error':
@@ -177,31 +178,21 @@ export class BatchDelivery {
 
   /**
    * A 5xx that names the content: bisected at once rather than retried until the message's final receive, so the
-   * rest of the request is written now; the single sample it comes down to fails with this answer. Resends are
-   * not resolved here as for a 4xx: "too old sample" (the out-of-order window's answer) says the sample is older
-   * than the window, not that the receiver holds a newer sample of its series, so a 2xx for that newer sample
-   * would prove nothing.
+   * rest of the request is written now. The single sample it comes down to is a server error, not a refusal: its
+   * message returns to the queue with the answer, and is dead-lettered with it on its final receive. That sample
+   * counts as settled all the same, so newer samples of its series may be sent: no retry of it can succeed, and
+   * holding them back would leave messages on their final receive unsent. Resends are not resolved here as for a
+   * 4xx: "too old sample" (the out-of-order window's answer) says the sample is older than the window, not that
+   * the receiver holds a newer sample of its series, so a 2xx for that newer sample would prove nothing.
    */
   private afterServerRefusal(piece: WriteBatch, outcome: Refusal, isolating: boolean): Promise<RequestEnd> {
-    // Named now, so a final-receive message whose pieces the deadline leaves unsent still gets this answer.
-    this.ledger.failed(piece, `last answer: ${refusalText(outcome)}`);
+    const answer = describeResponse(outcome.status, outcome.text);
+    // Named before bisecting, so a final-receive message whose pieces the deadline leaves unsent still gets it.
+    this.ledger.failed(piece, `last answer: ${answer}`);
     const halves = this.options.bisect(piece);
     if (halves !== undefined) return this.deliverHalves(halves, isolating);
-    return Promise.resolve(this.failServerRefused(piece, outcome));
-  }
-
-  /**
-   * A single sample refused by a 5xx that names its content is a server error, not a refusal: its message returns
-   * to the queue with the answer, and is dead-lettered with it on its final receive. It counts as settled all the
-   * same, so newer samples of its series may be sent: no retry of it can succeed (the bridge did not store it,
-   * and the receiver holds something newer or refuses its age), and holding them back would leave messages on
-   * their final receive unsent.
-   */
-  private failServerRefused(piece: WriteBatch, outcome: Refusal): RequestEnd {
-    const answer = refusalText(outcome);
     this.observer.gaveUp?.({ reason: answer, samples: piece.sampleCount });
-    this.ledger.failed(piece, `last answer: ${answer}`);
-    return 'settled';
+    return Promise.resolve('settled');
   }
 
   /** Left holds the older samples of every series: it goes first, and right only once left is settled. */
