@@ -26,6 +26,7 @@ import {
 } from './label-fields.js';
 import { prepareExtraLabels } from './label-rules.js';
 import type { Label, SeriesRange } from './model.js';
+import { LabelsShape, type ShapeSlot } from './labels-shape.js';
 import { isValidLabelName, isValidMetricNameAt } from './names.js';
 import { RECENT_NAME_POSITIONS, RecentNameFields } from './recent-name-fields.js';
 import { TextIndex } from './text-index.js';
@@ -36,6 +37,8 @@ const MAX_LABELS = 16;
 const LABEL_SLOTS = 2 * MAX_LABELS;
 /** Label names remembered at most, so a flood of distinct names cannot grow a warm Lambda's memory. */
 const NAMES_LIMIT = 10_000;
+/** Labels objects taken the general way before the layout is learnt again (learning costs a few slices). */
+const RELEARN_AFTER = 64;
 
 /** UTF-8 bytes of text[start, end), or -1 when it holds a surrogate (putUtf8 writes no 4-byte sequences). */
 function utf8Length(text: string, start: number, end: number): number {
@@ -143,6 +146,11 @@ export class OneOffSeries implements OneOffColumns {
   private nameFactor = 1;
   /** Name fields by report position: a fleet sends the same metrics in the same order. */
   private readonly recentNames = new RecentNameFields();
+  /** The layout of a labels object taken earlier, and labels objects taken the general way since it was learnt. */
+  private readonly shape = new LabelsShape(MAX_LABELS);
+  private unshaped = 0;
+  /** Keys readObject read last (a key a forced label replaces is read but not pushed). */
+  private keysRead = 0;
 
   constructor(config: PipelineConfig) {
     this.limits = config.limits;
@@ -188,8 +196,76 @@ export class OneOffSeries implements OneOffColumns {
    */
   useLabels(text: string, start: number, end: number, repeated = false): boolean {
     this.startSet(repeated);
-    if (start >= 0 && !this.readObject(text, start, end)) return false;
-    return this.finishSet();
+    if (start < 0) return this.finishSet();
+    if (this.shape.matches(text, start, end)) return this.encodeShaped(text);
+    if (!this.readObject(text, start, end)) return false;
+    const read = this.labelCount;
+    if (!this.finishSet()) return false;
+    if (this.shape.slots === 0 || ++this.unshaped >= RELEARN_AFTER) this.learnShape(text, start, end, read);
+    return true;
+  }
+
+  /** Learns the layout of the labels object just taken, whose first `read` labels are its keys in text order. */
+  private learnShape(text: string, start: number, end: number, read: number): void {
+    // Only a set whose every key gave a non-empty label: then slots and values map one to one.
+    if (read === 0 || this.keysRead !== read) return;
+    for (let k = 0; k < read; k++)
+      if (this.valueText[k] !== text || this.valueEnd[k]! <= this.valueStart[k]!) return;
+    const slots: ShapeSlot[] = [];
+    for (let s = 0; s < this.labelCount; s++) {
+      const k = this.order[s]!;
+      slots.push({
+        name: this.labelName[k]!,
+        key: k < read ? k : -1,
+        value: k < read ? '' : this.valueText[k]!,
+      });
+    }
+    this.shape.learn(text, start, end, this.valueStart, this.valueEnd, read, slots);
+    this.unshaped = 0;
+  }
+
+  /**
+   * encodeSet for a labels object of the learnt layout: its names, their order and the configured labels are the
+   * layout's, so only the values are checked and written. False for a value the general way would decline.
+   */
+  private encodeShaped(text: string): boolean {
+    const shape = this.shape;
+    const { valueStart, valueEnd } = shape;
+    const slots = shape.slots;
+    let size = 0;
+    for (let s = 0; s < slots; s++) {
+      const k = shape.keyOf(s);
+      size += shape.bytesOf(s).length;
+      if (k < 0) continue;
+      const bytes = utf8Length(text, valueStart[k]!, valueEnd[k]!);
+      if (bytes < 0 || bytes > this.limits.maxLabelValueLength) return false;
+      this.valueBytes[k] = bytes;
+      // The label's tag and length, the value's tag and length: at most 12 bytes.
+      size += 12 + bytes;
+    }
+    if (this.setFields.length < size)
+      this.setFields = new Uint8Array(Math.max(size, this.setFields.length * 2));
+    const out = this.setFields;
+    let at = 0;
+    for (let s = 0; s < slots; s++) {
+      if (s === shape.nameSlot) this.nameAt = at;
+      const k = shape.keyOf(s);
+      const head = shape.bytesOf(s);
+      if (k < 0) {
+        for (let i = 0; i < head.length; i++) out[at++] = head[i]!;
+        continue;
+      }
+      const bytes = this.valueBytes[k]!;
+      out[at++] = TAG_LABELS;
+      at = putVarint(out, at, head.length + 1 + varintSize(bytes) + bytes);
+      for (let i = 0; i < head.length; i++) out[at++] = head[i]!;
+      out[at++] = TAG_LABEL_VALUE;
+      at = putVarint(out, at, bytes);
+      at = putUtf8(out, at, text, valueStart[k]!, valueEnd[k]!);
+    }
+    if (shape.nameSlot === slots) this.nameAt = at;
+    this.finishFields(at);
+    return true;
   }
 
   /**
@@ -234,7 +310,11 @@ export class OneOffSeries implements OneOffColumns {
     let keys = 0;
     let i = start + 1;
     for (;;) {
-      while (text.charCodeAt(i) !== 0x22) if (++i >= end) return true;
+      while (text.charCodeAt(i) !== 0x22) {
+        if (++i < end) continue;
+        this.keysRead = keys;
+        return true;
+      }
       const nameEnd = text.indexOf('"', i + 1);
       const name = this.labelNameAt(text, i + 1, nameEnd);
       if (name === undefined || ++keys > MAX_LABELS) return false;
@@ -355,11 +435,17 @@ export class OneOffSeries implements OneOffColumns {
       at = putUtf8(out, at, this.valueText[k]!, this.valueStart[k]!, this.valueEnd[k]!);
     }
     if (this.nameAt < 0) this.nameAt = at;
+    this.finishFields(at);
+    return true;
+  }
+
+  /** The set's fields end at `at`: hashes the parts before and after nameAt. */
+  private finishFields(at: number): void {
+    const out = this.setFields;
     this.setLength = at;
     this.prefixHash = fieldsHash(out, 0, this.nameAt);
     this.suffixHash = fieldsHash(out, this.nameAt, at);
     this.suffixFactor = hashFactor(at - this.nameAt);
-    return true;
   }
 
   /** Bytes inside the Label message of label k: its name and value fields. */

@@ -61,9 +61,14 @@ const body = fc
  * `options` and the cache's way, with random configured labels and limits, and expects the same plans.
  */
 function assertPlansAsTheCacheWay(bodies: fc.Arbitrary<string>, options: PlanOptions): void {
+  assertBatchesAsTheCacheWay(fc.array(bodies, { minLength: 1, maxLength: 10 }), options);
+}
+
+/** As assertPlansAsTheCacheWay, for batches of bodies made together (e.g. sharing a layout). */
+function assertBatchesAsTheCacheWay(batches: fc.Arbitrary<string[]>, options: PlanOptions): void {
   fc.assert(
     fc.property(
-      fc.array(bodies, { minLength: 1, maxLength: 10 }),
+      batches,
       configured,
       configured,
       limits,
@@ -120,6 +125,38 @@ describe('one-off series', () => {
         }),
       );
     assertPlansAsTheCacheWay(decodedBody, { scan: false });
+  });
+
+  test('labels objects of one layout (names, order and spacing; values differ) plan exactly as the cache way', () => {
+    // After the first object of a layout, the one-off path reads only the values (labels-shape.ts).
+    const layoutValue = fc.oneof(labelValue, fc.constantFrom('a}b', ' ', 'd-2'));
+    const batch = fc
+      .tuple(
+        fc.uniqueArray(labelName, { minLength: 1, maxLength: 5 }),
+        fc.constantFrom(['', ''], [' ', ''], ['', ' ']),
+        fc.integer({ min: 1, max: 12 }),
+      )
+      .chain(([names, [space, colonSpace], size]) =>
+        fc
+          .array(
+            fc.tuple(
+              fc.array(layoutValue, { minLength: names.length, maxLength: names.length }),
+              fc.uniqueArray(metricName, { minLength: 1, maxLength: 3 }),
+              fc.integer({ min: 0, max: 5 }),
+            ),
+            { minLength: size, maxLength: size },
+          )
+          .map((bodies) =>
+            bodies.map(([values, metrics, t]) => {
+              const labelText = names
+                .map((n, i) => `${space}${JSON.stringify(n)}${colonSpace}:${JSON.stringify(values[i])}`)
+                .join(',');
+              const metricText = metrics.map((m, i) => `${JSON.stringify(m)}:${i + t / 10}`).join(',');
+              return `{"labels":{${labelText}${space}},"timestamp":${SENT - 1000 + t},"metrics":{${metricText}}}`;
+            }),
+          ),
+      );
+    assertBatchesAsTheCacheWay(batch, {});
   });
 
   test('one label set met one-off and from the cache in one batch is one series, sorted', () => {

@@ -1,0 +1,122 @@
+// The key layout of the labels object one-off-series.ts took last, and how that set was written. A fleet's devices
+// spell the same label names in the same order with the same punctuation; only the values differ. A labels object
+// whose text equals the layout's but for its values has the same names, checked and sorted the same way, so it
+// needs no name lookup, repeated-key check, configured-label merge or sort: only its values are read and written.
+import { flatCopy } from './decode/template-store.js';
+import { putVarint, TAG_LABEL_NAME, TAG_LABEL_VALUE, TAG_LABELS, varintSize } from './label-fields.js';
+
+/** The labels of the set learnt from, sorted as written: a slot is a value of the object or a configured label. */
+export interface ShapeSlot {
+  readonly name: string;
+  /** The object's key this slot's value comes from (its place in the text), or -1 for a configured label. */
+  readonly key: number;
+  /** A configured label's value (ignored for a key). */
+  readonly value: string;
+}
+
+/** A labels object's layout, and where the values of the text matched last lie. */
+export class LabelsShape {
+  /**
+   * The object's text around its values: gaps[0] from '{' to the first value's opening quote, gaps[k] from value
+   * k-1's closing quote to value k's opening one, the last from the last closing quote to '}'. None: no layout.
+   */
+  private gaps: readonly string[] = [];
+  /** Per slot, in write order: for a key, its name field; for a configured label, its whole label field. */
+  private slotBytes: readonly Uint8Array[] = [];
+  private slotKey = new Int32Array(0);
+  /** The first slot whose name sorts after `__name__` (the slot count when none does). */
+  nameSlot = 0;
+  /** Where value k of the text matched last starts and ends. */
+  readonly valueStart: Int32Array;
+  readonly valueEnd: Int32Array;
+
+  constructor(maxKeys: number) {
+    this.valueStart = new Int32Array(maxKeys);
+    this.valueEnd = new Int32Array(maxKeys);
+  }
+
+  get slots(): number {
+    return this.slotKey.length;
+  }
+
+  /** Whether text[start, end), a labels object the scanner passed, has this layout and no empty value. */
+  matches(text: string, start: number, end: number): boolean {
+    const gaps = this.gaps;
+    const keys = gaps.length - 1;
+    if (keys <= 0) return false;
+    let at = start;
+    for (let k = 0; k < keys; k++) {
+      const gap = gaps[k]!;
+      if (!text.startsWith(gap, at)) return false;
+      const valueStart = at + gap.length;
+      // The scanner passed no escapes: the value ends at the next quote. An empty value means an absent label,
+      // which changes the set's labels: the general way decides.
+      const valueEnd = text.indexOf('"', valueStart);
+      if (valueEnd <= valueStart || valueEnd >= end) return false;
+      this.valueStart[k] = valueStart;
+      this.valueEnd[k] = valueEnd;
+      at = valueEnd;
+    }
+    const last = gaps[keys]!;
+    return at + last.length === end && text.startsWith(last, at);
+  }
+
+  /**
+   * Learns the layout of text[start, end), whose values (none empty, in text order) lie at valueStart/valueEnd,
+   * and the set written from it, `slots` in sorted order.
+   */
+  learn(
+    text: string,
+    start: number,
+    end: number,
+    valueStart: Int32Array,
+    valueEnd: Int32Array,
+    keys: number,
+    slots: readonly ShapeSlot[],
+  ): void {
+    const gaps: string[] = [flatCopy(text.slice(start, valueStart[0]!))];
+    for (let k = 1; k < keys; k++) gaps.push(flatCopy(text.slice(valueEnd[k - 1]!, valueStart[k]!)));
+    gaps.push(flatCopy(text.slice(valueEnd[keys - 1]!, end)));
+    this.gaps = gaps;
+    this.slotKey = Int32Array.from(slots, (slot) => slot.key);
+    this.slotBytes = slots.map((slot) =>
+      slot.key < 0 ? labelField(slot.name, slot.value) : nameField(slot.name),
+    );
+    const after = slots.findIndex((slot) => slot.name > '__name__');
+    this.nameSlot = after < 0 ? slots.length : after;
+  }
+
+  /** Slot s's key (-1: a configured label) and its bytes: the name field, or a configured label's whole field. */
+  keyOf(slot: number): number {
+    return this.slotKey[slot]!;
+  }
+
+  bytesOf(slot: number): Uint8Array {
+    return this.slotBytes[slot]!;
+  }
+}
+
+/** A label name's field (names are ASCII). */
+function nameField(name: string): Uint8Array {
+  const out = new Uint8Array(1 + varintSize(name.length) + name.length);
+  let at = putVarint(out, 1, name.length);
+  out[0] = TAG_LABEL_NAME;
+  for (let i = 0; i < name.length; i++) out[at++] = name.charCodeAt(i);
+  return out;
+}
+
+/** A whole Label field, name and value. */
+function labelField(name: string, value: string): Uint8Array {
+  const nameBytes = nameField(name);
+  const valueBytes = Buffer.from(value, 'utf8');
+  const size = nameBytes.length + 1 + varintSize(valueBytes.length) + valueBytes.length;
+  const out = new Uint8Array(1 + varintSize(size) + size);
+  out[0] = TAG_LABELS;
+  let at = putVarint(out, 1, size);
+  out.set(nameBytes, at);
+  at += nameBytes.length;
+  out[at++] = TAG_LABEL_VALUE;
+  at = putVarint(out, at, valueBytes.length);
+  out.set(valueBytes, at);
+  return out;
+}
