@@ -121,14 +121,14 @@ export class SampleNormaliser {
     );
   }
 
-  /** The hash by which knownLabels and takesOneOff look up the labels object text[start, end) (start -1: none). */
+  /** The hash by which takesOneOff knows the labels object text[start, end) (start -1: none). */
   labelsHash(text: string, start: number, end: number): number {
-    return start < 0 ? hashRange('', 0, 0) : hashRange(text, start, end);
+    return start < 0 ? this.cache.textHash('', 0, 0) : this.cache.textHash(text, start, end);
   }
 
   /** The cached label set of the scanned labels object text[start, end) (start -1: none), if the cache holds it. */
-  knownLabels(text: string, start: number, end: number, hash: number): LabelSet | undefined {
-    return start < 0 ? this.cache.byText('', 0, 0, hash) : this.cache.byText(text, start, end, hash);
+  knownLabels(text: string, start: number, end: number): LabelSet | undefined {
+    return start < 0 ? this.cache.byText('', 0, 0) : this.cache.byText(text, start, end);
   }
 
   /**

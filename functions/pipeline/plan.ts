@@ -89,11 +89,15 @@ function addScanned(
   let labels = body.labels;
   if (labels === undefined) {
     const { labelsStart, labelsEnd } = body;
-    const hash = normaliser.labelsHash(text, labelsStart, labelsEnd);
-    labels = normaliser.knownLabels(text, labelsStart, labelsEnd, hash);
+    labels = normaliser.knownLabels(text, labelsStart, labelsEnd);
     if (
       labels === undefined &&
-      normaliser.takesOneOff(text, labelsStart, labelsEnd, hash) &&
+      normaliser.takesOneOff(
+        text,
+        labelsStart,
+        labelsEnd,
+        normaliser.labelsHash(text, labelsStart, labelsEnd),
+      ) &&
       addOneOff(body, text, index, timestampMs, normaliser.oneOff, workspace)
     )
       return true;

@@ -15,7 +15,7 @@ import { fieldsHash, seriesFieldsOf, setFieldsOf, withSeries, type SetFields } f
 import type { Label, SeriesIdentity } from './model.js';
 import { newScanState, type LabelSetScanState } from './scan-memory.js';
 import { appended, SmallMap } from './small-map.js';
-import { TextIndex } from './text-index.js';
+import { hashRange, TextIndex } from './text-index.js';
 
 export interface SeriesCacheLimits {
   /** Estimated bytes of label sets, series, lookup keys and templates kept between batches. */
@@ -154,6 +154,15 @@ export class SeriesCache {
   private returningBefore = 0;
   /** Label sets the budget holds, at the held sets' mean size (updated each batch). */
   private capacity = 0;
+  /**
+   * The labels text looked up last (text[lastStart, lastEnd)), its hash and what it found: the scanner and then
+   * the planner look a body's labels up, and a miss hashed the text and probed the index each time.
+   */
+  private lastText: string | undefined;
+  private lastStart = -1;
+  private lastEnd = -1;
+  private lastHash = 0;
+  private lastSet: LabelSet | undefined;
 
   /** A number bounds the series count alone (the byte budget is then unbounded). */
   constructor(limits: SeriesCacheLimits | number = DEFAULT_SERIES_CACHE_LIMITS) {
@@ -303,6 +312,7 @@ export class SeriesCache {
 
   /** Forgets a set: its lookup keys, its series (their ids are reused) and its template. */
   private remove(set: LabelSet): void {
+    this.lastText = undefined;
     if (this.byKey.get(set.key) === set) this.byKey.delete(set.key);
     for (const raw of set.rawKeys) if (this.byRawContent.get(raw) === set) this.byRawContent.delete(raw);
     for (const text of set.textKeys) this.byLabelsText.delete(text);
@@ -387,12 +397,36 @@ export class SeriesCache {
     this.account(set, MAP_ENTRY_BYTES + stringBytes(raw), 0);
   }
 
-  /** The label set whose labels object's JSON text is text[start, end) (of hashRange `hash`, when given). */
-  byText(text: string, start: number, end: number, hash?: number): LabelSet | undefined {
-    return this.found(this.byLabelsText.getRange(text, start, end, hash));
+  /** The label set whose labels object's JSON text is text[start, end). */
+  byText(text: string, start: number, end: number): LabelSet | undefined {
+    if (!this.isLast(text, start, end)) {
+      const hash = hashRange(text, start, end);
+      this.remember(text, start, end, hash, this.byLabelsText.getRange(text, start, end, hash));
+    }
+    return this.found(this.lastSet);
+  }
+
+  /** hashRange of text[start, end), the labels text of a body: the doorkeeper's key for it. */
+  textHash(text: string, start: number, end: number): number {
+    if (!this.isLast(text, start, end)) this.byText(text, start, end);
+    return this.lastHash;
+  }
+
+  private isLast(text: string, start: number, end: number): boolean {
+    // Equal strings (usually one body) compare by length first, then by their characters.
+    return start === this.lastStart && end === this.lastEnd && text === this.lastText;
+  }
+
+  private remember(text: string, start: number, end: number, hash: number, set: LabelSet | undefined): void {
+    this.lastText = text;
+    this.lastStart = start;
+    this.lastEnd = end;
+    this.lastHash = hash;
+    this.lastSet = set;
   }
 
   rememberText(text: string, set: LabelSet): void {
+    this.lastText = undefined;
     this.byLabelsText.set(text, set);
     set.textKeys = appended(set.textKeys, text);
     this.account(set, 3 * 8 + stringBytes(text), 0);
