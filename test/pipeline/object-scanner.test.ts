@@ -342,6 +342,62 @@ describe('object scanner', () => {
     );
   });
 
+  test('property: bodies of labels never seen, read through the layout of another device, equal a full scan', () => {
+    // A fleet too large to cache: every body brings labels memory does not know, in one layout (names, order,
+    // spacing) shared by the fleet. The scanner learns the layout from one body and reads the others through it.
+    const fleet = fc.record({
+      labelKeys: fc.uniqueArray(plainName, { minLength: 1, maxLength: 3 }),
+      names: fc.uniqueArray(plainName, { minLength: 1, maxLength: 4 }),
+      withTimestamp: fc.boolean(),
+      asSample: fc.boolean(),
+      space: fc.array(ws, { minLength: 1, maxLength: 2 }),
+    });
+    const message = fc.record({
+      labelValues: fc.array(fc.constantFrom('d-1', 'd-22', '', 'a}b', 'é', 'x y'), {
+        minLength: 3,
+        maxLength: 3,
+      }),
+      timestamp: fc.oneof(
+        { weight: 4, arbitrary: fc.integer({ min: 0, max: 2 ** 42 }).map(String) },
+        timestampText,
+      ),
+      values: fc.array(fc.oneof({ weight: 4, arbitrary: decimalText }, numberText), {
+        minLength: 4,
+        maxLength: 4,
+      }),
+      edit: fc.option(fc.tuple(fc.nat(), fc.constantFrom('', ' ', '1', '"', '}', ',', 'x', '{')), {
+        freq: 5,
+      }),
+    });
+    fc.assert(
+      fc.property(fleet, fc.array(message, { minLength: 2, maxLength: 12 }), (f, messages) => {
+        const bodies = messages.map((m) => {
+          const labels = objectText(
+            f.labelKeys.map((k, i) => [k, quoted(m.labelValues[i]!)] as const),
+            f.space,
+          );
+          const fields: Array<readonly [string, string]> = [['labels', labels]];
+          if (f.withTimestamp) fields.push(['timestamp', m.timestamp]);
+          if (f.asSample) fields.push(['name', quoted(f.names[0]!)], ['value', m.values[0]!]);
+          else
+            fields.push([
+              'metrics',
+              objectText(
+                f.names.map((n, i) => [n, m.values[i]!] as const),
+                f.space,
+              ),
+            ]);
+          const text = objectText(fields, f.space);
+          if (m.edit === null) return text;
+          const at = m.edit[0] % (text.length + 1);
+          return text.slice(0, at) + m.edit[1] + text.slice(at + 1);
+        });
+        assertSamePlans(bodies);
+      }),
+      { numRuns: 800 },
+    );
+  });
+
   test('cases the property found or might miss', () => {
     assertSamePlans([
       '{"labels":{"":""},"name":"temperature","value":0.0}', // an empty name is an error even with an empty value

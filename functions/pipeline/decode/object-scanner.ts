@@ -11,6 +11,7 @@
 // test/pipeline/object-scanner.test.ts checks the equivalence on generated bodies.
 import { plainStringEnd, readNumber, readTimestamp, sameText, skipWhitespace } from './json-lexer.js';
 import type { ScannedObject, ScanMemory } from './scanned-object.js';
+import { layoutOfScan, type TemplateLayout } from './template-store.js';
 
 export { ScannedObject, type ScanMemory } from './scanned-object.js';
 export { flatCopy, type ScanTemplate, type TemplateLayout } from './template-store.js';
@@ -25,6 +26,8 @@ const OTHER = 32;
 
 /** Metric names per report checked for repeats by direct comparison; beyond, a set keeps the check linear. */
 const SHORT_REPORT = 32;
+/** Bodies of unknown labels scanned whole before the scanner learns their layout again (a few slices). */
+const RELEARN_AFTER = 64;
 
 /** Scans the labels object at `start` ('{'); returns the index after its '}', or -1. Values must be strings. */
 function scanLabels(text: string, start: number): number {
@@ -63,6 +66,12 @@ export class ObjectScanner {
   private segmentStarts = new Int32Array(16);
   /** The metric names of a long report, for the repeated-name check. */
   private readonly names = new Set<string>();
+  /**
+   * The layout of a body whose labels memory did not know, and how many such bodies were scanned whole since it
+   * was learnt. A fleet too large to cache sends mostly such bodies, all alike but for labels and numbers.
+   */
+  private layout: TemplateLayout | undefined;
+  private scannedWhole = 0;
   // The Sample fields of the body being scanned (a Report keeps its samples in the ScannedObject).
   private sampleNameStart = -1;
   private sampleNameEnd = -1;
@@ -83,9 +92,19 @@ export class ObjectScanner {
         return true;
       out.reset();
     }
+    if (this.layout !== undefined && this.readThroughLayout(text, out, this.layout, memory)) return true;
+    out.reset();
     const scanned = this.scanObject(text, out, memory);
     // The names of a long report are slices of its body: not kept past the scan.
     if (this.names.size !== 0) this.names.clear();
+    if (
+      scanned &&
+      out.labels === undefined &&
+      (this.layout === undefined || ++this.scannedWhole >= RELEARN_AFTER)
+    ) {
+      this.layout = layoutOfScan(text, out);
+      this.scannedWhole = 0;
+    }
     return scanned;
   }
 
@@ -343,6 +362,54 @@ export class ObjectScanner {
       out.series[i] = series[i];
     }
     out.count = series.length;
+    return true;
+  }
+
+  /**
+   * Reads `text` through the layout learnt from a body of unknown labels: its labels object is checked in full
+   * (memory must not know it: the scan would then take the labels memory gives), the rest compared with the
+   * layout. What the scan would check there is equal to text a scanned body passed with, or a number read by the
+   * same function the scan uses; `out` is left as the scan leaves it.
+   */
+  private readThroughLayout<L, S>(
+    text: string,
+    out: ScannedObject<L, S>,
+    layout: TemplateLayout,
+    memory?: ScanMemory<L, S>,
+  ): boolean {
+    const labelsStart = layout.head.length;
+    if (text.charCodeAt(labelsStart) !== 0x7b || !text.startsWith(layout.head)) return false;
+    const candidate = text.indexOf('}', labelsStart) + 1;
+    if (memory !== undefined && candidate > 0 && memory.labelsAt(text, labelsStart, candidate) !== undefined)
+      return false;
+    const labelsEnd = scanLabels(text, labelsStart);
+    if (labelsEnd < 0) return false;
+    const { segments, holes, nameSegment, nameOffset, nameLength } = layout;
+    out.reserve(nameSegment.length);
+    if (this.segmentStarts.length <= segments.length)
+      this.segmentStarts = new Int32Array(segments.length * 2);
+    if (!this.matchSegments(text, labelsEnd, segments, holes, out)) return false;
+    out.labelsStart = labelsStart;
+    out.labelsEnd = labelsEnd;
+    const segmentStarts = this.segmentStarts;
+    for (let h = 0; h < holes.length; h++) {
+      const start = segmentStarts[h]! + segments[h]!.length;
+      const end = segmentStarts[h + 1]!;
+      if (holes[h]! < 0) {
+        out.timestampStart = start;
+        out.timestampEnd = end;
+      } else {
+        out.valueStart[holes[h]!] = start;
+        out.valueEnd[holes[h]!] = end;
+      }
+    }
+    for (let i = 0; i < nameSegment.length; i++) {
+      const start = segmentStarts[nameSegment[i]!]! + nameOffset[i]!;
+      out.nameStart[i] = start;
+      out.nameEnd[i] = start + nameLength[i]!;
+      out.series[i] = undefined;
+    }
+    out.count = nameSegment.length;
     return true;
   }
 

@@ -94,6 +94,13 @@ function layoutOf(
   return { head, segments, holes: holeKinds, nameSegment, nameOffset, nameLength };
 }
 
+/** The layout of a body the scan accepted, or undefined when it has none (no labels, or a number before them). */
+export function layoutOfScan(text: string, out: ScannedObject<unknown, unknown>): TemplateLayout | undefined {
+  if (out.labelsStart < 0) return undefined;
+  const holes = holesOf(out);
+  return holes === undefined ? undefined : layoutOf(text, out, holes);
+}
+
 /** The layouts learnt so far, shared between label sets, and the head the scanner tries first. */
 export class TemplateStore {
   private readonly layouts = new Map<string, TemplateLayout>();
@@ -109,9 +116,8 @@ export class TemplateStore {
    * order; a longer scratch array is fine); undefined for a body without labels. Makes its head the one tried first.
    */
   learn<S>(text: string, out: ScannedObject<unknown, S>, series: readonly S[]): ScanTemplate<S> | undefined {
-    if (out.labelsStart < 0 || series.length < out.count) return undefined;
-    const holes = holesOf(out);
-    const fresh = holes === undefined ? undefined : layoutOf(text, out, holes);
+    if (series.length < out.count) return undefined;
+    const fresh = layoutOfScan(text, out);
     if (fresh === undefined) return undefined;
     const key = JSON.stringify(fresh);
     let layout = this.layouts.get(key);
