@@ -244,6 +244,7 @@ function addMessages(
     }
     unclocked += message.body.length;
     const before = table.length;
+    normaliser.cache.nextBody();
     if (
       scan &&
       scanner.scan(message.body, scanned, normaliser.scanMemory) &&

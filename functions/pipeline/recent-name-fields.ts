@@ -21,7 +21,9 @@ export class RecentNameFields {
    */
   hold(text: string, start: number, end: number, position: number, maxLength: number): boolean {
     const known = this.names[position];
-    if (known !== undefined && known.length === end - start && text.startsWith(known, start)) return true;
+    // indexOf finding it right here compares faster than startsWith (see object-scanner.ts).
+    if (known !== undefined && known.length === end - start && text.indexOf(known, start) === start)
+      return true;
     if (end - start > maxLength || !isValidMetricNameAt(text, start, end)) return false;
     const field = new Uint8Array(nameFieldSize(end - start));
     putNameField(field, 0, text, start, end);

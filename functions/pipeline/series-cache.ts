@@ -159,6 +159,9 @@ export class SeriesCache {
    * the planner look a body's labels up, and a miss hashed the text and probed the index each time.
    */
   private lastText: string | undefined;
+  /** The body the last text was looked up for (see nextBody): another body's text is not compared. */
+  private lastBody = -1;
+  private body = 0;
   private lastStart = -1;
   private lastEnd = -1;
   private lastHash = 0;
@@ -412,13 +415,24 @@ export class SeriesCache {
     return this.lastHash;
   }
 
+  /** A new body is being read: the text looked up last is then not compared with its text. */
+  nextBody(): void {
+    this.body = (this.body + 1) | 0;
+  }
+
   private isLast(text: string, start: number, end: number): boolean {
-    // Equal strings (usually one body) compare by length first, then by their characters.
-    return start === this.lastStart && end === this.lastEnd && text === this.lastText;
+    // Within one body the strings are one (compared by reference); without nextBody, by their characters.
+    return (
+      this.body === this.lastBody &&
+      start === this.lastStart &&
+      end === this.lastEnd &&
+      text === this.lastText
+    );
   }
 
   private remember(text: string, start: number, end: number, hash: number, set: LabelSet | undefined): void {
     this.lastText = text;
+    this.lastBody = this.body;
     this.lastStart = start;
     this.lastEnd = end;
     this.lastHash = hash;
