@@ -7,7 +7,7 @@
 // The losing messages are still tied to the winning sample, so they are acknowledged only once it is written.
 import { fieldsHash, sameBytes } from './label-fields.js';
 import type { SampleColumns, Series, SeriesIdentity, SourceMessage } from './model.js';
-import { NO_ONE_OFF_SERIES, OneOffRange, type OneOffColumns } from './one-off-series.js';
+import { GroupedRange, NO_ONE_OFF_SERIES, type OneOffColumns } from './one-off-series.js';
 import type { SampleTable } from './sample-table.js';
 
 export interface SeriesStats {
@@ -63,6 +63,7 @@ export class GroupScratch {
         stale: new Uint8Array(size),
         messageStart: new Int32Array(size + 1),
         contributors: new Int32Array(size),
+        ranges: [],
       };
     }
     this.columns.messageStart[0] = 0;
@@ -97,6 +98,11 @@ interface OutputColumns {
   readonly stale: Uint8Array;
   readonly messageStart: Int32Array;
   readonly contributors: Int32Array;
+  /**
+   * The series' ranges, lent and released with the columns: made once and set again for every batch, since tens
+   * of thousands of new objects a batch lived until delivery and cost the young generation's collector copies.
+   */
+  readonly ranges: GroupedRange[];
 }
 
 export interface GroupedSeries {
@@ -151,23 +157,16 @@ class BatchSeries {
     return id < this.base ? this.identities[id]!.encodedLabels.length : this.oneOff.end[id - this.base]!;
   }
 
-  /** The range of series `id` in the output, samples [start, end). */
-  rangeOf(id: number, start: number, end: number): Series {
+  /** Sets `range` to series `id` in the output, samples [start, end); returns it. */
+  rangeOf(id: number, start: number, end: number, range: GroupedRange): GroupedRange {
     if (id >= this.base) {
       const k = id - this.base;
       const { bytes, start: fieldsStart, end: fieldsEnd } = this.oneOff;
-      return new OneOffRange(bytes, fieldsStart[k]!, fieldsEnd[k]!, start, start, end);
+      return range.set(undefined, bytes, fieldsStart[k]!, fieldsEnd[k]!, start, start, end);
     }
-    const { labels, encodedLabels } = this.identities[id]!;
-    return {
-      labels,
-      fields: encodedLabels,
-      fieldsStart: 0,
-      fieldsEnd: encodedLabels.length,
-      first: start,
-      start,
-      end,
-    };
+    const identity = this.identities[id]!;
+    const fields = identity.encodedLabels;
+    return range.set(identity, fields, 0, fields.length, start, start, end);
   }
 }
 
@@ -260,6 +259,7 @@ class SeriesWriter {
   readonly stale: Uint8Array;
   readonly messageStart: Int32Array;
   readonly contributors: Int32Array;
+  readonly ranges: GroupedRange[];
   kept = 0;
   contributorCount = 0;
   duplicatesDropped = 0;
@@ -276,6 +276,7 @@ class SeriesWriter {
     this.stale = columns.stale;
     this.messageStart = columns.messageStart;
     this.contributors = columns.contributors;
+    this.ranges = columns.ranges;
   }
 
   /** Sorts, de-duplicates and writes the rows order[from, to) of one series. */
@@ -380,11 +381,13 @@ function writeAll(
 ): Series[] {
   // At its final length at once: growing it by push() copied it over and over (a large fleet has a series per sample).
   const series = new Array<Series>(firstSeen.length);
+  const ranges = writer.ranges;
   for (let k = 0; k < firstSeen.length; k++) {
     const id = firstSeen[k]!;
     const start = writer.kept;
     writer.write(offset[id]!, end[id]!);
-    series[k] = all.rangeOf(id, start, writer.kept);
+    if (k === ranges.length) ranges.push(new GroupedRange());
+    series[k] = all.rangeOf(id, start, writer.kept, ranges[k]!);
   }
   return series;
 }

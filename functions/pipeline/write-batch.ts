@@ -2,7 +2,7 @@
 // reports; the hot path never materialises per-sample objects).
 import { encodeLabelFields } from './encode.js';
 import type { Label, SampleColumns, SeriesRange, SeriesSample, WriteBatch } from './model.js';
-import { OneOffRange } from './one-off-series.js';
+import { GroupedRange } from './one-off-series.js';
 
 // The inner loops of batchOf are functions of their own: V8 (Maglev) compiled the nested loop for on-stack entry
 // at the inner loop and then left that code at every exit from it, once per series.
@@ -41,8 +41,7 @@ export function batchOf(columns: SampleColumns, series: readonly SeriesRange[]):
 /** The samples [start, end) of the series `range` belongs to, as a range of the same kind. */
 export function subRange(range: SeriesRange, start: number, end: number): SeriesRange {
   // A one-off range decodes its labels only when they are read, and this does not read them.
-  if (range instanceof OneOffRange)
-    return new OneOffRange(range.fields, range.fieldsStart, range.fieldsEnd, range.first, start, end);
+  if (range instanceof GroupedRange) return range.sub(start, end);
   const { labels, fields, fieldsStart, fieldsEnd, first } = range;
   return { labels, fields, fieldsStart, fieldsEnd, first, start, end };
 }
