@@ -39,9 +39,10 @@ export class MessageLedger {
   /** The receiver stored every sample of the batch. */
   written(batch: WriteBatch): void {
     const timestamps = batch.columns.timestampMs;
+    const written = this.writtenSeries.of(batch.columns);
     for (const series of batch.series) {
-      if (this.writtenSeries.get(batch.columns, series) === 0) {
-        this.writtenSeries.set(batch.columns, series, 1);
+      if (written[series.first] === 0) {
+        written[series.first] = 1;
         this.seriesWritten++;
       }
       this.samplesWritten += series.end - series.start;

@@ -314,10 +314,9 @@ export class BatchDelivery {
   }
 
   private noteSent(batch: WriteBatch): void {
-    for (const series of batch.series) {
-      if (series.end - 1 > this.newestSent.get(batch.columns, series))
-        this.newestSent.set(batch.columns, series, series.end - 1);
-    }
+    const newest = this.newestSent.of(batch.columns);
+    for (const series of batch.series)
+      if (series.end - 1 > newest[series.first]!) newest[series.first] = series.end - 1;
   }
 
   /** One request with retries until `retryUntilMs`; undefined when the receiver accepted it. */
