@@ -188,7 +188,8 @@ export class OneOffSeries implements OneOffColumns {
   private readonly recentNames = new RecentNameFields();
   /** The layout of a labels object taken earlier, and labels objects taken the general way since it was learnt. */
   private readonly shape = new LabelsShape(MAX_LABELS);
-  private unshaped = 0;
+  /** From RELEARN_AFTER - 1, so the first object taken teaches a layout; an object without one waits as long. */
+  private unshaped = RELEARN_AFTER - 1;
   /** Keys readObject read last (a key a forced label replaces is read but not pushed). */
   private keysRead = 0;
 
@@ -241,12 +242,13 @@ export class OneOffSeries implements OneOffColumns {
     if (!this.readObject(text, start, end)) return false;
     const read = this.labelCount;
     if (!this.finishSet()) return false;
-    if (this.shape.slots === 0 || ++this.unshaped >= RELEARN_AFTER) this.learnShape(text, start, end, read);
+    if (++this.unshaped >= RELEARN_AFTER) this.learnShape(text, start, end, read);
     return true;
   }
 
   /** Learns the layout of the labels object just taken, whose first `read` labels are its keys in text order. */
   private learnShape(text: string, start: number, end: number, read: number): void {
+    this.unshaped = 0;
     // Only a set whose every key gave a non-empty label: then slots and values map one to one.
     if (read === 0 || this.keysRead !== read) return;
     for (let k = 0; k < read; k++)
@@ -261,7 +263,6 @@ export class OneOffSeries implements OneOffColumns {
       });
     }
     this.shape.learn(text, start, end, this.valueStart, this.valueEnd, read, slots);
-    this.unshaped = 0;
   }
 
   /**

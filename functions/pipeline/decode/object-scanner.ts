@@ -71,7 +71,8 @@ export class ObjectScanner {
    * was learnt. A fleet too large to cache sends mostly such bodies, all alike but for labels and numbers.
    */
   private layout: TemplateLayout | undefined;
-  private scannedWhole = 0;
+  /** From RELEARN_AFTER - 1, so the first such body teaches a layout; a body without one waits as long. */
+  private scannedWhole = RELEARN_AFTER - 1;
   // The Sample fields of the body being scanned (a Report keeps its samples in the ScannedObject).
   private sampleNameStart = -1;
   private sampleNameEnd = -1;
@@ -97,11 +98,7 @@ export class ObjectScanner {
     const scanned = this.scanObject(text, out, memory);
     // The names of a long report are slices of its body: not kept past the scan.
     if (this.names.size !== 0) this.names.clear();
-    if (
-      scanned &&
-      out.labels === undefined &&
-      (this.layout === undefined || ++this.scannedWhole >= RELEARN_AFTER)
-    ) {
+    if (scanned && out.labels === undefined && ++this.scannedWhole >= RELEARN_AFTER) {
       this.layout = layoutOfScan(text, out);
       this.scannedWhole = 0;
     }
