@@ -153,8 +153,26 @@ function putVarint(bytes: Uint8Array, pos: number, value: number): number {
 class ByteWriter {
   pos = 0;
   view: DataView;
+  /** The array copy() read last, and a view of it: the one-off series of a batch share one arena. */
+  private from: Uint8Array | undefined;
+  private fromView: DataView | undefined;
   constructor(public bytes: Buffer) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  }
+
+  /** Copies from[start, end) (room reserved), four bytes at a time: a one-off series' labels, about 50 bytes. */
+  copy(from: Uint8Array, start: number, end: number): void {
+    if (from !== this.from || this.fromView === undefined) {
+      this.from = from;
+      this.fromView = new DataView(from.buffer, from.byteOffset, from.byteLength);
+    }
+    const source = this.fromView;
+    const target = this.view;
+    let at = this.pos;
+    let i = start;
+    for (; i + 4 <= end; i += 4, at += 4) target.setUint32(at, source.getUint32(i));
+    for (; i < end; i++) this.bytes[at++] = from[i]!;
+    this.pos = at;
   }
 
   /** Makes room for `count` more bytes, doubling the buffer when it must grow. */
@@ -320,15 +338,6 @@ function encodeInto(w: ByteWriter, batch: WriteBatch): Uint8Array {
   return w.bytes.subarray(0, w.pos);
 }
 
-/**
- * Copies from[start, end) to `to` at `at`; returns the position after it. For a range of a shared arena (a one-off
- * series' labels, under 100 bytes as a rule), where a view per series for set() cost more than the loop.
- */
-function copyRange(to: Uint8Array, at: number, from: Uint8Array, start: number, end: number): number {
-  for (let i = start; i < end; i++) to[at++] = from[i]!;
-  return at;
-}
-
 /** The TimeSeries field up to its labels, for a body of `body` bytes; returns where it ends. */
 function writeSeriesHead(w: ByteWriter, range: SeriesRange, body: number): number {
   const size = 1 + varintSize(body) + body;
@@ -341,7 +350,7 @@ function writeSeriesHead(w: ByteWriter, range: SeriesRange, body: number): numbe
     w.bytes.set(fields, w.pos);
     w.pos += fieldsEnd;
   } else {
-    w.pos = copyRange(w.bytes, w.pos, fields, fieldsStart, fieldsEnd);
+    w.copy(fields, fieldsStart, fieldsEnd);
   }
   return end;
 }
