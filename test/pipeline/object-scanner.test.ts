@@ -198,6 +198,60 @@ const body = fc.oneof(
   },
 );
 
+/** The numbers of one body, and an optional edit (one character replaced at a position). */
+interface BodyNumbers {
+  timestamp: string;
+  values: string[];
+  edit: [number, string] | null;
+}
+
+/** A body's numbers, valid or not, and now and then one of `editChars` put in place of a character anywhere. */
+function bodyNumbers(editChars: string[], freq: number): fc.Arbitrary<BodyNumbers> {
+  return fc.record({
+    timestamp: fc.oneof(
+      { weight: 4, arbitrary: fc.integer({ min: 0, max: 2 ** 42 }).map(String) },
+      timestampText,
+    ),
+    values: fc.array(fc.oneof({ weight: 4, arbitrary: decimalText }, numberText), {
+      minLength: 4,
+      maxLength: 4,
+    }),
+    edit: fc.option(fc.tuple(fc.nat(), fc.constantFrom(...editChars)), { freq }),
+  });
+}
+
+/** A Sample or Report body of these labels and names, with `v`'s numbers and edit, spaced by `space`. */
+function renderBody(
+  d: {
+    labels: ReadonlyArray<readonly [string, string]>;
+    names: string[];
+    withTimestamp: boolean;
+    asSample: boolean;
+    space: string[];
+  },
+  v: BodyNumbers,
+): string {
+  const labels = objectText(
+    d.labels.map(([k, x]) => [k, quoted(x)] as const),
+    d.space,
+  );
+  const fields: Array<readonly [string, string]> = [['labels', labels]];
+  if (d.withTimestamp) fields.push(['timestamp', v.timestamp]);
+  if (d.asSample) fields.push(['name', quoted(d.names[0]!)], ['value', v.values[0]!]);
+  else
+    fields.push([
+      'metrics',
+      objectText(
+        d.names.map((n, i) => [n, v.values[i]!] as const),
+        d.space,
+      ),
+    ]);
+  const text = objectText(fields, d.space);
+  if (v.edit === null) return text;
+  const at = v.edit[0] % (text.length + 1);
+  return text.slice(0, at) + v.edit[1] + text.slice(at + 1);
+}
+
 describe('object scanner', () => {
   test('property: plans are the same with and without the scanner', () => {
     // The property must not hold vacuously: a fair share of the generated bodies has to take the fast path.
@@ -281,17 +335,7 @@ describe('object scanner', () => {
       asSample: fc.boolean(),
       space: fc.array(ws, { minLength: 1, maxLength: 2 }),
     });
-    const variant = fc.record({
-      timestamp: fc.oneof(
-        { weight: 4, arbitrary: fc.integer({ min: 0, max: 2 ** 42 }).map(String) },
-        timestampText,
-      ),
-      values: fc.array(fc.oneof({ weight: 4, arbitrary: decimalText }, numberText), {
-        minLength: 4,
-        maxLength: 4,
-      }),
-      edit: fc.option(fc.tuple(fc.nat(), fc.constantFrom('', ' ', '1', '"', '}', ',', 'x')), { freq: 4 }),
-    });
+    const variant = bodyNumbers(['', ' ', '1', '"', '}', ',', 'x'], 4);
     interface Device {
       labels: Record<string, string>;
       names: string[];
@@ -299,34 +343,8 @@ describe('object scanner', () => {
       asSample: boolean;
       space: string[];
     }
-    const render = (
-      d: Device,
-      v: { timestamp: string; values: string[]; edit: [number, string] | null },
-    ): string => {
-      const fields: Array<readonly [string, string]> = [
-        [
-          'labels',
-          objectText(
-            Object.entries(d.labels).map(([k, x]) => [k, quoted(x)] as const),
-            d.space,
-          ),
-        ],
-      ];
-      if (d.withTimestamp) fields.push(['timestamp', v.timestamp]);
-      if (d.asSample) fields.push(['name', quoted(d.names[0]!)], ['value', v.values[0]!]);
-      else
-        fields.push([
-          'metrics',
-          objectText(
-            d.names.map((n, i) => [n, v.values[i]!] as const),
-            d.space,
-          ),
-        ]);
-      const text = objectText(fields, d.space);
-      if (v.edit === null) return text;
-      const at = v.edit[0] % (text.length + 1);
-      return text.slice(0, at) + v.edit[1] + text.slice(at + 1);
-    };
+    const render = (d: Device, v: BodyNumbers): string =>
+      renderBody({ ...d, labels: Object.entries(d.labels) }, v);
     fc.assert(
       fc.property(
         fc.array(fc.tuple(device, fc.array(variant, { minLength: 2, maxLength: 6 })), {
@@ -357,41 +375,13 @@ describe('object scanner', () => {
         minLength: 3,
         maxLength: 3,
       }),
-      timestamp: fc.oneof(
-        { weight: 4, arbitrary: fc.integer({ min: 0, max: 2 ** 42 }).map(String) },
-        timestampText,
-      ),
-      values: fc.array(fc.oneof({ weight: 4, arbitrary: decimalText }, numberText), {
-        minLength: 4,
-        maxLength: 4,
-      }),
-      edit: fc.option(fc.tuple(fc.nat(), fc.constantFrom('', ' ', '1', '"', '}', ',', 'x', '{')), {
-        freq: 5,
-      }),
+      numbers: bodyNumbers(['', ' ', '1', '"', '}', ',', 'x', '{'], 5),
     });
     fc.assert(
       fc.property(fleet, fc.array(message, { minLength: 2, maxLength: 12 }), (f, messages) => {
-        const bodies = messages.map((m) => {
-          const labels = objectText(
-            f.labelKeys.map((k, i) => [k, quoted(m.labelValues[i]!)] as const),
-            f.space,
-          );
-          const fields: Array<readonly [string, string]> = [['labels', labels]];
-          if (f.withTimestamp) fields.push(['timestamp', m.timestamp]);
-          if (f.asSample) fields.push(['name', quoted(f.names[0]!)], ['value', m.values[0]!]);
-          else
-            fields.push([
-              'metrics',
-              objectText(
-                f.names.map((n, i) => [n, m.values[i]!] as const),
-                f.space,
-              ),
-            ]);
-          const text = objectText(fields, f.space);
-          if (m.edit === null) return text;
-          const at = m.edit[0] % (text.length + 1);
-          return text.slice(0, at) + m.edit[1] + text.slice(at + 1);
-        });
+        const bodies = messages.map((m) =>
+          renderBody({ ...f, labels: f.labelKeys.map((k, i) => [k, m.labelValues[i]!] as const) }, m.numbers),
+        );
         assertSamePlans(bodies);
       }),
       { numRuns: 800 },

@@ -339,11 +339,7 @@ export class ObjectScanner {
     if (labels === undefined) return false;
     const template = memory.templateOf(labels);
     if (template === undefined || template.layout.head !== head) return false;
-    const { segments, holes } = template.layout;
-    out.reserve(holes.length);
-    if (this.segmentStarts.length <= segments.length)
-      this.segmentStarts = new Int32Array(segments.length * 2);
-    if (!this.matchSegments(text, labelsEnd, segments, holes, out)) return false;
+    if (!this.matchLayout(text, labelsEnd, template.layout, out)) return false;
     out.labels = labels;
     out.labelsStart = labelsStart;
     out.labelsEnd = labelsEnd;
@@ -381,11 +377,8 @@ export class ObjectScanner {
       return false;
     const labelsEnd = scanLabels(text, labelsStart);
     if (labelsEnd < 0) return false;
+    if (!this.matchLayout(text, labelsEnd, layout, out)) return false;
     const { segments, holes, nameSegment, nameOffset, nameLength } = layout;
-    out.reserve(nameSegment.length);
-    if (this.segmentStarts.length <= segments.length)
-      this.segmentStarts = new Int32Array(segments.length * 2);
-    if (!this.matchSegments(text, labelsEnd, segments, holes, out)) return false;
     out.labelsStart = labelsStart;
     out.labelsEnd = labelsEnd;
     const segmentStarts = this.segmentStarts;
@@ -408,6 +401,20 @@ export class ObjectScanner {
     }
     out.count = nameSegment.length;
     return true;
+  }
+
+  /** Makes room in `out` and the segment starts for `layout`, then compares the text after the labels with it. */
+  private matchLayout<L, S>(
+    text: string,
+    labelsEnd: number,
+    layout: TemplateLayout,
+    out: ScannedObject<L, S>,
+  ): boolean {
+    const { segments, holes } = layout;
+    out.reserve(Math.max(holes.length, layout.nameSegment.length));
+    if (this.segmentStarts.length <= segments.length)
+      this.segmentStarts = new Int32Array(segments.length * 2);
+    return this.matchSegments(text, labelsEnd, segments, holes, out);
   }
 
   /** Compares the text from `at` with the template's segments, reading the numbers between them into `out`. */
