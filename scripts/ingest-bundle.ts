@@ -110,7 +110,9 @@ export function ingestEsbuildOptions(outDir: string, cpu: BundleCpu = hostCpu())
     legalComments: 'none',
     // The native snappy binary cannot be bundled; it is copied beside. The bundle loads it directly
     // (functions/pipeline/snappy-binding.ts) instead of through the `snappy` package's platform-probing loader.
-    external: ['@napi-rs/*'],
+    // bowser: the AWS SDK's browser user-agent parser, reached only by a dynamic import() in code the bundle does
+    // not keep; esbuild still wrote its 35 KB chunk, which nothing loads.
+    external: ['@napi-rs/*', 'bowser'],
     alias: { snappy: join(projectRoot, 'functions/pipeline/snappy-binding.ts'), ...builtinAliases() },
     define: { SNAPPY_NATIVE_BINARY: JSON.stringify(snappyBinaryModule(cpu)) },
     // Bundled CommonJS dependencies call require() for Node built-ins; ESM output has no require of its own.
