@@ -24,7 +24,7 @@ interface ChildResult {
 }
 
 /** Warm-up batches: at least 5, and enough to send every device of the fleet at least once, up to 40. */
-function warmupBatches(devices: number): number {
+export function warmupBatches(devices: number): number {
   return Math.min(40, Math.max(5, Math.ceil(devices / 10_000) + 2));
 }
 
