@@ -2,7 +2,8 @@
 // runs each bundle in fresh processes, alternating which goes first, and the per-round ratios against JSON.parse of
 // each are pooled. For judging a change on a machine whose speed moves from day to day: both builds meet the same
 // day. Keep the bundle from before a change with, e.g.:
-//   npm run build && cp -r dist/ingest .tmp/before     (then make the change, and npm run build again)
+//   npm run build && mkdir -p .tmp && rm -rf .tmp/before && cp -r dist/ingest .tmp/before
+// then make the change, and npm run build again.
 // Run: npx tsx bench/compare.ts .tmp/before/index.mjs dist/ingest/index.mjs [--fleets 1000,1000000] [--processes 4]
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
