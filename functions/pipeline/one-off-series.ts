@@ -14,7 +14,6 @@ import {
   fieldsHash,
   HASH_BASE,
   hashFactor,
-  labelsOfFields,
   nameFieldSize,
   putNameField,
   putVarint,
@@ -25,7 +24,7 @@ import {
   varintSize,
 } from './label-fields.js';
 import { prepareExtraLabels } from './label-rules.js';
-import type { Label, SeriesIdentity, SeriesRange } from './model.js';
+import type { Label } from './model.js';
 import { LabelsShape, type ShapeSlot } from './labels-shape.js';
 import { isValidLabelName, isValidMetricNameAt } from './names.js';
 import { RECENT_NAME_POSITIONS, RecentNameFields } from './recent-name-fields.js';
@@ -86,62 +85,6 @@ export const NO_ONE_OFF_SERIES: OneOffColumns = Object.freeze({
   hash: new Int32Array(0),
   count: 0,
 });
-
-/**
- * A series of a grouped batch, cached or one-off: samples [start, end) of its columns, label fields
- * fields[fieldsStart, fieldsEnd). One class for both kinds, so the code reading ranges sees one shape; a one-off
- * series' labels are decoded from its fields only when asked for. Grouping reuses these objects from batch to
- * batch (series.ts), so a range read after its plan was released may describe another batch's series.
- */
-export class GroupedRange implements SeriesRange {
-  /** The cached series, or undefined for a one-off one. */
-  identity: SeriesIdentity | undefined = undefined;
-  fields: Uint8Array = NO_ONE_OFF_SERIES.bytes;
-  fieldsStart = 0;
-  fieldsEnd = 0;
-  first = 0;
-  start = 0;
-  end = 0;
-
-  get labels(): readonly Label[] {
-    return this.identity !== undefined
-      ? this.identity.labels
-      : labelsOfFields(this.fields.subarray(this.fieldsStart, this.fieldsEnd));
-  }
-
-  /** Sets every field; returns this. */
-  set(
-    identity: SeriesIdentity | undefined,
-    fields: Uint8Array,
-    fieldsStart: number,
-    fieldsEnd: number,
-    first: number,
-    start: number,
-    end: number,
-  ): this {
-    this.identity = identity;
-    this.fields = fields;
-    this.fieldsStart = fieldsStart;
-    this.fieldsEnd = fieldsEnd;
-    this.first = first;
-    this.start = start;
-    this.end = end;
-    return this;
-  }
-
-  /** A new range (not reused) of samples [start, end) of the same series. */
-  sub(start: number, end: number): GroupedRange {
-    return new GroupedRange().set(
-      this.identity,
-      this.fields,
-      this.fieldsStart,
-      this.fieldsEnd,
-      this.first,
-      start,
-      end,
-    );
-  }
-}
 
 /** Checks, sorts and encodes label sets from scanned text into series of one batch (see the top of the file). */
 export class OneOffSeries implements OneOffColumns {

@@ -7,7 +7,8 @@
 // The losing messages are still tied to the winning sample, so they are acknowledged only once it is written.
 import { fieldsHash, sameBytes } from './label-fields.js';
 import type { SampleColumns, Series, SeriesIdentity, SourceMessage } from './model.js';
-import { GroupedRange, NO_ONE_OFF_SERIES, type OneOffColumns } from './one-off-series.js';
+import { GroupedRange } from './grouped-range.js';
+import { NO_ONE_OFF_SERIES, type OneOffColumns } from './one-off-series.js';
 import type { SampleTable } from './sample-table.js';
 
 export interface SeriesStats {

@@ -2,7 +2,7 @@
 // reports; the hot path never materialises per-sample objects).
 import { encodeLabelFields } from './encode.js';
 import type { Label, SampleColumns, SeriesRange, SeriesSample, WriteBatch } from './model.js';
-import { GroupedRange } from './one-off-series.js';
+import { GroupedRange } from './grouped-range.js';
 
 // The inner loops of batchOf are functions of their own: V8 (Maglev) compiled the nested loop for on-stack entry
 // at the inner loop and then left that code at every exit from it, once per series.
