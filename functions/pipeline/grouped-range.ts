@@ -2,6 +2,7 @@
 // of the batch's columns and the series' encoded label fields.
 import { labelsOfFields } from './label-fields.js';
 import type { Label, SeriesIdentity, SeriesRange } from './model.js';
+import { NO_ONE_OFF_SERIES } from './one-off-series.js';
 
 /**
  * A series of a grouped batch, cached or one-off: samples [start, end) of its columns, label fields
@@ -12,8 +13,7 @@ import type { Label, SeriesIdentity, SeriesRange } from './model.js';
 export class GroupedRange implements SeriesRange {
   /** The cached series, or undefined for a one-off one. */
   identity: SeriesIdentity | undefined = undefined;
-  // Set by set() right after construction.
-  fields!: Uint8Array;
+  fields: Uint8Array = NO_ONE_OFF_SERIES.bytes;
   fieldsStart = 0;
   fieldsEnd = 0;
   first = 0;
