@@ -3,7 +3,8 @@
 // whose text equals the layout's but for its values has the same names, checked and sorted the same way, so it
 // needs no name lookup, repeated-key check, configured-label merge or sort: only its values are read and written.
 import { flatCopy } from './decode/template-store.js';
-import { putVarint, TAG_LABEL_NAME, TAG_LABEL_VALUE, TAG_LABELS, varintSize } from './label-fields.js';
+import { encodeLabelFields } from './encode.js';
+import { putVarint, TAG_LABEL_NAME, varintSize } from './label-fields.js';
 
 /** The labels of the set learnt from, sorted as written: a slot is a value of the object or a configured label. */
 export interface ShapeSlot {
@@ -80,7 +81,8 @@ export class LabelsShape {
     this.gaps = gaps;
     this.slotKey = Int32Array.from(slots, (slot) => slot.key);
     this.slotBytes = slots.map((slot) =>
-      slot.key < 0 ? labelField(slot.name, slot.value) : nameField(slot.name),
+      // A copy: encodeLabelFields writes small sets into Buffer's shared pool, which the layout would keep alive.
+      slot.key < 0 ? new Uint8Array(encodeLabelFields([slot])) : nameField(slot.name),
     );
     const after = slots.findIndex((slot) => slot.name > '__name__');
     this.nameSlot = after < 0 ? slots.length : after;
@@ -102,21 +104,5 @@ function nameField(name: string): Uint8Array {
   let at = putVarint(out, 1, name.length);
   out[0] = TAG_LABEL_NAME;
   for (let i = 0; i < name.length; i++) out[at++] = name.charCodeAt(i);
-  return out;
-}
-
-/** A whole Label field, name and value. */
-function labelField(name: string, value: string): Uint8Array {
-  const nameBytes = nameField(name);
-  const valueBytes = Buffer.from(value, 'utf8');
-  const size = nameBytes.length + 1 + varintSize(valueBytes.length) + valueBytes.length;
-  const out = new Uint8Array(1 + varintSize(size) + size);
-  out[0] = TAG_LABELS;
-  let at = putVarint(out, 1, size);
-  out.set(nameBytes, at);
-  at += nameBytes.length;
-  out[at++] = TAG_LABEL_VALUE;
-  at = putVarint(out, at, valueBytes.length);
-  out.set(valueBytes, at);
   return out;
 }
