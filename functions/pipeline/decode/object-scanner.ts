@@ -344,17 +344,7 @@ export class ObjectScanner {
     out.labelsStart = labelsStart;
     out.labelsEnd = labelsEnd;
     out.viaTemplate = true;
-    const { nameSegment, nameOffset, nameLength } = template.layout;
-    const series = template.series;
-    const { nameStart, nameEnd } = out;
-    const segmentStarts = this.segmentStarts;
-    for (let i = 0; i < series.length; i++) {
-      const start = segmentStarts[nameSegment[i]!]! + nameOffset[i]!;
-      nameStart[i] = start;
-      nameEnd[i] = start + nameLength[i]!;
-      out.series[i] = series[i];
-    }
-    out.count = series.length;
+    this.placeNames(template.layout, out, template.series);
     return true;
   }
 
@@ -378,7 +368,7 @@ export class ObjectScanner {
     const labelsEnd = scanLabels(text, labelsStart);
     if (labelsEnd < 0) return false;
     if (!this.matchLayout(text, labelsEnd, layout, out)) return false;
-    const { segments, holes, nameSegment, nameOffset, nameLength } = layout;
+    const { segments, holes } = layout;
     out.labelsStart = labelsStart;
     out.labelsEnd = labelsEnd;
     const segmentStarts = this.segmentStarts;
@@ -393,14 +383,24 @@ export class ObjectScanner {
         out.valueEnd[holes[h]!] = end;
       }
     }
+    this.placeNames(layout, out);
+    return true;
+  }
+
+  /**
+   * Sets out's samples to the layout's metric names, found in the segments just matched, with `series` (one per
+   * name) or none.
+   */
+  private placeNames<L, S>(layout: TemplateLayout, out: ScannedObject<L, S>, series?: readonly S[]): void {
+    const { nameSegment, nameOffset, nameLength } = layout;
+    const segmentStarts = this.segmentStarts;
     for (let i = 0; i < nameSegment.length; i++) {
       const start = segmentStarts[nameSegment[i]!]! + nameOffset[i]!;
       out.nameStart[i] = start;
       out.nameEnd[i] = start + nameLength[i]!;
-      out.series[i] = undefined;
+      out.series[i] = series?.[i];
     }
     out.count = nameSegment.length;
-    return true;
   }
 
   /** Makes room in `out` and the segment starts for `layout`, then compares the text after the labels with it. */
