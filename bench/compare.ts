@@ -8,8 +8,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { INGEST_NODE_OPTIONS } from '../infra/ingest-node-options.js';
-import { FLEETS, FUNCTION_MEMORY_MB, warmupBatches } from './goals/large-fleets.js';
-import { benchHandlerEnv } from './goals/handler-throughput.js';
+import { FLEETS, throughputChildEnv } from './goals/large-fleets.js';
 import { runChild } from './lib/child.js';
 import { startSink } from './lib/sink.js';
 import { formatSpread, ratios, spread } from './lib/stats.js';
@@ -42,13 +41,8 @@ try {
       for (const build of p % 2 === 0 ? (['before', 'after'] as const) : (['after', 'before'] as const)) {
         const r = await runChild<ChildTimes>('bench/goals/large-fleets-child.ts', {
           env: {
-            ...benchHandlerEnv(sink.url),
+            ...throughputChildEnv(sink.url, devices, Number(values.rounds)),
             BENCH_HANDLER_BUNDLE: bundles[build],
-            AWS_LAMBDA_FUNCTION_MEMORY_SIZE: FUNCTION_MEMORY_MB,
-            BENCH_MODE: 'throughput',
-            BENCH_DEVICES: String(devices),
-            BENCH_WARMUP: String(warmupBatches(devices)),
-            BENCH_ROUNDS: values.rounds,
           },
           nodeArgs: [INGEST_NODE_OPTIONS],
         });

@@ -24,8 +24,20 @@ interface ChildResult {
 }
 
 /** Warm-up batches: at least 5, and enough to send every device of the fleet at least once, up to 40. */
-export function warmupBatches(devices: number): number {
+function warmupBatches(devices: number): number {
   return Math.min(40, Math.max(5, Math.ceil(devices / 10_000) + 2));
+}
+
+/** The environment of large-fleets-child.ts timing the handler bundle named by BENCH_HANDLER_BUNDLE. */
+export function throughputChildEnv(sinkUrl: string, devices: number, rounds: number): Record<string, string> {
+  return {
+    ...benchHandlerEnv(sinkUrl),
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: FUNCTION_MEMORY_MB,
+    BENCH_MODE: 'throughput',
+    BENCH_DEVICES: String(devices),
+    BENCH_WARMUP: String(warmupBatches(devices)),
+    BENCH_ROUNDS: String(rounds),
+  };
 }
 
 /** Goal 1rb: goal 1b's fleets publishing flat readings through a readings route, against JSON.parse of the
@@ -51,15 +63,7 @@ export async function largeFleets(rounds = 9, workloadEnv: Record<string, string
     let failures = 0;
     for (const devices of FLEETS) {
       const r = await runChild<ChildResult>('bench/goals/large-fleets-child.ts', {
-        env: {
-          ...benchHandlerEnv(sink.url),
-          ...workloadEnv,
-          AWS_LAMBDA_FUNCTION_MEMORY_SIZE: FUNCTION_MEMORY_MB,
-          BENCH_MODE: 'throughput',
-          BENCH_DEVICES: String(devices),
-          BENCH_WARMUP: String(warmupBatches(devices)),
-          BENCH_ROUNDS: String(rounds),
-        },
+        env: { ...throughputChildEnv(sink.url, devices, rounds), ...workloadEnv },
         nodeArgs: [INGEST_NODE_OPTIONS],
       });
       const ratio = ratios(r.times.cpu['JSON.parse'], r.times.cpu.handler);
