@@ -28,7 +28,7 @@ const only = args.includes('--only') && onlyArg !== undefined ? new Set(onlyArg.
 const goals: Array<[string, () => Promise<GoalResult | GoalResult[]> | GoalResult]> = [
   ['1', () => handlerThroughput(quick ? 5 : 31)],
   ['1r', () => readingsRouteThroughput(quick ? 5 : 15)],
-  // 15 rounds: with 9 the median moved by about ±0.1 from run to run on a shared machine.
+  // 15 rounds: with fewer, the median of a shared machine moved as much as the goal's margin from run to run.
   ['1b', () => largeFleets(quick ? 3 : 15)],
   ['1rb', () => largeFleetsOnRoute(quick ? 3 : 9)],
   ['2', () => encodeVsPackage(quick ? 5 : 15)],
