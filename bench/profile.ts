@@ -1,7 +1,7 @@
 // Where the time goes in goals 1 and 5: runs their children under `node --cpu-prof` against an UNMINIFIED build
 // of the ingest bundle (same esbuild options otherwise, so function names are readable) and prints self time by
 // function and by source file. Goal 5 also runs under `--heap-prof` (sampled allocations by function).
-// Run: npx tsx bench/profile.ts [1b [DEVICES]]   (1b: goal 1b only, at 1,000,000 devices by default; profiles are kept in .tmp/bench-run/prof/)
+// Run: npx tsx bench/profile.ts [1b [DEVICES [WARMUP]]]   (1b: goal 1b only, at 1,000,000 devices and after 5 warm-up batches by default; profiles are kept in .tmp/bench-run/prof/)
 import { build } from 'esbuild';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -79,7 +79,12 @@ async function main(): Promise<void> {
     const env = { ...benchHandlerEnv(sink.url), BENCH_HANDLER_BUNDLE: bundle };
     if (process.argv[2] === '1b') {
       await runChild('bench/goals/large-fleets-child.ts', {
-        env: { ...env, BENCH_DEVICES: process.argv[3] ?? '1000000', BENCH_WARMUP: '5', BENCH_ROUNDS: '10' },
+        env: {
+          ...env,
+          BENCH_DEVICES: process.argv[3] ?? '1000000',
+          BENCH_WARMUP: process.argv[4] ?? '5',
+          BENCH_ROUNDS: '10',
+        },
         nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`, '--cpu-prof-name=goal1b.cpuprofile'],
       });
       print(`Goal 1b: ${process.argv[3] ?? '1000000'} devices`, latest('goal1b', '.cpuprofile'), resolve);

@@ -61,7 +61,10 @@ export interface SeriesIdentity {
   /** Canonical identity of the label set; equal label sets give equal keys. */
   readonly key: string;
   readonly labels: readonly Label[];
-  /** The label fields of a remote-write TimeSeries for these labels, encoded once for the series' lifetime. */
+  /**
+   * The label fields of a remote-write TimeSeries for these labels, encoded once for the series' lifetime. The
+   * series cache may move them to another slab between batches (series-bytes.ts); the bytes never change.
+   */
   readonly encodedLabels: Uint8Array;
   /** fieldsHash of encodedLabels, when the maker computed it (grouping computes it otherwise). */
   readonly hash?: number;

@@ -13,6 +13,7 @@
 // wait for is written one-off, and the cache stands aside instead of churning.
 import { fieldsHash, seriesFieldsOf, setFieldsOf, withSeries, type SetFields } from './label-fields.js';
 import type { Label, SeriesIdentity } from './model.js';
+import { SeriesBytes } from './series-bytes.js';
 import { newScanState, type LabelSetScanState } from './scan-memory.js';
 import { appended, SmallMap } from './small-map.js';
 import { hashRange, TextIndex } from './text-index.js';
@@ -122,6 +123,8 @@ export class SeriesCache {
   readonly identities: SeriesIdentity[] = [];
   readonly limits: SeriesCacheLimits;
   private readonly freeIds: number[] = [];
+  /** The held series' label fields (SeriesIdentity.encodedLabels), packed into shared slabs. */
+  private readonly seriesBytes = new SeriesBytes();
   private readonly byKey = new Map<string, LabelSet>();
   /** Label objects seen before, by their raw content in input order (see SampleNormaliser.labelSetOf). */
   private readonly byRawContent = new Map<string, LabelSet>();
@@ -230,8 +233,19 @@ export class SeriesCache {
   }
 
   /** Estimated bytes and series held between batches (admitted sets only). */
-  get held(): { readonly bytes: number; readonly series: number; readonly labelSets: number } {
-    return { bytes: this.heldBytes, series: this.heldSeries, labelSets: this.ring.length };
+  /** What the cache holds; slabBytes: the slabs of its series' label fields (see series-bytes.ts). */
+  get held(): {
+    readonly bytes: number;
+    readonly series: number;
+    readonly labelSets: number;
+    readonly slabBytes: number;
+  } {
+    return {
+      bytes: this.heldBytes,
+      series: this.heldSeries,
+      labelSets: this.ring.length,
+      slabBytes: this.seriesBytes.slabBytes,
+    };
   }
 
   /**
@@ -262,6 +276,8 @@ export class SeriesCache {
       if (admitted === 'dropped') this.remove(set);
     }
     this.fresh = [];
+    // Twice at most (see SeriesBytes.fragmented).
+    for (let pass = 0; pass < 2 && this.seriesBytes.fragmented; pass++) this.compactSeriesBytes();
     this.capacity = this.capacityInSets();
     return forgot;
   }
@@ -322,6 +338,20 @@ export class SeriesCache {
     for (const series of set.series.values()) {
       this.identities[series.id] = FREED;
       this.freeIds.push(series.id);
+      this.seriesBytes.free(series.encodedLabels);
+    }
+  }
+
+  /** Moves the series of sparse slabs into the current one, so that forgotten series stop holding slabs. */
+  private compactSeriesBytes(): void {
+    for (const set of this.ring) {
+      for (const series of set.series.values()) {
+        const bytes = this.seriesBytes.moved(series.encodedLabels);
+        if (bytes === series.encodedLabels) continue;
+        if (set.fields?.bytes === series.encodedLabels) set.fields = { ...set.fields, bytes };
+        // The same bytes elsewhere: a plan holding the old view still reads them unchanged (see series-bytes.ts).
+        (series as { encodedLabels: Uint8Array }).encodedLabels = bytes;
+      }
     }
   }
 
@@ -369,7 +399,7 @@ export class SeriesCache {
   addSeries(set: LabelSet, name: string, labels: readonly Label[]): SeriesIdentity {
     const id = this.freeIds.pop() ?? this.identities.length;
     const fields = set.fields ?? setFieldsOf(set.labels);
-    const encodedLabels = seriesFieldsOf(fields, name, labels);
+    const encodedLabels = this.seriesBytes.copy(seriesFieldsOf(fields, name, labels));
     const series: SeriesIdentity = {
       id,
       key: name + LABEL + set.key,

@@ -7,6 +7,8 @@ import fc from 'fast-check';
 import type { SourceMessage } from '../../functions/pipeline/model.js';
 import { SampleNormaliser } from '../../functions/pipeline/normalise.js';
 import { planBatch, type BatchPlan } from '../../functions/pipeline/plan.js';
+import { encodeLabelFields } from '../../functions/pipeline/encode.js';
+import { SLAB_BYTES } from '../../functions/pipeline/series-bytes.js';
 import { seriesCacheLimitsFor } from '../../functions/pipeline/series-cache.js';
 import { TextIndex } from '../../functions/pipeline/text-index.js';
 import { plainSeriesOf } from '../../functions/pipeline/write-batch.js';
@@ -76,6 +78,45 @@ describe('series cache', () => {
     const everyone = Array.from({ length: 50 }, (_, i) => i);
     for (let t = 0; t < 3; t++) planBatch(batchOf(everyone, t), undefined, fits);
     assert.equal(fits.cache.held.labelSets, 50);
+  });
+
+  test('held series keep their label bytes while the cache churns and compacts its slabs', () => {
+    // About 800 label sets fit; each batch brings 100 devices new to it, which come back in the next 7 batches.
+    const normaliser = new SampleNormaliser(undefined, { maxBytes: 2_500_000, maxSeries: 1_000_000 });
+    const cache = normaliser.cache;
+    // Each held series' label bytes as first seen: a compaction gives a series a new view of the same bytes.
+    const firstView = new Map<object, Uint8Array>();
+    let moved = 0;
+    for (let t = 0; t < 60; t++) {
+      const devices = Array.from({ length: 800 }, (_, i) => t * 100 + i);
+      const messages = batchOf(devices, t);
+      const plan = planBatch(messages, undefined, normaliser);
+      if (t % 20 === 19)
+        assert.deepEqual(
+          describePlan(plan),
+          describePlan(planBatch(messages, undefined, new SampleNormaliser())),
+        );
+      normaliser.startBatch();
+      if (t % 4 !== 3) continue;
+      let liveBytes = 0;
+      for (const series of cache.identities) {
+        if (series.id < 0) continue;
+        assert.ok(
+          Buffer.from(encodeLabelFields(series.labels)).equals(series.encodedLabels),
+          `series ${series.id}`,
+        );
+        liveBytes += series.encodedLabels.length;
+        const first = firstView.get(series);
+        if (first === undefined) firstView.set(series, series.encodedLabels);
+        else if (first !== series.encodedLabels) moved++;
+      }
+      assert.ok(
+        cache.held.slabBytes <= 2 * liveBytes + 2 * SLAB_BYTES,
+        `${cache.held.slabBytes} bytes of slabs for ${liveBytes} bytes of held series`,
+      );
+    }
+    // Forgotten series left slabs sparse, and the series still held there were moved.
+    assert.ok(moved > 0, 'no series was moved');
   });
 
   test('a normaliser with a tiny cache plans every batch exactly as a fresh one', () => {
