@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { sendToParent } from '../lib/parent-channel.js';
 import { interleaved } from '../lib/stats.js';
 import {
+  FLEET_BATCH_MESSAGES as BATCH_MESSAGES,
   lambdaContext,
   readingsEnvelopeBody,
   reportMessage,
@@ -21,8 +22,6 @@ type Handler = (
   event: unknown,
   context: unknown,
 ) => Promise<{ batchItemFailures: Array<{ itemIdentifier: string }> }>;
-
-export const BATCH_MESSAGES = 10_000;
 
 const devices = Number(process.env['BENCH_DEVICES'] ?? '1000');
 // `readings`: the fleet publishes flat readings through a readings route (the parent sets ROUTES_FILE).

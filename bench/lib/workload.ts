@@ -17,6 +17,9 @@ export const METRIC_NAMES = [
 
 const SITES = ['north', 'south', 'east', 'west', 'centre'];
 
+/** Messages per batch of goals 1b, 1rb and 5b (large-fleets-child.ts). */
+export const FLEET_BATCH_MESSAGES = 10_000;
+
 export interface ReportWorkload {
   /** Messages in the batch. */
   readonly messages: number;
