@@ -166,7 +166,7 @@ export class SampleNormaliser {
     position: number,
     messageId: string,
   ): SeriesIdentity | undefined {
-    const last = labels.scan.recent[position];
+    const last = labels.recent[position];
     if (last !== undefined && last.name.length === end - start && text.startsWith(last.name, start))
       return last.series;
     const name = this.nameText(text, start, end, position);

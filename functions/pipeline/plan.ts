@@ -104,6 +104,11 @@ function addScanned(
     labels ??= normaliser.labelsOfScanned(text, labelsStart, labelsEnd, message.messageId);
     if (labels === undefined) return false;
   }
+  if (body.ids !== undefined) {
+    // Read through a template: its series ids are known, and their objects need not be reached.
+    addRows(table, body.ids, body.count, timestampMs, body.values, index);
+    return true;
+  }
   // The series are collected only to learn a template; setting an array's length to 0 would free its storage
   // and cost an allocation per message.
   const learning = !body.viaTemplate && normaliser.scanMemory.mayLearnTemplate(labels, text.length);

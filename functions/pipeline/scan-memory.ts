@@ -16,7 +16,7 @@ export interface RecentName {
   readonly series: SeriesIdentity;
 }
 
-/** What the scanner remembers of one label set's bodies. */
+/** What the scanner remembers of one label set's bodies (fields of the LabelSet itself). */
 export interface LabelSetScanState {
   /**
    * The metric name last seen at each position of a report's "metrics", and its series. A device sends the same
@@ -27,10 +27,6 @@ export interface LabelSetScanState {
   template: ScanTemplate<SeriesIdentity> | undefined;
   /** How many templates were learnt for these labels. */
   templatesLearnt: number;
-}
-
-export function newScanState(): LabelSetScanState {
-  return { recent: [], template: undefined, templatesLearnt: 0 };
 }
 
 /** The ScanMemory of one normaliser: label sets come from its series cache, layouts from its template store. */
@@ -44,11 +40,11 @@ export class LabelSetScanMemory implements ScanMemory<LabelSet, SeriesIdentity> 
   }
 
   nameAt(labels: LabelSet, position: number): RecentName | undefined {
-    return labels.scan.recent[position];
+    return labels.recent[position];
   }
 
   templateOf(labels: LabelSet): ScanTemplate<SeriesIdentity> | undefined {
-    return labels.scan.template;
+    return labels.template;
   }
 
   get templateHead(): string {
@@ -57,10 +53,10 @@ export class LabelSetScanMemory implements ScanMemory<LabelSet, SeriesIdentity> 
 
   /** Remembers that metric `name` came at `position` of a body with these labels. */
   rememberName(labels: LabelSet, position: number, name: string, series: SeriesIdentity): void {
-    const recent = labels.scan.recent;
+    const recent = labels.recent;
     const entry = { name, series };
     // Appended at its exact length (see appended): a report's names come in position order.
-    if (position === recent.length) labels.scan.recent = appended(recent, entry);
+    if (position === recent.length) labels.recent = appended(recent, entry);
     else recent[position] = entry;
   }
 
@@ -74,7 +70,7 @@ export class LabelSetScanMemory implements ScanMemory<LabelSet, SeriesIdentity> 
     // they are forgotten, and learning their templates was most of the miss path.
     return (
       labels.seenAgain &&
-      labels.scan.templatesLearnt < MAX_TEMPLATES_PER_LABEL_SET &&
+      labels.templatesLearnt < MAX_TEMPLATES_PER_LABEL_SET &&
       bodyLength <= MAX_TEMPLATE_BODY_CHARS
     );
   }
@@ -88,9 +84,10 @@ export class LabelSetScanMemory implements ScanMemory<LabelSet, SeriesIdentity> 
   ): void {
     const template = this.templates.learn(text, out, series);
     if (template === undefined) return;
-    // A device may change its layout: the last one is kept.
-    labels.scan.template = template;
-    labels.scan.templatesLearnt++;
+    // A device may change its layout: the last one is kept. Its series' ids stay theirs while the set is held:
+    // the cache forgets series only with their set, and its template with them.
+    labels.template = { ...template, ids: Int32Array.from(template.series, (s) => s.id) };
+    labels.templatesLearnt++;
     this.cache.countTemplate(labels, text.length);
   }
 }

@@ -14,7 +14,7 @@
 import { fieldsHash, seriesFieldsOf, setFieldsOf, withSeries, type SetFields } from './label-fields.js';
 import type { Label, SeriesIdentity } from './model.js';
 import { SeriesBytes } from './series-bytes.js';
-import { newScanState, type LabelSetScanState } from './scan-memory.js';
+import type { LabelSetScanState } from './scan-memory.js';
 import { appended, SmallMap } from './small-map.js';
 import { hashRange, TextIndex } from './text-index.js';
 
@@ -81,16 +81,18 @@ function keyOf(labels: readonly Label[]): string {
   return key;
 }
 
-/** One checked label set (a message's label object, configured labels merged, sorted) and its series so far. */
-export interface LabelSet {
+/**
+ * One checked label set (a message's label object, configured labels merged, sorted) and its series so far. What
+ * the scanner remembers of bodies with these labels (LabelSetScanState) sits on the set itself: the scanner reaches
+ * it for every body, and one object less on that path is one cache miss less.
+ */
+export interface LabelSet extends LabelSetScanState {
   readonly labels: readonly Label[];
   readonly key: string;
   /** By sanitised metric name. */
   readonly series: SmallMap<SeriesIdentity>;
   /** By metric name as the messages spell it, for names that sanitising changes: a hit needs no sanitising. */
   readonly byRawName: SmallMap<SeriesIdentity>;
-  /** What the scanner remembers of bodies with these labels. */
-  readonly scan: LabelSetScanState;
   /** The raw-content and labels-text keys that lead to this set, removed with it. */
   rawKeys: readonly string[];
   textKeys: readonly string[];
@@ -379,7 +381,9 @@ export class SeriesCache {
       key,
       series: new SmallMap(),
       byRawName: new SmallMap(),
-      scan: newScanState(),
+      recent: [],
+      template: undefined,
+      templatesLearnt: 0,
       rawKeys: NO_KEYS,
       textKeys: NO_KEYS,
       referenced: false,

@@ -421,6 +421,6 @@ describe('object scanner', () => {
     const start = text.indexOf('{', 1);
     const labels = normaliser.scanMemory.labelsAt(text, start, text.indexOf('}', start) + 1);
     assert.ok(labels !== undefined);
-    assert.equal(labels.scan.templatesLearnt, 4);
+    assert.equal(labels.templatesLearnt, 4);
   });
 });

@@ -344,6 +344,7 @@ export class ObjectScanner {
     out.labelsStart = labelsStart;
     out.labelsEnd = labelsEnd;
     out.viaTemplate = true;
+    out.ids = template.ids;
     this.placeNames(template.layout, out, template.series);
     return true;
   }

@@ -28,6 +28,8 @@ export class ScannedObject<L = unknown, S = unknown> {
   series: Array<S | undefined> = [];
   /** Whether the body was read through a template rather than scanned character by character. */
   viaTemplate = false;
+  /** Read through a template whose series have ids (ScanTemplate.ids): sample i's series id is ids[i]. */
+  ids: Int32Array | undefined = undefined;
   /** NaN when the body has no timestamp. */
   timestampMs = NaN;
   /** Where the timestamp's number starts and ends in the text (-1: none). */
@@ -50,6 +52,7 @@ export class ScannedObject<L = unknown, S = unknown> {
     this.timestampStart = -1;
     this.timestampEnd = -1;
     this.viaTemplate = false;
+    this.ids = undefined;
     this.count = 0;
   }
 

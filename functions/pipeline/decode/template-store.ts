@@ -25,6 +25,11 @@ export interface ScanTemplate<S> {
   readonly layout: TemplateLayout;
   /** Sample i's series. */
   readonly series: readonly S[];
+  /**
+   * The numbers the caller gave these series (the planner's row ids), when it did: a body read through the template
+   * then needs no series object, each of which sits elsewhere in memory.
+   */
+  readonly ids?: Int32Array;
 }
 
 /** Layouts kept at most; a layout is as varied as the bodies' text outside their numbers may be. */
