@@ -12,6 +12,7 @@
 //   Sample.timestamp         2, varint (int64)  0x10
 // Sample fields equal to proto3 defaults (0) are written anyway: valid proto3, and the size of a sample then
 // depends on its timestamp alone, which keeps encodedSeriesSize() exact and cheap.
+import { copyBytes, viewOf } from './byte-copy.js';
 import type { Label, SeriesRange, WriteBatch } from './model.js';
 
 const TAG_TIMESERIES = 0x0a;
@@ -164,15 +165,9 @@ class ByteWriter {
   copy(from: Uint8Array, start: number, end: number): void {
     if (from !== this.from || this.fromView === undefined) {
       this.from = from;
-      this.fromView = new DataView(from.buffer, from.byteOffset, from.byteLength);
+      this.fromView = viewOf(from);
     }
-    const source = this.fromView;
-    const target = this.view;
-    let at = this.pos;
-    let i = start;
-    for (; i + 4 <= end; i += 4, at += 4) target.setUint32(at, source.getUint32(i));
-    for (; i < end; i++) this.bytes[at++] = from[i]!;
-    this.pos = at;
+    this.pos = copyBytes(from, this.fromView, start, end, this.bytes, this.view, this.pos);
   }
 
   /** Makes room for `count` more bytes, doubling the buffer when it must grow. */

@@ -8,6 +8,7 @@
 //
 // A fast path only: anything it does not take exactly as LabelRules would (a name to sanitise, an over-long value,
 // a repeated key, too many labels) makes it decline, and the message goes the cache's way, which explains errors.
+import { copyBytes, viewOf } from './byte-copy.js';
 import type { PipelineConfig, PipelineLimits } from './config.js';
 import { grown } from './grow.js';
 import {
@@ -88,7 +89,9 @@ export const NO_ONE_OFF_SERIES: OneOffColumns = Object.freeze({
 
 /** Checks, sorts and encodes label sets from scanned text into series of one batch (see the top of the file). */
 export class OneOffSeries implements OneOffColumns {
-  bytes = new Uint8Array(64 * 1024);
+  bytes: Uint8Array = new Uint8Array(64 * 1024);
+  /** A view of `bytes`, for copyBytes. */
+  private bytesView = viewOf(this.bytes);
   start = new Int32Array(1024);
   end = new Int32Array(1024);
   hash = new Int32Array(1024);
@@ -118,6 +121,7 @@ export class OneOffSeries implements OneOffColumns {
   private labelCount = 0;
   /** The set's label fields, encoded; a series' `__name__` field goes in at nameAt. */
   private setFields = new Uint8Array(1024);
+  private setFieldsView = viewOf(this.setFields);
   private setLength = 0;
   private nameAt = 0;
   /** fieldsHash of setFields before and after nameAt, and hashFactor of the length after it. */
@@ -145,7 +149,7 @@ export class OneOffSeries implements OneOffColumns {
   /** Forgets the last batch's series; an arena its plan still holds is left to it. */
   clear(): void {
     // Reusing a released arena saves fresh memory per batch, which cost more than planning it (page faults).
-    if (this.lent === this.bytes) this.bytes = new Uint8Array(this.bytes.length);
+    if (this.lent === this.bytes) this.useArena(new Uint8Array(this.bytes.length));
     this.lent = undefined;
     this.count = 0;
     this.used = 0;
@@ -227,8 +231,7 @@ export class OneOffSeries implements OneOffColumns {
       // The label's tag and length, the value's tag and length: at most 12 bytes.
       size += 12 + bytes;
     }
-    if (this.setFields.length < size)
-      this.setFields = new Uint8Array(Math.max(size, this.setFields.length * 2));
+    this.reserveSetFields(size);
     const out = this.setFields;
     let at = 0;
     for (let s = 0; s < slots; s++) {
@@ -400,8 +403,7 @@ export class OneOffSeries implements OneOffColumns {
   private encodeSet(): boolean {
     let size = 0;
     for (let s = 0; s < this.labelCount; s++) size += 1 + 4 + this.labelFieldsSize(this.order[s]!);
-    if (this.setFields.length < size)
-      this.setFields = new Uint8Array(Math.max(size, this.setFields.length * 2));
+    this.reserveSetFields(size);
     const out = this.setFields;
     let at = 0;
     this.nameAt = -1;
@@ -454,17 +456,18 @@ export class OneOffSeries implements OneOffColumns {
     const out = this.bytes;
     const fields = this.setFields;
     const first = this.used;
-    let at = first;
-    for (let i = 0; i < this.nameAt; i++) out[at++] = fields[i]!;
+    let at = copyBytes(fields, this.setFieldsView, 0, this.nameAt, out, this.bytesView, first);
     if (recent) {
+      // A whole array: set() copies it natively, with no subarray to make.
       const nameField = this.recentNames.field(position);
-      for (let i = 0; i < nameField.length; i++) out[at++] = nameField[i]!;
+      out.set(nameField, at);
+      at += nameField.length;
       this.nameHash = this.recentNames.hash[position]!;
       this.nameFactor = this.recentNames.factor[position]!;
     } else {
       at = this.putHashedName(out, at, text, start, end);
     }
-    for (let i = this.nameAt; i < this.setLength; i++) out[at++] = fields[i]!;
+    at = copyBytes(fields, this.setFieldsView, this.nameAt, this.setLength, out, this.bytesView, at);
     return this.finishSeries(first, at);
   }
 
@@ -537,9 +540,21 @@ export class OneOffSeries implements OneOffColumns {
     }
   }
 
+  private useArena(bytes: Uint8Array): void {
+    this.bytes = bytes;
+    this.bytesView = viewOf(bytes);
+  }
+
+  /** Makes setFields at least `size` bytes. */
+  private reserveSetFields(size: number): void {
+    if (this.setFields.length >= size) return;
+    this.setFields = new Uint8Array(Math.max(size, this.setFields.length * 2));
+    this.setFieldsView = viewOf(this.setFields);
+  }
+
   /** Makes room for one more series of up to `size` bytes. */
   private reserve(size: number): void {
-    if (this.used + size > this.bytes.length) this.bytes = grown(this.bytes, this.used + size);
+    if (this.used + size > this.bytes.length) this.useArena(grown(this.bytes, this.used + size));
     if (this.count === this.start.length) {
       this.start = grown(this.start, this.count + 1);
       this.end = grown(this.end, this.count + 1);
