@@ -325,7 +325,14 @@ export function planBatch(
   for (let index = added.planned; index < messages.length; index++) deferred.push(index);
 
   const oneOff = normaliser.oneOff.count > 0 ? normaliser.oneOff.lend() : undefined;
-  const { series, columns, stats } = groupSeries(table, normaliser.identities, messages, grouping, oneOff);
+  const { series, columns, stats } = groupSeries(
+    table,
+    normaliser.identities,
+    messages,
+    grouping,
+    oneOff,
+    normaliser.cache.fields,
+  );
   const { batches, after } = splitIntoBatches(columns, series, config.request);
 
   let oldest = Infinity;

@@ -9,6 +9,8 @@
 // whose series were mostly forgotten is emptied by moving the rest into the current slab (see moved), after which
 // the collector frees it with its last view.
 
+import { grown } from './grow.js';
+
 /** Bytes of a slab: hundreds of series. */
 export const SLAB_BYTES = 64 * 1024;
 /** Fields larger than this get an array of their own (a set of many long labels). */
@@ -20,6 +22,9 @@ const SPARSE_SHARE = 0.5;
 export class SeriesBytes {
   private slab = new Uint8Array(0);
   private used = 0;
+  /** The array the last copy() wrote to (a whole slab, or the copy's own array), and where in it. */
+  lastSlab: Uint8Array = this.slab;
+  lastStart = 0;
   /** Bytes of live views in each slab that holds any; a slab leaves when its count reaches 0. */
   private readonly live = new Map<ArrayBufferLike, number>();
   /** Slabs under SPARSE_SHARE: moved() empties them, and free() lets them go once empty. */
@@ -43,13 +48,22 @@ export class SeriesBytes {
     return this.sparse.size > 0;
   }
 
-  /** A copy of `fields` in the current slab (or, when large, in an array of its own). */
+  /**
+   * A copy of `fields` in the current slab (or, when large, in an array of its own); lastSlab and lastStart say where
+   * it went.
+   */
   copy(fields: Uint8Array): Uint8Array {
     const size = fields.length;
-    if (size > MAX_SLABBED_BYTES) return fields.slice();
+    if (size > MAX_SLABBED_BYTES) {
+      this.lastSlab = fields.slice();
+      this.lastStart = 0;
+      return this.lastSlab;
+    }
     if (this.used + size > this.slab.length) this.startSlab();
     const view = this.slab.subarray(this.used, this.used + size);
     view.set(fields);
+    this.lastSlab = this.slab;
+    this.lastStart = this.used;
     this.used += size;
     this.live.set(this.slab.buffer, (this.live.get(this.slab.buffer) ?? 0) + size);
     return view;
@@ -78,11 +92,55 @@ export class SeriesBytes {
     if (slab !== this.slab.buffer && left < SPARSE_SHARE * SLAB_BYTES) this.sparse.add(slab);
   }
 
-  /** `view` itself, or, when its slab is sparse, a copy in the current slab (and `view` is freed). */
+  /**
+   * `view` itself, or, when its slab is sparse, a copy in the current slab (and `view` is freed; lastSlab and
+   * lastStart say where the copy went).
+   */
   moved(view: Uint8Array): Uint8Array {
     if (!this.sparse.has(view.buffer)) return view;
     const copy = this.copy(view);
     this.free(view);
     return copy;
+  }
+}
+
+/**
+ * The label fields of series by id, in columns: series id's are slab[id][start[id], end[id]), hashed as hash[id].
+ * Grouping and encoding read a batch's series from these, in id order for a fleet the cache holds, instead of
+ * reaching each series' objects, which lie wherever the collector left them.
+ */
+export interface SeriesFieldColumns {
+  readonly slab: readonly Uint8Array[];
+  readonly start: Int32Array;
+  readonly end: Int32Array;
+  readonly hash: Int32Array;
+}
+
+/** SeriesFieldColumns that grow as ids are set. */
+export class SeriesFieldTable implements SeriesFieldColumns {
+  readonly slab: Uint8Array[] = [];
+  start = new Int32Array(1024);
+  end = new Int32Array(1024);
+  hash = new Int32Array(1024);
+  private readonly none = new Uint8Array(0);
+
+  /** Series `id`'s fields are slab[start, start + length), hashed as `hash`. */
+  set(id: number, slab: Uint8Array, start: number, length: number, hash: number): void {
+    if (id >= this.start.length) {
+      this.start = grown(this.start, id + 1);
+      this.end = grown(this.end, id + 1);
+      this.hash = grown(this.hash, id + 1);
+    }
+    this.slab[id] = slab;
+    this.start[id] = start;
+    this.end[id] = start + length;
+    this.hash[id] = hash;
+  }
+
+  /** Series `id` is gone: its slab may go too. */
+  clear(id: number): void {
+    this.slab[id] = this.none;
+    this.start[id] = 0;
+    this.end[id] = 0;
   }
 }

@@ -13,7 +13,7 @@
 // wait for is written one-off, and the cache stands aside instead of churning.
 import { fieldsHash, seriesFieldsOf, setFieldsOf, withSeries, type SetFields } from './label-fields.js';
 import type { Label, SeriesIdentity } from './model.js';
-import { SeriesBytes } from './series-bytes.js';
+import { SeriesBytes, SeriesFieldTable, type SeriesFieldColumns } from './series-bytes.js';
 import type { LabelSetScanState } from './scan-memory.js';
 import { appended, SmallMap } from './small-map.js';
 import { hashRange, TextIndex } from './text-index.js';
@@ -127,6 +127,8 @@ export class SeriesCache {
   private readonly freeIds: number[] = [];
   /** The held series' label fields (SeriesIdentity.encodedLabels), packed into shared slabs. */
   private readonly seriesBytes = new SeriesBytes();
+  /** The same fields by series id, as grouping reads them. */
+  private readonly fieldTable = new SeriesFieldTable();
   private readonly byKey = new Map<string, LabelSet>();
   /** Label objects seen before, by their raw content in input order (see SampleNormaliser.labelSetOf). */
   private readonly byRawContent = new Map<string, LabelSet>();
@@ -235,6 +237,11 @@ export class SeriesCache {
   }
 
   /** Estimated bytes and series held between batches (admitted sets only). */
+  /** The held series' label fields by id (those of ids not held are stale). */
+  get fields(): SeriesFieldColumns {
+    return this.fieldTable;
+  }
+
   /** What the cache holds; slabBytes: the slabs of its series' label fields (see series-bytes.ts). */
   get held(): {
     readonly bytes: number;
@@ -341,6 +348,7 @@ export class SeriesCache {
       this.identities[series.id] = FREED;
       this.freeIds.push(series.id);
       this.seriesBytes.free(series.encodedLabels);
+      this.fieldTable.clear(series.id);
     }
   }
 
@@ -350,6 +358,8 @@ export class SeriesCache {
       for (const series of set.series.values()) {
         const bytes = this.seriesBytes.moved(series.encodedLabels);
         if (bytes === series.encodedLabels) continue;
+        const { lastSlab, lastStart } = this.seriesBytes;
+        this.fieldTable.set(series.id, lastSlab, lastStart, bytes.length, this.fieldTable.hash[series.id]!);
         if (set.fields?.bytes === series.encodedLabels) set.fields = { ...set.fields, bytes };
         // The same bytes elsewhere: a plan holding the old view still reads them unchanged (see series-bytes.ts).
         (series as { encodedLabels: Uint8Array }).encodedLabels = bytes;
@@ -404,13 +414,10 @@ export class SeriesCache {
     const id = this.freeIds.pop() ?? this.identities.length;
     const fields = set.fields ?? setFieldsOf(set.labels);
     const encodedLabels = this.seriesBytes.copy(seriesFieldsOf(fields, name, labels));
-    const series: SeriesIdentity = {
-      id,
-      key: name + LABEL + set.key,
-      labels,
-      encodedLabels,
-      hash: fieldsHash(encodedLabels, 0, encodedLabels.length),
-    };
+    const hash = fieldsHash(encodedLabels, 0, encodedLabels.length);
+    const series: SeriesIdentity = { id, key: name + LABEL + set.key, labels, encodedLabels, hash };
+    const { lastSlab, lastStart } = this.seriesBytes;
+    this.fieldTable.set(id, lastSlab, lastStart, encodedLabels.length, hash);
     if (set.fields === undefined) set.fields = withSeries(fields, series.encodedLabels);
     this.identities[id] = series;
     set.series.set(name, series);

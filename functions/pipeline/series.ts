@@ -10,6 +10,7 @@ import type { SampleColumns, Series, SeriesIdentity, SourceMessage } from './mod
 import { GroupedRange } from './grouped-range.js';
 import { NO_ONE_OFF_SERIES, type OneOffColumns } from './one-off-series.js';
 import type { SampleTable } from './sample-table.js';
+import { SeriesFieldTable, type SeriesFieldColumns } from './series-bytes.js';
 
 export interface SeriesStats {
   /** Samples dropped because an identical sample (same series, timestamp and value) was already kept. */
@@ -113,11 +114,25 @@ export interface GroupedSeries {
   readonly stats: SeriesStats;
 }
 
-/** The series a batch's rows name: identities by id, and one-off series k as row id ~k (a negative number). */
+/** The label fields of `identities` in columns, for a caller without a series cache's own (tests). */
+export function fieldColumnsOf(identities: readonly SeriesIdentity[]): SeriesFieldColumns {
+  const table = new SeriesFieldTable();
+  identities.forEach((identity, id) => {
+    const fields = identity.encodedLabels;
+    table.set(id, fields, 0, fields.length, identity.hash ?? fieldsHash(fields, 0, fields.length));
+  });
+  return table;
+}
+
+/**
+ * The series a batch's rows name: identities by id (their label fields in `fields`), and one-off series k as row id
+ * ~k (a negative number).
+ */
 class BatchSeries {
   readonly base: number;
   constructor(
     readonly identities: readonly SeriesIdentity[],
+    readonly fields: SeriesFieldColumns,
     readonly oneOff: OneOffColumns,
   ) {
     this.base = identities.length;
@@ -129,9 +144,7 @@ class BatchSeries {
   }
 
   hashOf(id: number): number {
-    if (id >= this.base) return this.oneOff.hash[id - this.base]!;
-    const identity = this.identities[id]!;
-    return identity.hash ?? fieldsHash(identity.encodedLabels, 0, identity.encodedLabels.length);
+    return id < this.base ? this.fields.hash[id]! : this.oneOff.hash[id - this.base]!;
   }
 
   /** Whether series a and b have the same label fields (so the same labels: the encoding is canonical). */
@@ -147,15 +160,15 @@ class BatchSeries {
   }
 
   private bytesOf(id: number): Uint8Array {
-    return id < this.base ? this.identities[id]!.encodedLabels : this.oneOff.bytes;
+    return id < this.base ? this.fields.slab[id]! : this.oneOff.bytes;
   }
 
   private startOf(id: number): number {
-    return id < this.base ? 0 : this.oneOff.start[id - this.base]!;
+    return id < this.base ? this.fields.start[id]! : this.oneOff.start[id - this.base]!;
   }
 
   private endOf(id: number): number {
-    return id < this.base ? this.identities[id]!.encodedLabels.length : this.oneOff.end[id - this.base]!;
+    return id < this.base ? this.fields.end[id]! : this.oneOff.end[id - this.base]!;
   }
 
   /** Sets `range` to series `id` in the output, samples [start, end); returns it. */
@@ -165,9 +178,9 @@ class BatchSeries {
       const { bytes, start: fieldsStart, end: fieldsEnd } = this.oneOff;
       return range.set(undefined, bytes, fieldsStart[k]!, fieldsEnd[k]!, start, start, end);
     }
-    const identity = this.identities[id]!;
-    const fields = identity.encodedLabels;
-    return range.set(identity, fields, 0, fields.length, start, start, end);
+    // The identity is only passed along (for its labels, when asked): its object is not reached here.
+    const { slab, start: fieldsStart, end: fieldsEnd } = this.fields;
+    return range.set(this.identities[id], slab[id]!, fieldsStart[id]!, fieldsEnd[id]!, start, start, end);
   }
 }
 
@@ -397,7 +410,8 @@ function writeAll(
  * Groups the table's rows into series, each strictly ascending by timestamp. `identities[id]` is the series of
  * rows whose `series` column holds `id`, and oneOff's series k that of rows holding ~k; `messages` gives the
  * SentTimestamp used to resolve conflicts. A caller that groups batch after batch passes its own `scratch` to
- * reuse the working arrays.
+ * reuse the working arrays. `fields`: the identities' label fields by id, as the series cache keeps them (built
+ * from the identities when not given).
  */
 export function groupSeries(
   table: SampleTable,
@@ -405,8 +419,9 @@ export function groupSeries(
   messages: readonly SourceMessage[],
   scratch: GroupScratch = new GroupScratch(),
   oneOff: OneOffColumns = NO_ONE_OFF_SERIES,
+  fields: SeriesFieldColumns = fieldColumnsOf(identities),
 ): GroupedSeries {
-  const all = new BatchSeries(identities, oneOff);
+  const all = new BatchSeries(identities, fields, oneOff);
   const { firstSeen, order, offset, end } = orderBySeries(table, all, scratch);
   const writer = new SeriesWriter(table, order, messages, scratch.output(table.length));
   const series = writeAll(writer, all, firstSeen, offset, end);

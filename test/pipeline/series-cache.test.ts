@@ -105,6 +105,15 @@ describe('series cache', () => {
           Buffer.from(encodeLabelFields(series.labels)).equals(series.encodedLabels),
           `series ${series.id}`,
         );
+        // Grouping reads the same bytes by id, in the same slab (a stale one would be kept from the collector).
+        const { slab, start, end } = cache.fields;
+        assert.equal(slab[series.id]!.buffer, series.encodedLabels.buffer);
+        assert.ok(
+          Buffer.from(slab[series.id]!.subarray(start[series.id], end[series.id])).equals(
+            series.encodedLabels,
+          ),
+          `series ${series.id} by id`,
+        );
         liveBytes += series.encodedLabels.length;
         const first = firstView.get(series);
         if (first === undefined) firstView.set(series, series.encodedLabels);
