@@ -7,7 +7,6 @@ import { benchNodeVersion } from '../lib/machine.js';
 import type { GoalResult } from '../lib/goal.js';
 import { startSink } from '../lib/sink.js';
 import { formatSpread, ratios, spread } from '../lib/stats.js';
-import { FLEET_BATCH_MESSAGES } from '../lib/workload.js';
 import { benchHandlerEnv, withReadingsRoutesFile } from './handler-throughput.js';
 
 export const GOAL = 0.4;
@@ -25,18 +24,16 @@ interface ChildResult {
 }
 
 /**
- * Warm-up batches: at least 20, and enough to send the whole fleet three times, up to 40. A device's label set is
- * noted on its first pass, interned on its second (when the fleet fits) and read through a template from its
- * third; at 100,000 devices the cache also interns part of the fleet in its first pass, before it can tell how
- * many come back, and learns their templates when they return. After that the handler still settles for a while
- * (the JIT, the old generation's growth): at 16,000 devices a batch took 45–55 ms of CPU in batches 5–18, about
- * 37 ms in batches 19–30, and 20–40 ms after. Timing from batch 7 measured that transient (at 16,000 devices
- * 0.32x instead of 0.47x from batch 32; at 100,000 devices 0.30x from batch 12 instead of 0.37x from batch 32);
- * a warm function runs for hours.
+ * Warm-up batches: 40 at every fleet size, the handler's steady state. The caches settle over about three passes
+ * of a fleet (a device's label set is noted on its first pass, interned on its second when the fleet fits, read
+ * through a template from its third), which 40 batches give up to 100,000 devices; a fleet of 1,000,000 is written
+ * one-off from its first batch. Node's HTTP client takes longer: a batch sends about six requests, so V8 optimises
+ * the client's functions only after 28-33 batches, and until then delivering a batch took 10-17 ms of CPU at 16,000
+ * devices instead of 5-10 (handler phases per batch, one process). Timing from batch 20 measured that transient
+ * at 16,000 devices: 0.47x (IQR 0.30-0.61) instead of 0.54x (0.47-0.62) from batch 40. A warm function runs for
+ * hours.
  */
-function warmupBatches(devices: number): number {
-  return Math.min(40, Math.max(20, Math.ceil((3 * devices) / FLEET_BATCH_MESSAGES) + 2));
-}
+const WARMUP_BATCHES = 40;
 
 /** The environment of large-fleets-child.ts timing the handler bundle named by BENCH_HANDLER_BUNDLE. */
 export function throughputChildEnv(sinkUrl: string, devices: number, rounds: number): Record<string, string> {
@@ -45,7 +42,7 @@ export function throughputChildEnv(sinkUrl: string, devices: number, rounds: num
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: FUNCTION_MEMORY_MB,
     BENCH_MODE: 'throughput',
     BENCH_DEVICES: String(devices),
-    BENCH_WARMUP: String(warmupBatches(devices)),
+    BENCH_WARMUP: String(WARMUP_BATCHES),
     BENCH_ROUNDS: String(rounds),
   };
 }
@@ -80,7 +77,7 @@ export async function largeFleets(rounds = 9, workloadEnv: Record<string, string
       medians.push(ratio.median);
       failures += r.failures;
       details.push(
-        `${devices.toLocaleString('en')} devices: ${formatSpread(ratio)} of JSON.parse speed by CPU time; handler ${formatSpread(spread(r.times.cpu.handler), 1, ' ms')}, JSON.parse ${formatSpread(spread(r.times.cpu['JSON.parse']), 1, ' ms')} CPU per batch (${warmupBatches(devices)} warm-up batches, ${r.batchesHandled} built in all)`,
+        `${devices.toLocaleString('en')} devices: ${formatSpread(ratio)} of JSON.parse speed by CPU time; handler ${formatSpread(spread(r.times.cpu.handler), 1, ' ms')}, JSON.parse ${formatSpread(spread(r.times.cpu['JSON.parse']), 1, ' ms')} CPU per batch (${WARMUP_BATCHES} warm-up batches, ${r.batchesHandled} built in all)`,
       );
     }
     const worst = Math.min(...medians);
