@@ -236,13 +236,15 @@ export class SeriesCache {
     );
   }
 
-  /** Estimated bytes and series held between batches (admitted sets only). */
   /** The held series' label fields by id (those of ids not held are stale). */
   get fields(): SeriesFieldColumns {
     return this.fieldTable;
   }
 
-  /** What the cache holds; slabBytes: the slabs of its series' label fields (see series-bytes.ts). */
+  /**
+   * Estimated bytes and series held between batches (admitted sets only), and slabBytes: the slabs of the series'
+   * label fields (see series-bytes.ts).
+   */
   get held(): {
     readonly bytes: number;
     readonly series: number;
