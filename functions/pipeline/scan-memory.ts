@@ -82,11 +82,12 @@ export class LabelSetScanMemory implements ScanMemory<LabelSet, SeriesIdentity> 
     out: ScannedObject<LabelSet, SeriesIdentity>,
     series: readonly SeriesIdentity[],
   ): void {
-    const template = this.templates.learn(text, out, series);
+    // The series' ids stay theirs while the set is held: the cache forgets series only with their set, and its
+    // template with them.
+    const template = this.templates.learn(text, out, series, (s) => s.id);
     if (template === undefined) return;
-    // A device may change its layout: the last one is kept. Its series' ids stay theirs while the set is held:
-    // the cache forgets series only with their set, and its template with them.
-    labels.template = { ...template, ids: Int32Array.from(template.series, (s) => s.id) };
+    // A device may change its layout: the last one is kept.
+    labels.template = template;
     labels.templatesLearnt++;
     this.cache.countTemplate(labels, text.length);
   }

@@ -119,8 +119,14 @@ export class TemplateStore {
   /**
    * The template of a body the scan accepted, whose samples turned out to belong to `series` (one per sample, in
    * order; a longer scratch array is fine); undefined for a body without labels. Makes its head the one tried first.
+   * `idOf`, when given, numbers the series for ScanTemplate.ids.
    */
-  learn<S>(text: string, out: ScannedObject<unknown, S>, series: readonly S[]): ScanTemplate<S> | undefined {
+  learn<S>(
+    text: string,
+    out: ScannedObject<unknown, S>,
+    series: readonly S[],
+    idOf?: (series: S) => number,
+  ): ScanTemplate<S> | undefined {
     if (series.length < out.count) return undefined;
     const fresh = layoutOfScan(text, out);
     if (fresh === undefined) return undefined;
@@ -132,6 +138,7 @@ export class TemplateStore {
       this.layouts.set(key, layout);
     }
     this.lastHead = layout.head;
-    return { layout, series: series.slice(0, out.count) };
+    const kept = series.slice(0, out.count);
+    return { layout, series: kept, ids: idOf === undefined ? undefined : Int32Array.from(kept, idOf) };
   }
 }
