@@ -24,14 +24,12 @@ interface ChildResult {
 }
 
 /**
- * Warm-up batches: 40 at every fleet size, the handler's steady state. The caches settle over about three passes
- * of a fleet (a device's label set is noted on its first pass, interned on its second when the fleet fits, read
- * through a template from its third), which 40 batches give up to 100,000 devices; a fleet of 1,000,000 is written
- * one-off from its first batch. Node's HTTP client takes longer: a batch sends about six requests, so V8 optimises
- * the client's functions only after 28-33 batches, and until then delivering a batch took 10-17 ms of CPU at 16,000
- * devices instead of 5-10 (handler phases per batch, one process). Timing from batch 20 measured that transient
- * at 16,000 devices: 0.47x (IQR 0.30-0.61) instead of 0.54x (0.47-0.62) from batch 40. A warm function runs for
- * hours.
+ * Warm-up batches: 40 at every fleet size, the handler's steady state (a warm function runs for hours). The caches
+ * settle over about three passes of a fleet (a device's label set is noted on its first pass, interned on its
+ * second when the fleet fits, read through a template from its third), which 40 batches give up to 100,000 devices;
+ * a fleet of 1,000,000 is written one-off from its first batch. Node's HTTP client takes longer: a batch sends only
+ * a few requests, so V8 optimises the client's functions late, and delivery costs more until it has. The figures
+ * are in docs/performance.md.
  */
 const WARMUP_BATCHES = 40;
 
