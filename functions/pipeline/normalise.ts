@@ -81,8 +81,8 @@ export class SampleNormaliser {
   constructor(config: PipelineConfig = DEFAULT_PIPELINE_CONFIG, cacheLimits?: SeriesCacheLimits | number) {
     this.rules = new LabelRules(config);
     this.cache = new SeriesCache(cacheLimits);
-    this.scanMemory = new LabelSetScanMemory(this.cache);
     this.oneOff = new OneOffSeries(config);
+    this.scanMemory = new LabelSetScanMemory(this.cache, this.oneOff);
   }
 
   /** Every series the cache holds, by id: `identities[i].id === i` (ids of forgotten series are reused). */

@@ -193,6 +193,14 @@ export class OneOffSeries implements OneOffColumns {
     return true;
   }
 
+  /**
+   * Where the labels object at text[start] ends (after its '}') when it has the layout learnt last and plain
+   * values (see LabelsShape.matchAt), else -1: the scanner then need not check it character by character.
+   */
+  labelsEnd(text: string, start: number): number {
+    return this.shape.matchAt(text, start);
+  }
+
   /** Learns the layout of the labels object just taken, whose first `read` labels are its keys in text order. */
   private learnShape(text: string, start: number, end: number, read: number): void {
     this.unshaped = 0;

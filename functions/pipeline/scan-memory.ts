@@ -3,6 +3,7 @@
 import type { SeriesIdentity } from './model.js';
 import type { ScanMemory, ScannedObject } from './decode/scanned-object.js';
 import { TemplateStore, type ScanTemplate } from './decode/template-store.js';
+import type { OneOffSeries } from './one-off-series.js';
 import type { LabelSet, SeriesCache } from './series-cache.js';
 import { appended } from './small-map.js';
 
@@ -33,10 +34,18 @@ export interface LabelSetScanState {
 export class LabelSetScanMemory implements ScanMemory<LabelSet, SeriesIdentity> {
   private readonly templates = new TemplateStore();
 
-  constructor(private readonly cache: SeriesCache) {}
+  /** `layouts`: the one-off path's layout of labels objects (see labelsEnd). */
+  constructor(
+    private readonly cache: SeriesCache,
+    private readonly layouts?: Pick<OneOffSeries, 'labelsEnd'>,
+  ) {}
 
   labelsAt(text: string, start: number, end: number): LabelSet | undefined {
     return this.cache.byText(text, start, end);
+  }
+
+  labelsEnd(text: string, start: number): number {
+    return this.layouts === undefined ? -1 : this.layouts.labelsEnd(text, start);
   }
 
   nameAt(labels: LabelSet, position: number): RecentName | undefined {

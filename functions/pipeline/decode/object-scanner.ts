@@ -366,7 +366,9 @@ export class ObjectScanner {
     const candidate = text.indexOf('}', labelsStart) + 1;
     if (memory !== undefined && candidate > 0 && memory.labelsAt(text, labelsStart, candidate) !== undefined)
       return false;
-    const labelsEnd = scanLabels(text, labelsStart);
+    // A fleet too large to cache sends labels objects of one layout: memory may know where this one ends.
+    const known = memory?.labelsEnd?.(text, labelsStart) ?? -1;
+    const labelsEnd = known >= 0 ? known : scanLabels(text, labelsStart);
     if (labelsEnd < 0) return false;
     if (!this.matchLayout(text, labelsEnd, layout, out)) return false;
     const { segments, holes } = layout;

@@ -15,6 +15,11 @@ export interface ScanMemory<L, S> {
   templateOf(labels: L): ScanTemplate<S> | undefined;
   /** The text before the labels object of the template learnt last ('' before the first). */
   readonly templateHead: string;
+  /**
+   * Where the labels object at text[start] ends (the index after its '}') when it is laid out as one that passed
+   * the full check, with plain string values; -1 when memory cannot tell (the scan then checks it).
+   */
+  labelsEnd?(text: string, start: number): number;
 }
 
 /** What a scan found; reused from message to message, so nothing is allocated per message. */
