@@ -157,6 +157,26 @@ export function hashFactor(length: number): number {
   return factor;
 }
 
+/** Lengths whose hashFactor HashFactors keeps: a one-off label set is rarely longer. */
+const FACTOR_TABLE_LENGTHS = 1024;
+
+/** hashFactor by table for short lengths: hashFactor costs a multiplication per byte, on every one-off set. */
+export class HashFactors {
+  private readonly table = new Int32Array(FACTOR_TABLE_LENGTHS);
+
+  constructor() {
+    let factor = 1;
+    for (let length = 0; length < FACTOR_TABLE_LENGTHS; length++) {
+      this.table[length] = factor;
+      factor = Math.imul(factor, HASH_BASE);
+    }
+  }
+
+  of(length: number): number {
+    return length < FACTOR_TABLE_LENGTHS ? this.table[length]! : hashFactor(length);
+  }
+}
+
 /** Reads a varint at bytes[at]; returns [value, position after it]. */
 function readVarint(bytes: Uint8Array, at: number): [number, number] {
   let value = 0;

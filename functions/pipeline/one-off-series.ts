@@ -14,7 +14,7 @@ import { grown } from './grow.js';
 import {
   fieldsHash,
   HASH_BASE,
-  hashFactor,
+  HashFactors,
   nameFieldSize,
   putNameField,
   putVarint,
@@ -39,6 +39,12 @@ const LABEL_SLOTS = 2 * MAX_LABELS;
 const NAMES_LIMIT = 10_000;
 /** Labels objects taken the general way before the layout is learnt again (learning costs a few slices). */
 const RELEARN_AFTER = 64;
+
+/** fieldsHash of bytes[from, to) continuing from `hash` (the fieldsHash of what came before them). */
+function hashInto(hash: number, bytes: Uint8Array, from: number, to: number): number {
+  for (let i = from; i < to; i++) hash = (Math.imul(hash, HASH_BASE) + bytes[i]!) | 0;
+  return hash;
+}
 
 /** UTF-8 bytes of text[start, end), or -1 when it holds a surrogate (putUtf8 writes no 4-byte sequences). */
 function utf8Length(text: string, start: number, end: number): number {
@@ -128,6 +134,7 @@ export class OneOffSeries implements OneOffColumns {
   private prefixHash = 0;
   private suffixHash = 0;
   private suffixFactor = 1;
+  private readonly factors = new HashFactors();
   /** fieldsHash and hashFactor of the name field of the series being added. */
   private nameHash = 0;
   private nameFactor = 1;
@@ -222,9 +229,70 @@ export class OneOffSeries implements OneOffColumns {
 
   /**
    * encodeSet for a labels object of the learnt layout: its names, their order and the configured labels are the
-   * layout's, so only the values are checked and written. False for a value the general way would decline.
+   * layout's, so only the values are checked and written. False for a value the general way would decline. Values
+   * are written as ASCII, hashed as they are written; one with any other character is written the two-pass way.
    */
   private encodeShaped(text: string): boolean {
+    const shape = this.shape;
+    const { valueStart, valueEnd } = shape;
+    const slots = shape.slots;
+    let size = 0;
+    for (let s = 0; s < slots; s++) {
+      const k = shape.keyOf(s);
+      size += shape.bytesOf(s).length;
+      if (k < 0) continue;
+      const chars = valueEnd[k]! - valueStart[k]!;
+      // A value has at least as many UTF-8 bytes as characters.
+      if (chars > this.limits.maxLabelValueLength) return false;
+      // The label's tag and length, the value's tag and length (at most 12 bytes), the value as ASCII.
+      size += 12 + chars;
+    }
+    this.reserveSetFields(size);
+    const out = this.setFields;
+    let at = 0;
+    let hash = 0;
+    for (let s = 0; s < slots; s++) {
+      if (s === shape.nameSlot) {
+        this.nameAt = at;
+        this.prefixHash = hash;
+        hash = 0;
+      }
+      const k = shape.keyOf(s);
+      const head = shape.bytesOf(s);
+      const from = at;
+      if (k < 0) {
+        for (let i = 0; i < head.length; i++) out[at++] = head[i]!;
+        hash = hashInto(hash, out, from, at);
+        continue;
+      }
+      const first = valueStart[k]!;
+      const length = valueEnd[k]! - first;
+      out[at++] = TAG_LABELS;
+      at = putVarint(out, at, head.length + 1 + varintSize(length) + length);
+      for (let i = 0; i < head.length; i++) out[at++] = head[i]!;
+      out[at++] = TAG_LABEL_VALUE;
+      at = putVarint(out, at, length);
+      hash = hashInto(hash, out, from, at);
+      for (let i = 0; i < length; i++) {
+        const c = text.charCodeAt(first + i);
+        if (c >= 0x80) return this.encodeShapedUtf8(text);
+        out[at++] = c;
+        hash = (Math.imul(hash, HASH_BASE) + c) | 0;
+      }
+    }
+    if (shape.nameSlot === slots) {
+      this.nameAt = at;
+      this.prefixHash = hash;
+      hash = 0;
+    }
+    this.setLength = at;
+    this.suffixHash = hash;
+    this.suffixFactor = this.factors.of(at - this.nameAt);
+    return true;
+  }
+
+  /** encodeShaped for values that are not all ASCII: their UTF-8 lengths first, then the bytes, then the hashes. */
+  private encodeShapedUtf8(text: string): boolean {
     const shape = this.shape;
     const { valueStart, valueEnd } = shape;
     const slots = shape.slots;
@@ -439,7 +507,7 @@ export class OneOffSeries implements OneOffColumns {
     this.setLength = at;
     this.prefixHash = fieldsHash(out, 0, this.nameAt);
     this.suffixHash = fieldsHash(out, this.nameAt, at);
-    this.suffixFactor = hashFactor(at - this.nameAt);
+    this.suffixFactor = this.factors.of(at - this.nameAt);
   }
 
   /** Bytes inside the Label message of label k: its name and value fields. */

@@ -7,7 +7,10 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { DEFAULT_PIPELINE_CONFIG, type PipelineConfig } from '../../functions/pipeline/config.js';
 import type { SourceMessage } from '../../functions/pipeline/model.js';
+import { encodeLabelFields } from '../../functions/pipeline/encode.js';
+import { fieldsHash } from '../../functions/pipeline/label-fields.js';
 import { SampleNormaliser } from '../../functions/pipeline/normalise.js';
+import { OneOffSeries } from '../../functions/pipeline/one-off-series.js';
 import { planBatch, type BatchPlan, type PlanOptions } from '../../functions/pipeline/plan.js';
 import { plainSeriesOf } from '../../functions/pipeline/write-batch.js';
 
@@ -252,5 +255,58 @@ describe('one-off series', () => {
     planBatch(messagesOf([report(7)]), undefined, normaliser).release();
     planBatch(messagesOf([report(8)]), undefined, normaliser);
     assert.deepEqual(describePlan(kept), before);
+  });
+
+  test('each one-off series is hashed as fieldsHash of its bytes, the hash cached series are grouped by', () => {
+    // Equal label sets met one-off and from the cache are merged by this hash (series.ts): a wrong one would
+    // split a series in two. Labels of one layout, so most sets are written through it (labels-shape.ts).
+    const names = fc.uniqueArray(fc.constantFrom('device', 'site', 'Zone', 'zz', 'env'), {
+      minLength: 1,
+      maxLength: 4,
+    });
+    const value = fc.constantFrom('d-1', 'north', 'é', '日本', 'x'.repeat(200), 'a}b');
+    fc.assert(
+      fc.property(
+        names,
+        fc.array(fc.array(value, { minLength: 4, maxLength: 4 }), { minLength: 1, maxLength: 80 }),
+        configured,
+        (keys, objects, extraLabels) => {
+          const oneOff = new OneOffSeries({ ...DEFAULT_PIPELINE_CONFIG, extraLabels });
+          for (const values of objects) {
+            const text = `{${keys.map((key, i) => `"${key}":${JSON.stringify(values[i])}`).join(',')}}`;
+            if (!oneOff.useLabels(text, 0, text.length)) continue;
+            const metrics = '"t""a_long_metric_name"';
+            oneOff.add(metrics, 1, 2, 0);
+            oneOff.add(metrics, 4, 22, 1);
+          }
+          const { bytes, start, end, hash, count } = oneOff.lend();
+          for (let k = 0; k < count; k++) {
+            assert.equal(hash[k], fieldsHash(bytes, start[k]!, end[k]!), `series ${k}`);
+          }
+          assert.ok(count > 0 || objects.length === 0);
+        },
+      ),
+      { numRuns: 300 },
+    );
+    // And the bytes are the label set's fields, __name__ in its place.
+    const oneOff = new OneOffSeries({ ...DEFAULT_PIPELINE_CONFIG, extraLabels: { Zone: 'z', zz: 'y' } });
+    for (const device of ['d-1', 'd-2', 'd-3']) {
+      const text = `{"device":"${device}","site":"north"}`;
+      assert.ok(oneOff.useLabels(text, 0, text.length));
+      assert.equal(oneOff.add('"t"', 1, 2, 0), oneOff.count - 1);
+    }
+    const { bytes, start, end } = oneOff.lend();
+    assert.deepEqual(
+      bytes.subarray(start[2]!, end[2]!),
+      new Uint8Array(
+        encodeLabelFields([
+          { name: 'Zone', value: 'z' },
+          { name: '__name__', value: 't' },
+          { name: 'device', value: 'd-3' },
+          { name: 'site', value: 'north' },
+          { name: 'zz', value: 'y' },
+        ]),
+      ),
+    );
   });
 });
