@@ -363,11 +363,11 @@ export class ObjectScanner {
   ): boolean {
     const labelsStart = layout.head.length;
     if (text.charCodeAt(labelsStart) !== 0x7b || !text.startsWith(layout.head)) return false;
-    const candidate = text.indexOf('}', labelsStart) + 1;
-    if (memory !== undefined && candidate > 0 && memory.labelsAt(text, labelsStart, candidate) !== undefined)
-      return false;
     // A fleet too large to cache sends labels objects of one layout: memory may know where this one ends.
     const known = memory?.labelsEnd?.(text, labelsStart) ?? -1;
+    const candidate = known >= 0 ? known : text.indexOf('}', labelsStart) + 1;
+    if (memory !== undefined && candidate > 0 && memory.labelsAt(text, labelsStart, candidate) !== undefined)
+      return false;
     const labelsEnd = known >= 0 ? known : scanLabels(text, labelsStart);
     if (labelsEnd < 0) return false;
     if (!this.matchLayout(text, labelsEnd, layout, out)) return false;
