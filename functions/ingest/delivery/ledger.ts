@@ -2,7 +2,7 @@
 // every sample naming it is written; a refused sample settles its messages as rejected; a message left with
 // unwritten samples goes back to the queue, or, on its final receive, to the dead-letter queue with the last
 // answer its requests got.
-import type { WriteBatch } from '../../pipeline/model.js';
+import type { SeriesRange, WriteBatch } from '../../pipeline/model.js';
 import { SeriesNumbers } from './series-numbers.js';
 
 /** Reason given to a message on its final receive that no request of it was answered for. */
@@ -51,8 +51,9 @@ export class MessageLedger {
       if (first !== undefined && (this.oldestWrittenMs === undefined || first < this.oldestWrittenMs)) {
         this.oldestWrittenMs = first;
       }
+      // In the same pass: a batch has a series per sample in a large fleet.
+      this.countSeries(batch, series, -1);
     }
-    this.count(batch, -1);
   }
 
   /** The receiver refused the batch's samples for their content: its messages can never succeed. */
@@ -88,11 +89,14 @@ export class MessageLedger {
   }
 
   private count(batch: WriteBatch, delta: number): void {
+    for (const series of batch.series) this.countSeries(batch, series, delta);
+  }
+
+  /** Adds `delta` to the unwritten samples of the messages of each sample of `series`. */
+  private countSeries(batch: WriteBatch, series: SeriesRange, delta: number): void {
     const { messageStart, messages } = batch.columns;
     const pending = this.unwrittenSamples;
-    for (const series of batch.series) {
-      const last = messageStart[series.end]!;
-      for (let c = messageStart[series.start]!; c < last; c++) pending[messages[c]!]! += delta;
-    }
+    const last = messageStart[series.end]!;
+    for (let c = messageStart[series.start]!; c < last; c++) pending[messages[c]!]! += delta;
   }
 }
