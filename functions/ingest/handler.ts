@@ -108,8 +108,13 @@ class RecordViews {
 
   of(records: readonly SQSRecord[], fallbackMs: number): SourceMessage[] {
     while (this.views.length < records.length) this.views.push(new RecordMessage());
-    for (let i = 0; i < records.length; i++) this.views[i]!.view(records[i], fallbackMs);
+    this.viewAll(records, fallbackMs);
     return this.views.slice(0, records.length);
+  }
+
+  /** of()'s loop alone: V8 compiled it on the stack before the code after it had run, and threw it away there. */
+  private viewAll(records: readonly SQSRecord[], fallbackMs: number): void {
+    for (let i = 0; i < records.length; i++) this.views[i]!.view(records[i], fallbackMs);
   }
 
   /** Lets go of the batch's records once it is planned, so a warm environment does not keep an old event alive. */

@@ -225,6 +225,60 @@ function mergeEqualSeries(
   return kept;
 }
 
+// orderBySeries' loops are functions of their own: V8 compiled the first loop on the stack before the later ones
+// had run, and then threw that code away at the first of them, batch after batch.
+
+/** Counts each series' rows in `count` and lists the series in order of first appearance; returns how many. */
+function countRows(table: SampleTable, all: BatchSeries, count: Int32Array, firstSeen: Int32Array): number {
+  const rowSeries = table.series;
+  const n = table.length;
+  let seen = 0;
+  for (let row = 0; row < n; row++) {
+    const id = all.idOf(rowSeries[row]!);
+    if (count[id]++ === 0) firstSeen[seen++] = id;
+  }
+  return seen;
+}
+
+/** Sets where the rows of each series firstSeen[0, distinct) start, in `offset` and in `next`. */
+function placeSeries(
+  firstSeen: Int32Array,
+  distinct: number,
+  count: Int32Array,
+  offset: Int32Array,
+  next: Int32Array,
+): void {
+  let total = 0;
+  for (let k = 0; k < distinct; k++) {
+    const id = firstSeen[k]!;
+    offset[id] = total;
+    next[id] = total;
+    total += count[id]!;
+  }
+}
+
+/** Writes each row at the next place of its series (alias[id] for a merged series when `merged`). */
+function scatterRows(
+  table: SampleTable,
+  all: BatchSeries,
+  order: Int32Array,
+  next: Int32Array,
+  alias: Int32Array,
+  merged: boolean,
+): void {
+  const rowSeries = table.series;
+  const n = table.length;
+  for (let row = 0; row < n; row++) {
+    const id = all.idOf(rowSeries[row]!);
+    order[next[merged ? alias[id]! : id]!++] = row;
+  }
+}
+
+/** Clears the counts of the series firstSeen[0, distinct) for the next batch. */
+function clearCounts(firstSeen: Int32Array, distinct: number, count: Int32Array): void {
+  for (let k = 0; k < distinct; k++) count[firstSeen[k]!] = 0;
+}
+
 /**
  * The table's rows ordered by series by a stable counting sort: the rows of each series together, in batch order,
  * series in order of first appearance; the rows of series firstSeen[k] are order[offset[id], end[id]).
@@ -234,30 +288,16 @@ function orderBySeries(
   all: BatchSeries,
   scratch: GroupScratch,
 ): { firstSeen: Int32Array; order: Int32Array; offset: Int32Array; end: Int32Array } {
-  const n = table.length;
-  const rowSeries = table.series;
-  const { count, offset, next, order, alias, firstSeen } = scratch.reserve(all.base + all.oneOff.count, n);
-  let seen = 0;
-  for (let row = 0; row < n; row++) {
-    const id = all.idOf(rowSeries[row]!);
-    if (count[id]++ === 0) firstSeen[seen++] = id;
-  }
+  const { count, offset, next, order, alias, firstSeen } = scratch.reserve(
+    all.base + all.oneOff.count,
+    table.length,
+  );
+  const seen = countRows(table, all, count, firstSeen);
   // Only one-off series can repeat a label set: without them the cache's identities are distinct.
   const distinct = all.oneOff.count > 0 ? mergeEqualSeries(firstSeen, seen, all, scratch) : seen;
-  const merged = distinct < seen;
-  let total = 0;
-  for (let k = 0; k < distinct; k++) {
-    const id = firstSeen[k]!;
-    offset[id] = total;
-    next[id] = total;
-    total += count[id]!;
-  }
-  for (let row = 0; row < n; row++) {
-    const id = all.idOf(rowSeries[row]!);
-    order[next[merged ? alias[id]! : id]!++] = row;
-  }
-  // Only the counts of this batch's series were set: clear them for the next batch.
-  for (let k = 0; k < distinct; k++) count[firstSeen[k]!] = 0;
+  placeSeries(firstSeen, distinct, count, offset, next);
+  scatterRows(table, all, order, next, alias, distinct < seen);
+  clearCounts(firstSeen, distinct, count);
   // The scatter left next[id] at the end of each series' rows.
   return { firstSeen: firstSeen.subarray(0, distinct), order, offset, end: next };
 }

@@ -15,8 +15,8 @@ export interface SplitResult {
   readonly after: number[][];
 }
 
-// A plain function, not a closure in splitIntoBatches: a closure is a new function per call, which made V8
-// throw away splitIntoBatches' optimised code on every batch ("wrong call target").
+// A plain function, not a closure: a closure is a new function per call, which made V8 throw away the caller's
+// optimised code on every batch ("wrong call target").
 function closeBatch(
   result: SplitResult,
   columns: SampleColumns,
@@ -29,30 +29,38 @@ function closeBatch(
   result.after.push([...prerequisites].sort((a, b) => a - b));
 }
 
-/** Packs series into requests in order; never more than `maxSamplesPerRequest` samples or (but for a single
- * sample that alone exceeds it) `maxBytesPerRequest` encoded bytes per request. */
-export function splitIntoBatches(
-  columns: SampleColumns,
-  series: readonly SeriesRange[],
-  limits: RequestLimits,
-): SplitResult {
-  const maxSamples = Math.max(1, limits.maxSamplesPerRequest);
-  const maxBytes = limits.maxBytesPerRequest;
-  const timestamps = columns.timestampMs;
-  const result: SplitResult = { batches: [], after: [] };
-  const batches = result.batches;
-  const chunks: SeriesRange[] = [];
-  let chunkCount = 0;
-  let count = 0;
-  let bytes = 0;
-  let prerequisites = new Set<number>();
+/**
+ * Packs series into requests one series at a time (see splitIntoBatches). A class with a method per series, not
+ * one long loop: V8 compiled the loop on the stack before any request had filled, and then threw that code away at
+ * the first full request, batch after batch.
+ */
+class RequestSplitter {
+  readonly result: SplitResult = { batches: [], after: [] };
+  private readonly chunks: SeriesRange[] = [];
+  private chunkCount = 0;
+  /** Samples and estimated bytes of the request being filled. */
+  private count = 0;
+  private bytes = 0;
+  private prerequisites = new Set<number>();
+  private readonly maxSamples: number;
+  private readonly maxBytes: number;
 
-  for (let k = 0; k < series.length; k++) {
-    const s = series[k]!;
+  constructor(
+    private readonly columns: SampleColumns,
+    limits: RequestLimits,
+  ) {
+    this.maxSamples = Math.max(1, limits.maxSamplesPerRequest);
+    this.maxBytes = limits.maxBytesPerRequest;
+  }
+
+  /** Adds the samples of series `s`, continuing it in the next request where this one is full. */
+  add(s: SeriesRange): void {
+    const { maxSamples, maxBytes } = this;
+    const timestamps = this.columns.timestampMs;
     const header = SERIES_HEADER_BYTES + s.fieldsEnd - s.fieldsStart;
     let start = s.start;
-    let open = false; // whether a chunk of this series is open in the current batch
-    let lastBatch = -1; // the batch that holds this series' previous chunk
+    let open = false; // whether a chunk of this series is open in the current request
+    let lastBatch = -1; // the request that holds this series' previous chunk
     // Ranges ascend by time, so when the first and the last sample take the same bytes, all do, and a run of
     // samples can be counted at once instead of one by one.
     const firstSize = encodedSampleSize(timestamps[s.start]!);
@@ -61,42 +69,67 @@ export function splitIntoBatches(
     for (let i = s.start; i < s.end; i++) {
       const size = encodedSampleSize(timestamps[i]!);
       const extra = open ? size : header + size;
-      if (count > 0 && (count + 1 > maxSamples || bytes + extra > maxBytes)) {
+      if (this.count > 0 && (this.count + 1 > maxSamples || this.bytes + extra > maxBytes)) {
         if (open) {
-          chunks[chunkCount++] = subRange(s, start, i);
+          this.chunks[this.chunkCount++] = subRange(s, start, i);
           start = i;
-          lastBatch = batches.length;
+          lastBatch = this.result.batches.length;
         }
-        if (chunkCount > 0) {
-          closeBatch(result, columns, chunks, chunkCount, prerequisites);
-          chunkCount = 0;
-          prerequisites = new Set();
-        }
-        count = 0;
-        bytes = 0;
+        this.close();
         open = false;
       }
       if (!open) {
-        bytes += header;
-        if (lastBatch >= 0) prerequisites.add(lastBatch);
+        this.bytes += header;
+        if (lastBatch >= 0) this.prerequisites.add(lastBatch);
         open = true;
       }
-      bytes += size;
-      count++;
+      this.bytes += size;
+      this.count++;
       if (uniform > 0 && i + 1 < s.end) {
         // The next samples that still fit this request, by count and by bytes: each would pass the check above.
-        const take = Math.min(s.end - i - 1, maxSamples - count, Math.floor((maxBytes - bytes) / uniform));
+        const take = Math.min(
+          s.end - i - 1,
+          maxSamples - this.count,
+          Math.floor((maxBytes - this.bytes) / uniform),
+        );
         if (take > 0) {
-          count += take;
-          bytes += take * uniform;
+          this.count += take;
+          this.bytes += take * uniform;
           i += take;
         }
       }
     }
-    if (open) chunks[chunkCount++] = start === s.start ? s : subRange(s, start, s.end);
+    if (open) this.chunks[this.chunkCount++] = start === s.start ? s : subRange(s, start, s.end);
   }
-  if (chunkCount > 0) closeBatch(result, columns, chunks, chunkCount, prerequisites);
-  return result;
+
+  /** Ends the request being filled, if it holds anything; the next sample starts another. */
+  close(): void {
+    if (this.chunkCount > 0) {
+      closeBatch(this.result, this.columns, this.chunks, this.chunkCount, this.prerequisites);
+      this.chunkCount = 0;
+      this.prerequisites = new Set();
+    }
+    this.count = 0;
+    this.bytes = 0;
+  }
+}
+
+/** The loop alone, with nothing after it that V8's code compiled on the stack could meet without feedback. */
+function addEach(splitter: RequestSplitter, series: readonly SeriesRange[]): void {
+  for (let k = 0; k < series.length; k++) splitter.add(series[k]!);
+}
+
+/** Packs series into requests in order; never more than `maxSamplesPerRequest` samples or (but for a single
+ * sample that alone exceeds it) `maxBytesPerRequest` encoded bytes per request. */
+export function splitIntoBatches(
+  columns: SampleColumns,
+  series: readonly SeriesRange[],
+  limits: RequestLimits,
+): SplitResult {
+  const splitter = new RequestSplitter(columns, limits);
+  addEach(splitter, series);
+  splitter.close();
+  return splitter.result;
 }
 
 /**
