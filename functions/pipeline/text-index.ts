@@ -31,9 +31,13 @@ export class TextIndex<V> {
     for (;;) {
       const entry = this.slots[slot]!;
       if (entry === EMPTY) return undefined;
-      const key = this.keys[entry]!;
-      // indexOf finding the key right at `start` compares the characters with a memcmp-like loop.
-      if (key.length === length && text.indexOf(key, start) === start) return this.values[entry];
+      // The hash first: a probe passes other keys of the same length (a fleet's labels texts are), and indexOf
+      // not finding one at `start` searches the rest of the text for it.
+      if (this.hashes[entry] === hash) {
+        const key = this.keys[entry]!;
+        // indexOf finding the key right at `start` compares the characters with a memcmp-like loop.
+        if (key.length === length && text.indexOf(key, start) === start) return this.values[entry];
+      }
       slot = (slot + 1) & mask;
     }
   }
