@@ -73,6 +73,8 @@ export class ObjectScanner {
   private layout: TemplateLayout | undefined;
   /** From RELEARN_AFTER - 1, so the first such body teaches a layout; a body without one waits as long. */
   private scannedWhole = RELEARN_AFTER - 1;
+  /** Whether the last body read through the layout or a template went through the layout (see scan). */
+  private layoutFirst = false;
   // The Sample fields of the body being scanned (a Report keeps its samples in the ScannedObject).
   private sampleNameStart = -1;
   private sampleNameEnd = -1;
@@ -87,14 +89,22 @@ export class ObjectScanner {
    */
   scan<L, S>(text: string, out: ScannedObject<L, S>, memory?: ScanMemory<L, S>): boolean {
     out.reset();
+    // A body is read through a template only when memory knows its labels, through the layout only when it does
+    // not, so the order of the two changes nothing but the cost: bodies come in runs of one kind (a cached fleet's,
+    // or a fleet too large to cache), and the kind read last is tried first.
+    if (this.layoutFirst && this.readLayout(text, out, memory)) return true;
     if (memory !== undefined) {
       const head = memory.templateHead;
-      if (head !== '' && text.indexOf(head) === 0 && this.readThroughTemplate(text, out, memory, head))
+      if (head !== '' && text.indexOf(head) === 0 && this.readThroughTemplate(text, out, memory, head)) {
+        this.layoutFirst = false;
         return true;
+      }
       out.reset();
     }
-    if (this.layout !== undefined && this.readThroughLayout(text, out, this.layout, memory)) return true;
-    out.reset();
+    if (!this.layoutFirst && this.readLayout(text, out, memory)) {
+      this.layoutFirst = true;
+      return true;
+    }
     const scanned = this.scanObject(text, out, memory);
     // The names of a long report are slices of its body: not kept past the scan.
     if (this.names.size !== 0) this.names.clear();
@@ -103,6 +113,13 @@ export class ObjectScanner {
       this.scannedWhole = 0;
     }
     return scanned;
+  }
+
+  /** Reads `text` through the layout, if one is learnt and the text has it; otherwise leaves `out` reset. */
+  private readLayout<L, S>(text: string, out: ScannedObject<L, S>, memory?: ScanMemory<L, S>): boolean {
+    if (this.layout !== undefined && this.readThroughLayout(text, out, this.layout, memory)) return true;
+    out.reset();
+    return false;
   }
 
   /** The field whose key starts at `start` (after its quote), or OTHER; the key's end is left in keyEnd. */
