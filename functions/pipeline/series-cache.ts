@@ -56,6 +56,18 @@ const MAX_HAND_STEPS = 8;
 const INTERNS_UNDER_PRESSURE = 64;
 /** Estimated bytes of a label set before the cache holds any to measure (a 2-label set, 3 series, template). */
 const ASSUMED_SET_BYTES = 3 * 1024;
+/**
+ * When the cache stands aside for a fleet, the doorkeeper follows a sample of its texts: those whose hash has its
+ * top 32 - SAMPLED_SHIFT bits clear (an eighth). It does from the batch after SAMPLE_AFTER batches in a row that
+ * each decided at least SAMPLE_FROM texts one-off and interned almost none (fewer than one in FEW_INTERNS; a
+ * doorkeeper's false match interns a text now and then). A batch that interns more ends the sampling for
+ * SAMPLE_AFTER batches at least, so the texts the sample skipped are noted and can come back.
+ */
+const SAMPLE_FROM = 1024;
+const SAMPLE_AFTER = 8;
+const FEW_INTERNS = 256;
+const SAMPLED_SHIFT = 29;
+const SAMPLED_WEIGHT = 1 << (32 - SAMPLED_SHIFT);
 /** The doorkeeper's slot count: a power of two, at least this many times the label sets the budget holds. */
 const DOORKEEPER_SLOTS_PER_SET = 8;
 const MIN_DOORKEEPER_SLOTS = 1024;
@@ -159,6 +171,20 @@ export class SeriesCache {
    */
   private returning = 0;
   private returningBefore = 0;
+  /**
+   * Whether the doorkeeper follows a sample of the texts (see SAMPLE_FROM): a lookup in its table is a cache miss,
+   * paid for every message of a fleet the cache stands aside for, with nothing to find. The sample still counts
+   * the returning texts (each weighs SAMPLED_WEIGHT), so a fleet that shrinks to fit is interned again: its
+   * interns end the sampling for SAMPLE_AFTER batches at least.
+   */
+  private sampling = false;
+  /**
+   * Texts admission decided one-off this batch (their first sighting in it), texts it interned (each sampled one
+   * weighing SAMPLED_WEIGHT), and batches in a row that decided many one-off and interned almost none.
+   */
+  private decidedOneOff = 0;
+  private interned = 0;
+  private standingAside = 0;
   /** Label sets the budget holds, at the held sets' mean size (updated each batch). */
   private capacity = 0;
   /**
@@ -199,6 +225,7 @@ export class SeriesCache {
   admission(hash: number): Admission {
     // As an Int32Array stores it.
     const textHash = hash | 0;
+    if (this.sampling && textHash >>> SAMPLED_SHIFT !== 0) return this.oneOff();
     // Two slots a hash: one text met every batch must not keep pushing out another that is.
     const first = textHash & (this.doorkeeper.length - 2);
     const slot = this.doorkeeper[first] === textHash ? first : first + 1;
@@ -206,17 +233,28 @@ export class SeriesCache {
       const older = this.doorkeeperBatch[first]! <= this.doorkeeperBatch[first + 1]! ? first : first + 1;
       this.doorkeeper[older] = textHash;
       this.doorkeeperBatch[older] = this.batch;
-      return 'one-off';
+      return this.oneOff();
     }
     const gap = this.batch - this.doorkeeperBatch[slot]!;
     if (gap === 0) return 'one-off again';
-    this.returning++;
+    this.returning += this.sampling ? SAMPLED_WEIGHT : 1;
     if (this.tooFarApart(gap) || (this.underPressure() && this.internsLeft-- <= 0)) {
       // Met in this batch now: its next message here is 'one-off again', and counts as returning only once.
       this.doorkeeperBatch[slot] = this.batch;
-      return 'one-off';
+      return this.oneOff();
     }
+    this.interned += this.sampling ? SAMPLED_WEIGHT : 1;
     return 'intern';
+  }
+
+  /** Whether the doorkeeper follows only a sample of the texts this batch (see `sampling`). */
+  get doorkeeperSampled(): boolean {
+    return this.sampling;
+  }
+
+  private oneOff(): Admission {
+    this.decidedOneOff++;
+    return 'one-off';
   }
 
   /**
@@ -278,6 +316,12 @@ export class SeriesCache {
     // Halved rather than forgotten: a small batch between two large ones must not make the next intern freely.
     this.returningBefore = Math.max(this.returning, this.returningBefore >>> 1);
     this.returning = 0;
+    const asideThisBatch =
+      this.decidedOneOff >= SAMPLE_FROM && this.interned * FEW_INTERNS < this.decidedOneOff;
+    this.standingAside = asideThisBatch ? this.standingAside + 1 : 0;
+    this.sampling = this.standingAside >= SAMPLE_AFTER;
+    this.decidedOneOff = 0;
+    this.interned = 0;
     this.pendingBytes = 0;
     this.pendingSeries = 0;
     let forgot = false;

@@ -80,6 +80,41 @@ describe('series cache', () => {
     assert.equal(fits.cache.held.labelSets, 50);
   });
 
+  test('the doorkeeper follows a sample of a fleet it stands aside for, and a fleet that shrinks to fit is held', () => {
+    // About 650 label sets fit; 20,000 devices in batches of 2,000 come back every 10 batches.
+    const budget = { maxBytes: 2_000_000, maxSeries: 1_000_000 };
+    const normaliser = new SampleNormaliser(undefined, budget);
+    const cache = normaliser.cache;
+    const large = (t: number) => Array.from({ length: 2000 }, (_, i) => (t * 2000 + i) % 20_000);
+    for (let t = 0; t < 30; t++) {
+      const messages = batchOf(large(t), t);
+      const plan = planBatch(messages, undefined, normaliser);
+      // Eight batches after the first returns' few interns, the doorkeeper looks up an eighth of the texts; the
+      // plans do not change.
+      if (t >= 20) assert.equal(cache.doorkeeperSampled, true, `batch ${t}`);
+      if (t % 8 === 7)
+        assert.deepEqual(
+          describePlan(plan),
+          describePlan(planBatch(messages, undefined, new SampleNormaliser())),
+        );
+    }
+    assert.ok(cache.held.labelSets <= 16, `held ${cache.held.labelSets} label sets`);
+    // The fleet shrinks to 30 devices in every batch, among 1,500 met once: the sample's first interns end the
+    // sampling, and the next batches intern the rest.
+    const steady = Array.from({ length: 30 }, (_, i) => 100_000 + i);
+    for (let t = 30; t < 40; t++) {
+      const passing = Array.from({ length: 1500 }, (_, i) => 200_000 + t * 1500 + i);
+      planBatch(batchOf([...steady, ...passing], t), undefined, normaliser);
+    }
+    normaliser.startBatch();
+    for (const device of steady) {
+      const text = report(device, 0);
+      const start = text.indexOf('{', 1);
+      const end = text.indexOf('}', start) + 1;
+      assert.ok(normaliser.scanMemory.labelsAt(text, start, end) !== undefined, `device ${device}`);
+    }
+  });
+
   test('held series keep their label bytes while the cache churns and compacts its slabs', () => {
     // About 800 label sets fit; each batch brings 100 devices new to it, which come back in the next 7 batches.
     const normaliser = new SampleNormaliser(undefined, { maxBytes: 2_500_000, maxSeries: 1_000_000 });
