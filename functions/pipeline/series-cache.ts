@@ -10,7 +10,8 @@
 // the budget keeps a stable part of itself cached (its other devices pay the miss path), instead of every set
 // pushing out the one that is about to be used again. Before that, the doorkeeper (admission) interns a set only
 // when it comes back, and soon enough to be found again: a fleet that comes back less often than the budget can
-// wait for is written one-off, and the cache stands aside instead of churning.
+// wait for is written one-off, and the cache stands aside instead of churning. While it stands aside, the
+// doorkeeper follows only a sample of the texts (see SAMPLE_FROM).
 import { fieldsHash, seriesFieldsOf, setFieldsOf, withSeries, type SetFields } from './label-fields.js';
 import type { Label, SeriesIdentity } from './model.js';
 import { SeriesBytes, SeriesFieldTable, type SeriesFieldColumns } from './series-bytes.js';
@@ -225,7 +226,7 @@ export class SeriesCache {
   admission(hash: number): Admission {
     // As an Int32Array stores it.
     const textHash = hash | 0;
-    if (this.sampling && textHash >>> SAMPLED_SHIFT !== 0) return this.oneOff();
+    if (this.sampling && textHash >>> SAMPLED_SHIFT !== 0) return this.decideOneOff();
     // Two slots a hash: one text met every batch must not keep pushing out another that is.
     const first = textHash & (this.doorkeeper.length - 2);
     const slot = this.doorkeeper[first] === textHash ? first : first + 1;
@@ -233,7 +234,7 @@ export class SeriesCache {
       const older = this.doorkeeperBatch[first]! <= this.doorkeeperBatch[first + 1]! ? first : first + 1;
       this.doorkeeper[older] = textHash;
       this.doorkeeperBatch[older] = this.batch;
-      return this.oneOff();
+      return this.decideOneOff();
     }
     const gap = this.batch - this.doorkeeperBatch[slot]!;
     if (gap === 0) return 'one-off again';
@@ -241,7 +242,7 @@ export class SeriesCache {
     if (this.tooFarApart(gap) || (this.underPressure() && this.internsLeft-- <= 0)) {
       // Met in this batch now: its next message here is 'one-off again', and counts as returning only once.
       this.doorkeeperBatch[slot] = this.batch;
-      return this.oneOff();
+      return this.decideOneOff();
     }
     this.interned += this.sampling ? SAMPLED_WEIGHT : 1;
     return 'intern';
@@ -252,7 +253,7 @@ export class SeriesCache {
     return this.sampling;
   }
 
-  private oneOff(): Admission {
+  private decideOneOff(): Admission {
     this.decidedOneOff++;
     return 'one-off';
   }
