@@ -1,5 +1,5 @@
 // Goal 1b: the warm handler on 10,000-message batches of 3-metric reports from fleets of 1,000 to 1,000,000
-// devices, against JSON.parse of the same bodies in the same process (one fresh process per fleet size).
+// devices, against JSON.parse of the same bodies in the same process (three fresh processes per fleet size).
 // Goal 1rb (reported): the same fleets publishing flat readings through a readings route.
 import { INGEST_NODE_OPTIONS } from '../../infra/ingest-node-options.js';
 import { runChild } from '../lib/child.js';
