@@ -236,17 +236,8 @@ export class OneOffSeries implements OneOffColumns {
     const shape = this.shape;
     const { valueStart, valueEnd } = shape;
     const slots = shape.slots;
-    let size = 0;
-    for (let s = 0; s < slots; s++) {
-      const k = shape.keyOf(s);
-      size += shape.bytesOf(s).length;
-      if (k < 0) continue;
-      const chars = valueEnd[k]! - valueStart[k]!;
-      // A value has at least as many UTF-8 bytes as characters.
-      if (chars > this.limits.maxLabelValueLength) return false;
-      // The label's tag and length, the value's tag and length (at most 12 bytes), the value as ASCII.
-      size += 12 + chars;
-    }
+    const size = this.shapedSize(text, true);
+    if (size < 0) return false;
     this.reserveSetFields(size);
     const out = this.setFields;
     let at = 0;
@@ -296,17 +287,8 @@ export class OneOffSeries implements OneOffColumns {
     const shape = this.shape;
     const { valueStart, valueEnd } = shape;
     const slots = shape.slots;
-    let size = 0;
-    for (let s = 0; s < slots; s++) {
-      const k = shape.keyOf(s);
-      size += shape.bytesOf(s).length;
-      if (k < 0) continue;
-      const bytes = utf8Length(text, valueStart[k]!, valueEnd[k]!);
-      if (bytes < 0 || bytes > this.limits.maxLabelValueLength) return false;
-      this.valueBytes[k] = bytes;
-      // The label's tag and length, the value's tag and length: at most 12 bytes.
-      size += 12 + bytes;
-    }
+    const size = this.shapedSize(text, false);
+    if (size < 0) return false;
     this.reserveSetFields(size);
     const out = this.setFields;
     let at = 0;
@@ -329,6 +311,28 @@ export class OneOffSeries implements OneOffColumns {
     if (shape.nameSlot === slots) this.nameAt = at;
     this.finishFields(at);
     return true;
+  }
+
+  /**
+   * The most bytes the set of a labels object of the learnt layout takes, its values' lengths in valueBytes, or -1
+   * for a value the general way would decline. `ascii`: values counted a byte a character (a value has at least as
+   * many UTF-8 bytes), as encodeShaped writes them; otherwise by their UTF-8 length.
+   */
+  private shapedSize(text: string, ascii: boolean): number {
+    const shape = this.shape;
+    const { valueStart, valueEnd } = shape;
+    let size = 0;
+    for (let s = 0; s < shape.slots; s++) {
+      const k = shape.keyOf(s);
+      size += shape.bytesOf(s).length;
+      if (k < 0) continue;
+      const bytes = ascii ? valueEnd[k]! - valueStart[k]! : utf8Length(text, valueStart[k]!, valueEnd[k]!);
+      if (bytes < 0 || bytes > this.limits.maxLabelValueLength) return -1;
+      this.valueBytes[k] = bytes;
+      // The label's tag and length, the value's tag and length: at most 12 bytes.
+      size += 12 + bytes;
+    }
+    return size;
   }
 
   /**
