@@ -67,6 +67,11 @@ const ASSUMED_SET_BYTES = 3 * 1024;
 const SAMPLE_FROM = 1024;
 const SAMPLE_AFTER = 8;
 const FEW_INTERNS = 256;
+/**
+ * While it samples, the doorkeeper follows every text for two batches in a row every CENSUS_EVERY batches: a small
+ * fleet that arrives among a flood may have no text in the sample, and two full batches note it and intern it.
+ */
+const CENSUS_EVERY = 16;
 const SAMPLED_SHIFT = 29;
 const SAMPLED_WEIGHT = 1 << (32 - SAMPLED_SHIFT);
 /** The doorkeeper's slot count: a power of two, at least this many times the label sets the budget holds. */
@@ -176,7 +181,7 @@ export class SeriesCache {
    * Whether the doorkeeper follows a sample of the texts (see SAMPLE_FROM): a lookup in its table is a cache miss,
    * paid for every message of a fleet the cache stands aside for, with nothing to find. The sample still counts
    * the returning texts (each weighs SAMPLED_WEIGHT), so a fleet that shrinks to fit is interned again: its
-   * interns end the sampling for SAMPLE_AFTER batches at least.
+   * interns end the sampling for SAMPLE_AFTER batches at least. A census (CENSUS_EVERY) finds a small one.
    */
   private sampling = false;
   /**
@@ -320,7 +325,7 @@ export class SeriesCache {
     const asideThisBatch =
       this.decidedOneOff >= SAMPLE_FROM && this.interned * FEW_INTERNS < this.decidedOneOff;
     this.standingAside = asideThisBatch ? this.standingAside + 1 : 0;
-    this.sampling = this.standingAside >= SAMPLE_AFTER;
+    this.sampling = this.standingAside >= SAMPLE_AFTER && this.batch % CENSUS_EVERY >= 2;
     this.decidedOneOff = 0;
     this.interned = 0;
     this.pendingBytes = 0;
