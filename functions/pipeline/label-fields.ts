@@ -144,8 +144,9 @@ export function sameBytes(
  * Polynomial so that it composes: the hash of a followed by b is H(a) * hashFactor(|b|) + H(b), and one-off
  * series hash a set's shared fields once, not once per series.
  */
-export function fieldsHash(bytes: Uint8Array, start: number, end: number): number {
-  let hash = 0;
+export function fieldsHash(bytes: Uint8Array, start: number, end: number, before = 0): number {
+  // `before`: the hash of the bytes before these, which this continues.
+  let hash = before;
   for (let i = start; i < end; i++) hash = (Math.imul(hash, HASH_BASE) + bytes[i]!) | 0;
   return hash;
 }

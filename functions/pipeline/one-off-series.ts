@@ -13,7 +13,6 @@ import type { PipelineConfig, PipelineLimits } from './config.js';
 import { grown } from './grow.js';
 import {
   fieldsHash,
-  HASH_BASE,
   HashFactors,
   nameFieldSize,
   putNameField,
@@ -40,12 +39,6 @@ const NAMES_LIMIT = 10_000;
 /** Labels objects taken the general way before the layout is learnt again (learning costs a few slices). */
 const RELEARN_AFTER = 64;
 
-/** fieldsHash of bytes[from, to) continuing from `hash` (the fieldsHash of what came before them). */
-function hashInto(hash: number, bytes: Uint8Array, from: number, to: number): number {
-  for (let i = from; i < to; i++) hash = (Math.imul(hash, HASH_BASE) + bytes[i]!) | 0;
-  return hash;
-}
-
 /** UTF-8 bytes of text[start, end), or -1 when it holds a surrogate (putUtf8 writes no 4-byte sequences). */
 function utf8Length(text: string, start: number, end: number): number {
   let bytes = end - start;
@@ -56,6 +49,16 @@ function utf8Length(text: string, start: number, end: number): number {
     bytes += c < 0x800 ? 1 : 2;
   }
   return bytes;
+}
+
+/** Writes text[start, end) a byte a character at `at`; returns the position after it, or -1 at a non-ASCII one. */
+function putAscii(out: Uint8Array, at: number, text: string, start: number, end: number): number {
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) return -1;
+    out[at++] = c;
+  }
+  return at;
 }
 
 /** Writes text[start, end) (no surrogates) as UTF-8 at `at`; returns the position after it. */
@@ -230,14 +233,26 @@ export class OneOffSeries implements OneOffColumns {
   /**
    * encodeSet for a labels object of the learnt layout: its names, their order and the configured labels are the
    * layout's, so only the values are checked and written. False for a value the general way would decline. Values
-   * are written as ASCII, hashed as they are written; one with any other character is written the two-pass way.
+   * are written as ASCII first, a byte a character; one with any other character has the set written again by
+   * the values' UTF-8 lengths.
    */
   private encodeShaped(text: string): boolean {
+    const asciiSize = this.shapedSize(text, true);
+    if (asciiSize < 0) return false;
+    if (this.writeShaped(text, asciiSize, true)) return true;
+    const size = this.shapedSize(text, false);
+    return size >= 0 && this.writeShaped(text, size, false);
+  }
+
+  /**
+   * Writes the set of a labels object of the learnt layout into setFields (at most `size` bytes, from shapedSize),
+   * hashing each label as it is written. `ascii`: a character a byte, and false at the first that is not ASCII;
+   * otherwise as UTF-8, by the lengths shapedSize left in valueBytes.
+   */
+  private writeShaped(text: string, size: number, ascii: boolean): boolean {
     const shape = this.shape;
     const { valueStart, valueEnd } = shape;
     const slots = shape.slots;
-    const size = this.shapedSize(text, true);
-    if (size < 0) return false;
     this.reserveSetFields(size);
     const out = this.setFields;
     let at = 0;
@@ -251,25 +266,21 @@ export class OneOffSeries implements OneOffColumns {
       const k = shape.keyOf(s);
       const head = shape.bytesOf(s);
       const from = at;
-      if (k < 0) {
-        for (let i = 0; i < head.length; i++) out[at++] = head[i]!;
-        hash = hashInto(hash, out, from, at);
-        continue;
+      if (k >= 0) {
+        const bytes = this.valueBytes[k]!;
+        out[at++] = TAG_LABELS;
+        at = putVarint(out, at, head.length + 1 + varintSize(bytes) + bytes);
       }
-      const first = valueStart[k]!;
-      const length = valueEnd[k]! - first;
-      out[at++] = TAG_LABELS;
-      at = putVarint(out, at, head.length + 1 + varintSize(length) + length);
       for (let i = 0; i < head.length; i++) out[at++] = head[i]!;
-      out[at++] = TAG_LABEL_VALUE;
-      at = putVarint(out, at, length);
-      hash = hashInto(hash, out, from, at);
-      for (let i = 0; i < length; i++) {
-        const c = text.charCodeAt(first + i);
-        if (c >= 0x80) return this.encodeShapedUtf8(text);
-        out[at++] = c;
-        hash = (Math.imul(hash, HASH_BASE) + c) | 0;
+      if (k >= 0) {
+        out[at++] = TAG_LABEL_VALUE;
+        at = putVarint(out, at, this.valueBytes[k]!);
+        at = ascii
+          ? putAscii(out, at, text, valueStart[k]!, valueEnd[k]!)
+          : putUtf8(out, at, text, valueStart[k]!, valueEnd[k]!);
+        if (at < 0) return false;
       }
+      hash = fieldsHash(out, from, at, hash);
     }
     if (shape.nameSlot === slots) {
       this.nameAt = at;
@@ -279,37 +290,6 @@ export class OneOffSeries implements OneOffColumns {
     this.setLength = at;
     this.suffixHash = hash;
     this.suffixFactor = this.factors.of(at - this.nameAt);
-    return true;
-  }
-
-  /** encodeShaped for values that are not all ASCII: their UTF-8 lengths first, then the bytes, then the hashes. */
-  private encodeShapedUtf8(text: string): boolean {
-    const shape = this.shape;
-    const { valueStart, valueEnd } = shape;
-    const slots = shape.slots;
-    const size = this.shapedSize(text, false);
-    if (size < 0) return false;
-    this.reserveSetFields(size);
-    const out = this.setFields;
-    let at = 0;
-    for (let s = 0; s < slots; s++) {
-      if (s === shape.nameSlot) this.nameAt = at;
-      const k = shape.keyOf(s);
-      const head = shape.bytesOf(s);
-      if (k < 0) {
-        for (let i = 0; i < head.length; i++) out[at++] = head[i]!;
-        continue;
-      }
-      const bytes = this.valueBytes[k]!;
-      out[at++] = TAG_LABELS;
-      at = putVarint(out, at, head.length + 1 + varintSize(bytes) + bytes);
-      for (let i = 0; i < head.length; i++) out[at++] = head[i]!;
-      out[at++] = TAG_LABEL_VALUE;
-      at = putVarint(out, at, bytes);
-      at = putUtf8(out, at, text, valueStart[k]!, valueEnd[k]!);
-    }
-    if (shape.nameSlot === slots) this.nameAt = at;
-    this.finishFields(at);
     return true;
   }
 
@@ -553,16 +533,9 @@ export class OneOffSeries implements OneOffColumns {
 
   /** Writes the name field of text[start, end) at `at`, leaving its fieldsHash and hashFactor in nameHash/Factor. */
   private putHashedName(out: Uint8Array, at: number, text: string, start: number, end: number): number {
-    const nameField = at;
     const after = putNameField(out, at, text, start, end);
-    let nameHash = 0;
-    let nameFactor = 1;
-    for (let i = nameField; i < after; i++) {
-      nameHash = (Math.imul(nameHash, HASH_BASE) + out[i]!) | 0;
-      nameFactor = Math.imul(nameFactor, HASH_BASE);
-    }
-    this.nameHash = nameHash;
-    this.nameFactor = nameFactor;
+    this.nameHash = fieldsHash(out, at, after);
+    this.nameFactor = this.factors.of(after - at);
     return after;
   }
 
