@@ -45,28 +45,14 @@ export class LabelsShape {
     return this.slotKey.length;
   }
 
-  /** Whether text[start, end), a labels object the scanner passed, has this layout and no empty value. */
+  /**
+   * Whether text[start, end), a labels object the scanner passed, has this layout and no empty value (an empty
+   * value means an absent label, which changes the set's labels: the general way decides). The object matchAt
+   * matched last is not read again.
+   */
   matches(text: string, start: number, end: number): boolean {
     if (start === this.lastStart && end === this.lastEnd && text === this.lastText) return true;
-    this.lastText = undefined;
-    const gaps = this.gaps;
-    const keys = gaps.length - 1;
-    if (keys <= 0) return false;
-    let at = start;
-    for (let k = 0; k < keys; k++) {
-      const gap = gaps[k]!;
-      if (!text.startsWith(gap, at)) return false;
-      const valueStart = at + gap.length;
-      // The scanner passed no escapes: the value ends at the next quote. An empty value means an absent label,
-      // which changes the set's labels: the general way decides.
-      const valueEnd = text.indexOf('"', valueStart);
-      if (valueEnd <= valueStart || valueEnd >= end) return false;
-      this.valueStart[k] = valueStart;
-      this.valueEnd[k] = valueEnd;
-      at = valueEnd;
-    }
-    const last = gaps[keys]!;
-    return at + last.length === end && text.startsWith(last, at);
+    return this.matchAt(text, start) === end;
   }
 
   /**
