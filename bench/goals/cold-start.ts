@@ -3,8 +3,9 @@
 // configured as the stack deploys it for Amazon Managed Service for Prometheus (4a: SigV4, an AMP URL, the
 // execution role's credentials in the environment as Lambda provides them, instance metadata off), and that
 // same configuration handed its first batch of 1,000 (4b) or 10,000 (4c) messages, which it signs and delivers
-// over TLS to a loopback receiver. Every child reports its own CPU time (user + system) at exit: unlike wall
-// time, that does not grow while the process waits for a core that neighbours hold.
+// over TLS to a loopback receiver. A sixth child, 4b's floor, makes one small HTTPS request from a bare `node`.
+// Every child reports its own CPU time (user + system) at exit: unlike wall time, that does not grow while the
+// process waits for a core that neighbours hold.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -113,11 +114,26 @@ function environments(sinkUrl: string, caFile: string): Environments {
   };
 }
 
-type Series = 'bare' | 'none' | 'amp' | 'first' | 'firstLarge';
+type Series = 'bare' | 'none' | 'amp' | 'first' | 'firstLarge' | 'httpsFloor';
+
+/**
+ * One 1 KB POST over HTTPS to the loopback receiver from an otherwise bare `node`: loading node:https, a secure
+ * context and a TLS handshake, which any function that delivers its first batch over TLS pays. 4b's floor.
+ */
+function httpsFloorScript(url: string, cpuReport: string): string {
+  return `const { request } = process.getBuiltinModule('node:https');
+await new Promise((resolve, reject) => {
+  const req = request(${JSON.stringify(url)}, { method: 'POST' }, (res) => res.resume().on('end', resolve));
+  req.on('error', reject).end(Buffer.alloc(1024));
+});
+${cpuReport}
+process.exit(0);`;
+}
 
 async function measureRounds(
   rounds: number,
   env: Environments,
+  sinkUrl: string,
 ): Promise<Record<Series | 'batchFirst' | 'batchFirstLarge', number[]>> {
   const cpuReport =
     'const u = process.cpuUsage(); process.stderr.write(" " + String((u.user + u.system) / 1000));';
@@ -125,7 +141,15 @@ async function measureRounds(
   const child = await compileChild('bench/goals/cold-start-child.ts');
   const firstFile = eventFile('cold-start-first', FIRST_BATCH);
   const largeFile = eventFile('cold-start-first-large', LARGE_FIRST_BATCH);
-  const out: Record<Series, number[]> = { bare: [], none: [], amp: [], first: [], firstLarge: [] };
+  const floorScript = httpsFloorScript(sinkUrl, cpuReport);
+  const out: Record<Series, number[]> = {
+    bare: [],
+    none: [],
+    amp: [],
+    first: [],
+    firstLarge: [],
+    httpsFloor: [],
+  };
   const batchOnly: Record<'first' | 'firstLarge', number[]> = { first: [], firstLarge: [] };
   const batch = async (file: string): Promise<number> => {
     const [eventMs, importedMs, totalMs] = await spawnForNumbers([child], {
@@ -141,6 +165,8 @@ async function measureRounds(
     amp: async () => (await spawnForNumbers(['--input-type=module', '-e', importScript], env.amp))[0]!,
     first: () => batch(firstFile),
     firstLarge: () => batch(largeFile),
+    httpsFloor: async () =>
+      (await spawnForNumbers(['--input-type=module', '-e', floorScript], env.delivering))[0]!,
   };
   const names = Object.keys(runs) as Series[];
   // One untimed round warms the file cache for every candidate.
@@ -165,7 +191,7 @@ export async function coldStart(rounds = 20): Promise<GoalResult[]> {
   const sink = await startHttpsSink();
   let times: Record<Series | 'batchFirst' | 'batchFirstLarge', number[]>;
   try {
-    times = await measureRounds(rounds, environments(sink.url, sink.caFile));
+    times = await measureRounds(rounds, environments(sink.url, sink.caFile), sink.url);
   } finally {
     await sink.close();
   }
@@ -174,6 +200,7 @@ export async function coldStart(rounds = 20): Promise<GoalResult[]> {
   const amp = over(times.amp, times.bare);
   const first = relative(times.first, times.bare);
   const firstLarge = relative(times.firstLarge, times.bare);
+  const floor = relative(times.httpsFloor, times.bare);
   const bare = spread(times.bare);
   const runtime = `on ${benchNode.includes('node-v') ? 'the runtime’s Node' : 'RUNTIME_NODE'} with NODE_OPTIONS \`${INGEST_NODE_OPTIONS}\``;
   const bareLine = `a bare start (\`node -e\`, same options and environment) took ${formatSpread(bare, 1, ' ms')} CPU`;
@@ -210,6 +237,7 @@ export async function coldStart(rounds = 20): Promise<GoalResult[]> {
       details: [
         `(import + first batch CPU − bare start CPU) / bare start CPU, per round: ${formatSpread(first)}; in ms over the bare start: ${ms(over(times.first, times.bare))}, of which the handler call itself (after the import): ${ms(spread(times.batchFirst))}; ${bareLine}, ${runtime}`,
         `workload: ${FIRST_BATCH.messages.toLocaleString('en')} report messages × 3 metrics from ${FIRST_BATCH.devices} devices (every label set new to the process), signed with SigV4 and delivered over TLS to a loopback HTTPS receiver whose certificate the child trusts through NODE_EXTRA_CA_CERTS; the CPU of reading the event file is taken off`,
+        `the floor, in the same rounds: one 1 KB POST to the same receiver from an otherwise bare \`node\` (node:https, a secure context, a TLS handshake; no bundle, no signing, no planning) costs ${ms(over(times.httpsFloor, times.bare))} over a bare start, a multiple of it of ${formatSpread(floor)}: that much of the 1.0x 4b allows goes to the TLS request alone`,
       ],
     },
     {
