@@ -24,6 +24,7 @@ import { pipelineConfigFrom, type IngestConfig } from './config.js';
 import { DEAD_LETTER_KINDS } from '../interface/dead-letters.js';
 import type { DeadLetter, DeadLetterSender } from './dead-letter.js';
 import { deliver, type DeliveryObserver, type DeliveryResult, type LastChance } from './delivery.js';
+import { FirstBatchTiering } from './first-batch-tiering.js';
 import {
   clip,
   countMetric,
@@ -155,6 +156,7 @@ class BatchHandler {
   // The request buffer is reused from request to request; compressBlock copies out of it before the next one.
   private readonly encoder = new RequestEncoder();
   private readonly records = new RecordViews();
+  private readonly tiering = new FirstBatchTiering();
   /** Envelopes are decoded by their route; undefined keeps decodeMessage. */
   private readonly decode: PlanOptions['decode'];
 
@@ -235,11 +237,8 @@ class BatchHandler {
       ...(this.decode ? { decode: this.decode } : {}),
     };
     try {
-      return planBatch(
-        this.records.of(records, clock.started),
-        this.pipelineConfig,
-        this.normaliser,
-        options,
+      return this.tiering.run(() =>
+        planBatch(this.records.of(records, clock.started), this.pipelineConfig, this.normaliser, options),
       );
     } finally {
       this.records.release();
