@@ -22,7 +22,7 @@ export const GOAL_BUNDLE_BYTES = 500 * 1024;
 export const GOAL_AMP_IMPORT_MS = 35;
 export const GOAL_FIRST_BATCH_RATIO = 1.0;
 /** The stack's default batch size, and the fleet the first batch comes from. */
-const FIRST_BATCH = { messages: 1000, devices: 250 };
+export const FIRST_BATCH = { messages: 1000, devices: 250 };
 const LARGE_FIRST_BATCH = { messages: 10_000, devices: 250 };
 
 function folderBytes(path: string): number {
@@ -46,7 +46,7 @@ function bundleBytes(): number {
 }
 
 /** Runs `node <args>` on the runtime's Node and returns the numbers the child wrote to stderr. */
-function spawnForNumbers(args: readonly string[], env: NodeJS.ProcessEnv): Promise<number[]> {
+export function spawnForNumbers(args: readonly string[], env: NodeJS.ProcessEnv): Promise<number[]> {
   return new Promise((resolve, reject) => {
     const child = spawn(benchNode, [INGEST_NODE_OPTIONS, ...args], {
       env,
@@ -64,7 +64,7 @@ function spawnForNumbers(args: readonly string[], env: NodeJS.ProcessEnv): Promi
   });
 }
 
-function eventFile(name: string, shape: { messages: number; devices: number }): string {
+export function eventFile(name: string, shape: { messages: number; devices: number }): string {
   const dir = join(projectRoot, '.tmp', 'bench-run');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${name}.json`);
@@ -78,13 +78,13 @@ function eventFile(name: string, shape: { messages: number; devices: number }): 
   return file;
 }
 
-interface Environments {
+export interface Environments {
   none: NodeJS.ProcessEnv;
   amp: NodeJS.ProcessEnv;
   delivering: NodeJS.ProcessEnv;
 }
 
-function environments(sinkUrl: string, caFile: string): Environments {
+export function environments(sinkUrl: string, caFile: string): Environments {
   // What Lambda and the stack set for every configuration; configuration is read at import (cold start).
   const common = {
     PATH: process.env['PATH'] ?? '',

@@ -1,14 +1,15 @@
-// How V8 compiles the first batch after a cold start. That batch runs the pipeline before any of it is compiled,
-// and V8 compiles its hot functions twice on the way up: with Maglev (the mid tier), then with TurboFan. On the
-// runtime's Node 24, planning a first 1,000-message batch with Maglev off (straight from the baseline tier to
-// TurboFan) took about 30% less CPU, background compiler threads included, and a first 10,000-message batch no
-// more; figures in docs/performance.md. Maglev is on again for every later batch, and before the first send loads
-// node:https: V8 checks its flags against the code cache of Node's built-in modules, and they must match then.
+// How V8 compiles the first batch after a cold start. That batch runs the pipeline before any of it is compiled, and
+// V8 compiles its hot functions twice on the way up, with Maglev (the mid tier) and then TurboFan: for a first batch
+// of the stack's default size, that compiling costs more than Maglev's code saves (docs/performance.md). So a small
+// first batch is planned with Maglev off. It is on again before the first send loads node:https, as V8 checks its
+// flags against the code cache of Node's built-in modules, and for every later batch.
 
 /** The Node.js major this was measured on; on others the first batch is left to V8's defaults. */
 const MEASURED_NODE_MAJOR = 24;
 /** V8 options that choose compiler tiers: someone who set one wants it kept for every batch. */
 const TIERING_OPTIONS = /maglev|turbofan|sparkplug|jitless|max-opt/;
+/** The largest first batch planned with Maglev off: larger ones run long enough for its code to pay. */
+const MAX_MESSAGES = 2500;
 
 /** What decides whether the first batch runs with Maglev off. */
 export interface RuntimeFacts {
@@ -41,7 +42,7 @@ export function firstBatchTieringApplies(runtime: RuntimeFacts = currentRuntime(
   );
 }
 
-/** Runs the first piece of work it is given with Maglev off (see the top of the file), and later ones as they are. */
+/** Runs the first batch's planning with Maglev off (see the top of the file), and every later one as it is. */
 export class FirstBatchTiering {
   private pending: boolean;
 
@@ -49,9 +50,11 @@ export class FirstBatchTiering {
     this.pending = applies;
   }
 
-  run<T>(work: () => T): T {
+  /** Runs `work`, the planning of a batch of `messages` messages. */
+  run<T>(messages: number, work: () => T): T {
     if (!this.pending) return work();
     this.pending = false;
+    if (messages > MAX_MESSAGES) return work();
     const v8 = process.getBuiltinModule('node:v8');
     v8.setFlagsFromString('--no-maglev');
     try {

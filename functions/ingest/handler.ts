@@ -237,7 +237,7 @@ class BatchHandler {
       ...(this.decode ? { decode: this.decode } : {}),
     };
     try {
-      return this.tiering.run(() =>
+      return this.tiering.run(records.length, () =>
         planBatch(this.records.of(records, clock.started), this.pipelineConfig, this.normaliser, options),
       );
     } finally {

@@ -46,7 +46,7 @@ test('applies on Node 24 with Maglev built in, unless an option chooses compiler
   assert.equal(firstBatchTieringApplies(), true);
 });
 
-test('the first run compiles without Maglev, even when it throws; what runs after it compiles with Maglev', () => {
+test('a small first batch compiles without Maglev, even when it throws; what runs after it, or a large first batch, with it', () => {
   const module = pathToFileURL(
     new URL('../../functions/ingest/first-batch-tiering.ts', import.meta.url).pathname,
   ).href;
@@ -54,17 +54,20 @@ test('the first run compiles without Maglev, even when it throws; what runs afte
 function hotInFirstRun(x) { let s = 0; for (let i = 0; i < 40; i++) s += (x * i) % 7; return s; }
 function hotAfterIt(x) { let s = 0; for (let i = 0; i < 40; i++) s += (x * i) % 5; return s; }
 function hotInSecondRun(x) { let s = 0; for (let i = 0; i < 40; i++) s += (x * i) % 3; return s; }
+function hotInLargeFirstRun(x) { let s = 0; for (let i = 0; i < 40; i++) s += (x * i) % 11; return s; }
 const loop = (f) => { let t = 0; for (let i = 0; i < 300000; i++) t += f(i); return t; };
 const tiering = new FirstBatchTiering(true);
-try { tiering.run(() => { loop(hotInFirstRun); throw new Error('planning failed'); }); } catch {}
+try { tiering.run(1000, () => { loop(hotInFirstRun); throw new Error('planning failed'); }); } catch {}
 loop(hotAfterIt);
-tiering.run(() => loop(hotInSecondRun));`;
+tiering.run(1000, () => loop(hotInSecondRun));
+new FirstBatchTiering(true).run(10000, () => loop(hotInLargeFirstRun));`;
   const log = traceOpt(['--import', 'tsx', '--input-type=module', '-e', script]);
   const maglev = marked(log, 'MAGLEV');
   assert.ok(!maglev.has('hotInFirstRun'), 'Maglev compiled code of the first run');
   assert.ok(marked(log, 'TURBOFAN_JS').has('hotInFirstRun'), 'the first run was not hot enough to tell');
   assert.ok(maglev.has('hotAfterIt'), 'Maglev stayed off after the first run');
   assert.ok(maglev.has('hotInSecondRun'), 'Maglev was off in the second run');
+  assert.ok(maglev.has('hotInLargeFirstRun'), 'Maglev was off for a first batch of 10,000 messages');
 });
 
 test('the built handler plans its first batch without Maglev, and later batches with it', () => {
