@@ -97,6 +97,11 @@ server.close();`;
   const log = traceOpt(['--max-semi-space-size=16', '--input-type=module', '-e', script]);
   const end = log.indexOf('@@ batch 1 done');
   assert.ok(end > 0 && log.includes('@@ batch 6 done'), log.slice(-2000));
+  const named = new Set([...marked(log, 'MAGLEV'), ...marked(log, 'TURBOFAN_JS')]);
+  assert.ok(
+    planning.some((name) => named.has(name)),
+    'no planning method is named in the log (are method names minified?)',
+  );
   const first = marked(log.slice(0, end), 'MAGLEV');
   for (const name of planning) assert.ok(!first.has(name), `Maglev compiled ${name} in the first batch`);
   assert.ok(marked(log.slice(end), 'MAGLEV').size > 0, 'Maglev stayed off after the first batch');
