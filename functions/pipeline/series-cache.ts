@@ -12,6 +12,7 @@
 // when it comes back, and soon enough to be found again: a fleet that comes back less often than the budget can
 // wait for is written one-off, and the cache stands aside instead of churning. While it stands aside, the
 // doorkeeper follows only a sample of the texts (see SAMPLE_FROM).
+import { Doorkeeper } from './doorkeeper.js';
 import { fieldsHash, seriesFieldsOf, setFieldsOf, withSeries, type SetFields } from './label-fields.js';
 import type { Label, SeriesIdentity } from './model.js';
 import { SeriesBytes, SeriesFieldTable, type SeriesFieldColumns } from './series-bytes.js';
@@ -74,7 +75,7 @@ const FEW_INTERNS = 256;
 const CENSUS_EVERY = 16;
 const SAMPLED_SHIFT = 29;
 const SAMPLED_WEIGHT = 1 << (32 - SAMPLED_SHIFT);
-/** The doorkeeper's slot count: a power of two, at least this many times the label sets the budget holds. */
+/** The doorkeeper's most slots: a power of two, at least this many times the label sets the budget holds. */
 const DOORKEEPER_SLOTS_PER_SET = 8;
 const MIN_DOORKEEPER_SLOTS = 1024;
 const MAX_DOORKEEPER_SLOTS = 1 << 20;
@@ -162,12 +163,8 @@ export class SeriesCache {
   /** Estimated bytes and series of the sets made since the last startBatch, not yet admitted. */
   private pendingBytes = 0;
   private pendingSeries = 0;
-  /**
-   * TinyLFU's doorkeeper: the hash of each labels text met lately, and the batch it was met in. A set is interned
-   * only when its text comes back in a later batch; until then its series are one-off (one-off-series.ts).
-   */
-  private readonly doorkeeper: Int32Array;
-  private readonly doorkeeperBatch: Int32Array;
+  /** Labels texts met lately (doorkeeper.ts): a set is interned only when its text comes back in a later batch. */
+  private readonly doorkeeper: Doorkeeper;
   private batch = 1;
   private internsLeft = INTERNS_UNDER_PRESSURE;
   /**
@@ -216,8 +213,7 @@ export class SeriesCache {
     let slots = MIN_DOORKEEPER_SLOTS;
     const sets = this.budgetInSets();
     while (slots < DOORKEEPER_SLOTS_PER_SET * sets && slots < MAX_DOORKEEPER_SLOTS) slots *= 2;
-    this.doorkeeper = new Int32Array(slots);
-    this.doorkeeperBatch = new Int32Array(slots);
+    this.doorkeeper = new Doorkeeper(slots);
     this.capacity = this.capacityInSets();
   }
 
@@ -232,21 +228,17 @@ export class SeriesCache {
     // As an Int32Array stores it.
     const textHash = hash | 0;
     if (this.sampling && textHash >>> SAMPLED_SHIFT !== 0) return this.decideOneOff();
-    // Two slots a hash: one text met every batch must not keep pushing out another that is.
-    const first = textHash & (this.doorkeeper.length - 2);
-    const slot = this.doorkeeper[first] === textHash ? first : first + 1;
-    if (this.doorkeeper[slot] !== textHash) {
-      const older = this.doorkeeperBatch[first]! <= this.doorkeeperBatch[first + 1]! ? first : first + 1;
-      this.doorkeeper[older] = textHash;
-      this.doorkeeperBatch[older] = this.batch;
+    const slot = this.doorkeeper.find(textHash);
+    if (slot < 0) {
+      this.doorkeeper.note(textHash, this.batch);
       return this.decideOneOff();
     }
-    const gap = this.batch - this.doorkeeperBatch[slot]!;
+    const gap = this.batch - this.doorkeeper.batchAt(slot);
     if (gap === 0) return 'one-off again';
     this.returning += this.sampling ? SAMPLED_WEIGHT : 1;
     if (this.tooFarApart(gap) || (this.underPressure() && this.internsLeft-- <= 0)) {
       // Met in this batch now: its next message here is 'one-off again', and counts as returning only once.
-      this.doorkeeperBatch[slot] = this.batch;
+      this.doorkeeper.meet(slot, this.batch);
       return this.decideOneOff();
     }
     this.interned += this.sampling ? SAMPLED_WEIGHT : 1;
@@ -345,7 +337,7 @@ export class SeriesCache {
 
   /** What admission takes the budget to hold: never more sets than the doorkeeper can follow (see above). */
   private capacityInSets(): number {
-    return Math.min(this.budgetInSets(), this.doorkeeper.length / DOORKEEPER_SLOTS_PER_SET);
+    return Math.min(this.budgetInSets(), this.doorkeeper.maxSlots / DOORKEEPER_SLOTS_PER_SET);
   }
 
   /** Label sets the budget holds at the held sets' mean size. */
