@@ -2,8 +2,7 @@
 // The cache interns a set only when its text comes back in a later batch (series-cache.ts decides). Two slots a
 // hash, the older one given up to a new text, so one text met every batch does not keep pushing out another that
 // is. The table starts small and doubles as texts arrive, up to the size the cache's budget calls for: allocated
-// whole (2 MB at 512 MB), its first touches were page faults that cost a cold start's first batch about 5% of its
-// CPU for a fleet of a few hundred devices.
+// whole, its first touches were page faults that a cold start's first batch paid for (docs/performance.md).
 
 /** Slots of a new table. */
 const FIRST_SLOTS = 1024;
