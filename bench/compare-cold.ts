@@ -19,7 +19,8 @@ const { values, positionals } = parseArgs({
     rounds: { type: 'string', default: '16' },
   },
 });
-if (positionals.length !== 2) {
+const positive = (text: string): boolean => Number.isInteger(Number(text)) && Number(text) > 0;
+if (positionals.length !== 2 || !positive(values.messages) || !positive(values.rounds)) {
   console.error('usage: npx tsx bench/compare-cold.ts BEFORE.mjs AFTER.mjs [--messages 1000] [--rounds 16]');
   process.exit(2);
 }

@@ -6,8 +6,8 @@
 
 /** The Node.js major this was measured on; on others the first batch is left to V8's defaults. */
 const MEASURED_NODE_MAJOR = 24;
-/** V8 options that choose compiler tiers: someone who set one wants it kept for every batch. */
-const TIERING_OPTIONS = /maglev|turbofan|sparkplug|jitless|max-opt/;
+/** V8 options that choose compiler tiers (`--opt` is TurboFan's old name): whoever set one wants it kept. */
+const TIERING_OPTIONS = /maglev|turbofan|sparkplug|jitless|max-opt|--(no-)?opt\b/;
 /** The largest first batch planned with Maglev off: larger ones run long enough for its code to pay. */
 const MAX_MESSAGES = 2500;
 
@@ -30,6 +30,11 @@ function currentRuntime(): RuntimeFacts {
   };
 }
 
+/** V8 spells its options with `-` or `_` alike. */
+function choosesTiers(options: string): boolean {
+  return TIERING_OPTIONS.test(options.replaceAll('_', '-'));
+}
+
 /** Whether the first batch may run with Maglev off: the runtime it was measured on, with no tiering options. */
 export function firstBatchTieringApplies(runtime: RuntimeFacts = currentRuntime()): boolean {
   const { nodeVersion, execArgv, nodeOptions, maglevBuilt } = runtime;
@@ -37,8 +42,8 @@ export function firstBatchTieringApplies(runtime: RuntimeFacts = currentRuntime(
     Number(nodeVersion.split('.')[0]) === MEASURED_NODE_MAJOR &&
     // Turning on a compiler the build left out is not asking for a default.
     (maglevBuilt === 1 || maglevBuilt === true || maglevBuilt === 'true') &&
-    !execArgv.some((option) => TIERING_OPTIONS.test(option)) &&
-    !TIERING_OPTIONS.test(nodeOptions)
+    !execArgv.some((option) => choosesTiers(option)) &&
+    !choosesTiers(nodeOptions)
   );
 }
 

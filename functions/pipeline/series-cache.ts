@@ -225,8 +225,8 @@ export class SeriesCache {
    * series may exist already.
    */
   admission(hash: number): Admission {
-    // As an Int32Array stores it.
-    const textHash = hash | 0;
+    // As an Int32Array stores it; 0 marks the doorkeeper's empty slots.
+    const textHash = hash | 0 || 1;
     if (this.sampling && textHash >>> SAMPLED_SHIFT !== 0) return this.decideOneOff();
     const slot = this.doorkeeper.find(textHash);
     if (slot < 0) {

@@ -42,6 +42,9 @@ test('applies on Node 24 with Maglev built in, unless an option chooses compiler
   assert.equal(applies({ execArgv: ['--no-maglev'] }), false);
   assert.equal(applies({ execArgv: ['--max-opt=2'] }), false);
   assert.equal(applies({ nodeOptions: '--jitless' }), false);
+  assert.equal(applies({ execArgv: ['--max_opt=2'] }), false, 'V8 reads _ as -');
+  assert.equal(applies({ execArgv: ['--no-opt'] }), false, "TurboFan's old name");
+  assert.equal(applies({ nodeOptions: '--enable-source-maps --max-semi-space-size=16' }), true);
   // The runtime these tests run on is the function's.
   assert.equal(firstBatchTieringApplies(), true);
 });
@@ -104,5 +107,7 @@ server.close();`;
   );
   const first = marked(log.slice(0, end), 'MAGLEV');
   for (const name of planning) assert.ok(!first.has(name), `Maglev compiled ${name} in the first batch`);
+  // Delivery follows planning in the first batch, with Maglev back on (before node:https loads).
+  assert.ok(first.size > 0, 'Maglev was still off when the first batch was sent');
   assert.ok(marked(log.slice(end), 'MAGLEV').size > 0, 'Maglev stayed off after the first batch');
 });

@@ -40,3 +40,19 @@ test('a text met again keeps its slot; a third text in two taken slots replaces 
   assert.equal(doorkeeper.batchAt(doorkeeper.find(2)), 7);
   assert.equal(doorkeeper.batchAt(doorkeeper.find(2050)), 8);
 });
+
+test('the doorkeeper doubles at its 65th taken slot of 1,024, and keeps two texts that still share slots', () => {
+  const doorkeeper = new Doorkeeper(1 << 16);
+  // 2, 2050 and 4098 share two slots in tables of 1,024 and 2,048. Each note replaces the older of the two, so
+  // these 102 notes leave two slots taken: 4098 (batch 101) and 2 (batch 102).
+  doorkeeper.note(2, 1);
+  doorkeeper.note(2050, 2);
+  for (let batch = 3; batch <= 102; batch++) doorkeeper.note(2 + 2048 * (batch % 3), batch);
+  for (let k = 2; k <= 63; k++) doorkeeper.note(2 * k, 200 + k);
+  assert.equal(doorkeeper.slots, 1024, '64 slots taken');
+  doorkeeper.note(128, 264);
+  assert.equal(doorkeeper.slots, 2048, '65 slots taken');
+  const [a, b] = [doorkeeper.find(4098), doorkeeper.find(2)];
+  assert.ok(a >= 0 && b >= 0 && a !== b, 'both texts of the shared slots kept');
+  assert.deepEqual([doorkeeper.batchAt(a), doorkeeper.batchAt(b)], [101, 102]);
+});
