@@ -7,7 +7,7 @@
 // Run: npx tsx bench/compare-cold.ts .tmp/before/index.mjs dist/ingest/index.mjs [--messages 1000] [--rounds 16]
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { environments, eventFile, FIRST_BATCH, spawnForNumbers } from './goals/cold-start.js';
+import { environments, eventFile, FIRST_BATCH, firstBatchCpu } from './goals/cold-start.js';
 import { compileChild } from './lib/child.js';
 import { startHttpsSink } from './lib/https-sink.js';
 import { formatSpread, spread } from './lib/stats.js';
@@ -37,14 +37,14 @@ try {
   // One untimed round first, as in goal 4b: it warms the file cache for both builds.
   for (let round = -1; round < Number(values.rounds); round++) {
     for (const build of round % 2 === 0 ? builds : [...builds].reverse()) {
-      const [eventMs, importedMs, totalMs] = await spawnForNumbers([child], {
+      const cpu = await firstBatchCpu(child, {
         ...env,
         BENCH_HANDLER_BUNDLE: bundles[build],
         BENCH_EVENT_FILE: file,
       });
       if (round < 0) continue;
-      handler[build].push(totalMs! - importedMs!);
-      total[build].push(totalMs! - eventMs!);
+      handler[build].push(cpu.handlerMs);
+      total[build].push(cpu.processMs);
     }
   }
 } finally {
